@@ -58,7 +58,9 @@ struct Dylink {
   std::vector<uint8_t> order;
   bool hasMemInfo = false;
 
-  bool isWeakImport(std::string_view module, std::string_view field) const;
+  // Whether IMPORT_INFO marks the symbol FIELD weak. Matched by symbol name: LLVM records
+  // GOT.mem / GOT.func imports there under module "env".
+  bool isWeakImport(std::string_view field) const;
   uint32_t exportFlags(std::string_view name) const;
 };
 

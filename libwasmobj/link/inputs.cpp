@@ -1,0 +1,194 @@
+// Stage 1: read the inputs, find NEEDED libraries and decide the load order and scope.
+// The main module first, then NEEDED breadth first, each library once (ld.so's order);
+// inputs that nothing NEEDs are dlopen-only (RTLD_LOCAL): laid out, not in global scope.
+#include <deque>
+#include <filesystem>
+
+#include <llvm/ADT/ArrayRef.h>
+#include <llvm/Support/SHA256.h>
+
+#include "linker.h"
+#include "wasmobj/reader.h"
+
+namespace wasmobj::linking {
+
+namespace fs = std::filesystem;
+
+static std::string hexSha256(ByteView b) {
+  auto h = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(b.data(), b.size()));
+  static const char *hex = "0123456789abcdef";
+  std::string s;
+  for (uint8_t c : h) {
+    s += hex[c >> 4];
+    s += hex[c & 15];
+  }
+  return s;
+}
+
+static Library readLibrary(const std::string &path) {
+  Library L;
+  L.path = path;
+  L.name = fs::path(path).filename().string();
+  L.bytes = loadFile(path);
+  L.mod = readModule(ByteView(*L.bytes), path, L.bytes);
+  L.sha256 = hexSha256(ByteView(*L.bytes));
+  return L;
+}
+
+void Linker::loadInputs() {
+  std::vector<Library> inputs;
+  for (auto &p : cfg.inputs) inputs.push_back(readLibrary(p));
+  for (size_t i = 1; i < inputs.size(); ++i)
+    if (!inputs[i].mod.dylink)
+      throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, inputs[i].path);
+  if (!inputs[0].mod.dylink)
+    throw Error("main module has no dylink.0 section: link it with wasm-ld -pie or -shared", Error::kNoOffset,
+                inputs[0].path);
+  inputs[0].isMain = true;
+
+  // Two inputs with the same install name would make NEEDED ambiguous.
+  for (size_t i = 0; i < inputs.size(); ++i)
+    for (size_t j = i + 1; j < inputs.size(); ++j)
+      if (inputs[i].name == inputs[j].name)
+        throw Error("two inputs have the same name \"" + inputs[i].name + "\" (also " + inputs[i].path + ")",
+                    Error::kNoOffset, inputs[j].path);
+
+  std::vector<bool> taken(inputs.size(), false);
+  std::unordered_map<std::string, int> byName; // install name -> index in libs
+
+  // Finds NAME for library FROM: among inputs, then -L dirs, then FROM's RUNTIME_PATH.
+  auto findNeeded = [&](const std::string &name, const Library &from) -> int {
+    if (auto it = byName.find(name); it != byName.end()) return it->second;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (!taken[i] && inputs[i].name == name) {
+        taken[i] = true;
+        libs.push_back(std::move(inputs[i]));
+        byName[name] = int(libs.size() - 1);
+        return int(libs.size() - 1);
+      }
+    std::vector<std::string> dirs = cfg.searchDirs;
+    std::string origin = fs::path(from.path).parent_path().string();
+    if (origin.empty()) origin = ".";
+    for (auto rp : from.mod.dylink->runtimePath) {
+      for (size_t pos; (pos = rp.find("$ORIGIN")) != std::string::npos;) rp.replace(pos, 7, origin);
+      dirs.push_back(rp);
+    }
+    for (auto &d : dirs) {
+      fs::path cand = fs::path(d) / name;
+      std::error_code ec;
+      if (fs::is_regular_file(cand, ec)) {
+        Library L = readLibrary(cand.string());
+        if (!L.mod.dylink) throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, L.path);
+        L.name = name;
+        libs.push_back(std::move(L));
+        byName[name] = int(libs.size() - 1);
+        return int(libs.size() - 1);
+      }
+    }
+    return -1;
+  };
+
+  taken[0] = true;
+  libs.push_back(std::move(inputs[0]));
+  byName[libs[0].name] = 0;
+  auto expand = [&](int root, bool global) {
+    std::deque<int> queue{root};
+    while (!queue.empty()) {
+      int i = queue.front();
+      queue.pop_front();
+      libs[i].global = libs[i].global || global;
+      std::vector<std::string> needed = libs[i].mod.dylink->needed; // libs may reallocate below
+      for (auto &n : needed) {
+        size_t before = libs.size();
+        int j = findNeeded(n, libs[i]);
+        if (j < 0)
+          throw Error("cannot find library \"" + n + "\" (NEEDED by " + libs[i].name +
+                          "): give it as an input or add its directory with -L",
+                      Error::kNoOffset, libs[i].path);
+        libs[i].needed.push_back(j);
+        if (libs.size() > before) queue.push_back(j);
+      }
+    }
+  };
+  expand(0, true);
+  // The rest are dlopen-only, in command-line order; their NEEDED closure comes with them.
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (taken[i]) continue;
+    taken[i] = true;
+    std::string name = inputs[i].name;
+    libs.push_back(std::move(inputs[i]));
+    int root = int(libs.size() - 1);
+    byName[name] = root;
+    expand(root, false);
+  }
+  // Local scope of each dlopen-only library: itself and its NEEDED closure, breadth first.
+  for (size_t r = 0; r < libs.size(); ++r) {
+    if (libs[r].global) continue;
+    std::vector<bool> seen(libs.size(), false);
+    std::deque<int> q{int(r)};
+    seen[r] = true;
+    while (!q.empty()) {
+      int i = q.front();
+      q.pop_front();
+      libs[r].localScope.push_back(i);
+      for (int j : libs[i].needed)
+        if (!seen[j]) {
+          seen[j] = true;
+          q.push_back(j);
+        }
+    }
+  }
+  for (auto &L : libs)
+    for (uint32_t i = 0; i < L.mod.exports.size(); ++i) L.exportIndex.emplace(L.mod.exports[i].name, i);
+}
+
+// Names the linker and the loaders own: never symbols of the global scope.
+static bool isLinkerInternal(const std::string &n) {
+  return n == "__wasm_call_ctors" || n == "__wasm_apply_data_relocs" || n == "__wasm_apply_global_relocs" ||
+         n == "__wasm_apply_tls_relocs" || n == "__wasm_init_memory" || n == "__wasm_init_tls" || n == "_start" ||
+         n == "_initialize" || n == "__post_instantiate" || n == "__dso_handle" || n == "memory" ||
+         n == "__indirect_function_table" || n == "__stack_pointer" || n == "__memory_base" || n == "__table_base" ||
+         n == "__tls_base" || n == "__tls_size" || n == "__tls_align";
+}
+
+void Linker::buildSymbolTable() {
+  for (int li = 0; li < int(libs.size()); ++li) {
+    Library &L = libs[li];
+    if (!L.global) continue;
+    for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
+      const Export &e = L.mod.exports[ei];
+      if (isLinkerInternal(e.name)) continue;
+      auto [it, inserted] = globalSyms.emplace(e.name, Sym{li, ei});
+      if (inserted) continue;
+      // First definition in load order wins (as at runtime). Two strong definitions are
+      // worth telling about; a weak one (EXPORT_INFO flag) is expected to be overridden.
+      const Library &first = libs[it->second.lib];
+      bool weak = (L.mod.dylink->exportFlags(e.name) & kSymBindingWeak) ||
+                  (first.mod.dylink->exportFlags(e.name) & kSymBindingWeak);
+      if (weak) continue;
+      std::string msg = "duplicate symbol: " + e.name + " (defined in " + first.name + " and " + L.name + ")";
+      if (cfg.noDuplicates) throw Error(msg, Error::kNoOffset, L.path);
+      warnings.push_back(L.path + ": " + msg + "; the definition in " + first.name + " is used");
+    }
+  }
+}
+
+const Linker::Sym *Linker::lookup(const std::string &name, int fromLib) const {
+  if (auto it = globalSyms.find(name); it != globalSyms.end()) return &it->second;
+  // A dlopen-only library then searches its own local scope (ELF's lookup order).
+  static thread_local Sym tmp;
+  const Library &F = libs[fromLib];
+  if (F.global) {
+    return nullptr;
+  }
+  for (int li : F.localScope) {
+    auto &L = libs[li];
+    if (auto it = L.exportIndex.find(name); it != L.exportIndex.end() && !isLinkerInternal(name)) {
+      tmp = Sym{li, it->second};
+      return &tmp;
+    }
+  }
+  return nullptr;
+}
+
+} // namespace wasmobj::linking

@@ -1,0 +1,143 @@
+// Internal state of one link, shared by the stages (inputs, symbols, layout, merge,
+// evaluate, manifest). Data flows one way: each stage fills its part and later stages read.
+#pragma once
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "wasmobj/code.h"
+#include "wasmobj/link.h"
+
+namespace wasmobj::linking {
+
+// Where an import of an input ended up.
+struct Resolution {
+  enum Kind : uint8_t {
+    Unset,
+    Host,      // an import of the output (index into Linker::hostImports)
+    Def,       // a definition in library `lib`, module-local index `index`
+    Const,     // a constant (GOT entries, bases, undefined weak data)
+    Stub,      // undefined weak function: a function that traps if ever called
+    StackPtr,  // the one __stack_pointer
+    Memory,    // the one memory
+    Table,     // the one indirect function table
+  } kind = Unset;
+  int lib = -1;
+  uint32_t index = 0;
+  int64_t value = 0;
+};
+
+struct Library {
+  std::string name; // install name: the file name NEEDED refers to
+  std::string path;
+  std::shared_ptr<Bytes> bytes;
+  Module mod;
+  std::string sha256;
+  bool isMain = false;
+  bool global = false;          // in the global scope (reached by NEEDED from the main)
+  std::vector<int> needed;      // resolved NEEDED, as library indices
+  std::vector<int> localScope;  // dlopen-only: itself and its NEEDED closure, breadth first
+
+  // Layout.
+  uint64_t memBase = 0, memSize = 0;
+  uint32_t memAlign = 0;
+  uint32_t tableBase = 0, tableSize = 0;
+  int initOrder = -1; // position in __wasm_call_ctors (global scope) or -1
+
+  // Exports by name.
+  std::unordered_map<std::string, uint32_t> exportIndex; // name -> index into mod.exports
+
+  // Per-import resolution (parallel to mod.imports).
+  std::vector<Resolution> imports;
+
+  // Output index maps (module-local -> output).
+  std::vector<uint32_t> funcMap, typeMap, tableMap, memMap, dataMap, elemMap, tagMap;
+  std::vector<GlobalRemap> globalMap;
+
+  // Special functions (module-local indices).
+  std::optional<uint32_t> relocFunc, ctorsFunc, startFunc;
+  bool relocsEvaluated = false, startEvaluated = false;
+  std::optional<uint32_t> initFunc; // dlopen-only: output index of its init function
+  uint32_t initGuard = 0;           // dlopen-only: output global, 1 once initialised
+
+  // Memory image of [memBase, memBase + memSize): data segments, then data relocations.
+  Bytes image;
+  bool hasPassiveData = false;
+};
+
+struct HostImport {
+  Import imp;            // as the output imports it
+  uint32_t outIndex = 0; // index within its kind
+};
+
+class Linker {
+public:
+  explicit Linker(const LinkConfig &cfg) : cfg(cfg) {}
+  LinkResult run();
+
+  const LinkConfig &cfg;
+  std::vector<Library> libs; // load order: main, global scope breadth first, dlopen-only
+  std::vector<std::string> warnings;
+  std::vector<std::string> undefinedErrors;
+
+  // Global symbol table: name -> (library, export index). First definition wins.
+  struct Sym {
+    int lib;
+    uint32_t exportIdx;
+  };
+  std::unordered_map<std::string, Sym> globalSyms;
+
+  // Layout results.
+  uint64_t stackLow = 0, stackHigh = 0, heapBase = 0, heapEnd = 0, dataEnd = 0;
+  uint64_t memoryPages = 0;
+  uint32_t tableSize = 0;
+  std::vector<int64_t> slots; // table slot -> output function index (-1 = null)
+  std::unordered_map<uint32_t, uint32_t> slotOf; // output function -> its one slot
+
+  // Output being built.
+  Module out;
+  std::vector<HostImport> hostImports; // in output import order
+  uint32_t numHostFuncs = 0, numHostGlobals = 0, numHostTags = 0;
+  uint32_t spGlobal = 0;
+  std::vector<FuncType> types;
+  std::unordered_map<std::string, uint32_t> typeIndexByKey;
+  std::vector<Function> stubFunctions; // for undefined weak functions
+  // Synthetic functions, placed after the stubs: start, __wasm_call_ctors, then one init
+  // function per dlopen-only library.
+  uint32_t startFuncIndex = 0, ctorsFuncIndex = 0;
+  std::optional<uint32_t> mainCtorsOriginal; // output index of the main's own ctors body
+  uint32_t numGlobalsTotal = 0;
+  bool mainImportsMemory = false, mainImportsTable = false;
+  // Output global -> its value at start-up when known at link time.
+  std::vector<std::optional<int64_t>> knownGlobal;
+  // Output global -> new constant initialiser decided by link-time evaluation.
+  std::unordered_map<uint32_t, int64_t> evaluatedInit;
+
+  // Stages.
+  void loadInputs();
+  void buildSymbolTable();
+  void layoutMemoryAndTable();
+  void resolveImports();
+  void assignIndices();
+  void placeElements();
+  void resolveGotFunc();
+  void buildImages();
+  void evaluateRelocations();
+  void emitModule();
+  void emitInitFunctions();
+  void emitExports();
+  nlohmann::ordered_json buildManifest() const;
+
+  // Helpers.
+  uint32_t internType(const FuncType &t);
+  const Sym *lookup(const std::string &name, int fromLib) const;
+  bool isDataExport(const Library &L, const Export &e) const;
+  int64_t dataAddress(const Library &L, const Export &e) const;
+  uint32_t outFunc(int lib, uint32_t localFunc, int depth = 0) const;
+  std::optional<int64_t> evalConstExpr(const Library &L, const ConstExpr &e) const;
+  uint32_t slotFor(uint32_t outFunc);
+  std::string where(const Library &L) const { return L.path; }
+};
+
+} // namespace wasmobj::linking

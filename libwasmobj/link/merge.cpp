@@ -1,0 +1,289 @@
+// Stages 5-8: table slots, data images, the merged module, start-up functions, exports.
+#include <algorithm>
+#include <functional>
+
+#include "linker.h"
+
+namespace wasmobj::linking {
+
+namespace {
+
+Bytes i32ConstExpr(int64_t v) {
+  ByteSink s;
+  s.u8(0x41);
+  s.sleb(int32_t(v));
+  s.u8(0x0b);
+  return std::move(s.out);
+}
+
+} // namespace
+
+void Linker::placeElements() {
+  for (auto &L : libs) {
+    for (auto &seg : L.mod.elems) {
+      if (!seg.active() || L.tableMap.at(seg.table) != 0) continue;
+      auto off = evalConstExpr(L, seg.offset);
+      if (!off) throw Error("element segment offset is not a constant expression prelink can evaluate", seg.offset.offset, L.path);
+      size_t count = seg.usesExprs() ? seg.exprs.size() : seg.funcs.size();
+      if (*off < int64_t(L.tableBase) || uint64_t(*off) + count > uint64_t(L.tableBase) + L.tableSize)
+        throw Error("element segment [" + std::to_string(*off - int64_t(L.tableBase)) + ", +" + std::to_string(count) +
+                        ") lies outside the library's table size " + std::to_string(L.tableSize),
+                    seg.offset.offset, L.path);
+      for (size_t k = 0; k < count; ++k) {
+        int64_t f = -1;
+        if (seg.usesExprs()) {
+          InstrReader r(seg.exprs[k].bytes, seg.exprs[k].offset);
+          Instr in;
+          r.next(in);
+          if (in.op == 0xd2 && in.prefix == 0) f = L.funcMap.at(in.index);
+          else if (!(in.op == 0xd0 && in.prefix == 0))
+            throw Error("unsupported element expression", seg.exprs[k].offset, L.path);
+        } else {
+          f = L.funcMap.at(seg.funcs[k]);
+        }
+        slots[size_t(*off) + k] = f;
+        if (f >= 0) slotOf.emplace(uint32_t(f), uint32_t(*off + int64_t(k)));
+      }
+    }
+  }
+}
+
+uint32_t Linker::slotFor(uint32_t f) {
+  if (auto it = slotOf.find(f); it != slotOf.end()) return it->second;
+  uint32_t s = uint32_t(slots.size());
+  slots.push_back(f);
+  slotOf.emplace(f, s);
+  return s;
+}
+
+void Linker::resolveGotFunc() {
+  for (auto &L : libs) {
+    uint32_t gi = 0;
+    for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
+      const Import &imp = L.mod.imports[ii];
+      if (imp.kind != ExternKind::Global) continue;
+      Resolution &r = L.imports[ii];
+      if (imp.module == "GOT.func" && r.kind == Resolution::Def) {
+        r = Resolution{Resolution::Const, -1, 0, int64_t(slotFor(libs[r.lib].funcMap.at(r.index)))};
+        L.globalMap[gi] = GlobalRemap::i32(int32_t(r.value));
+      }
+      ++gi;
+    }
+  }
+  tableSize = uint32_t(slots.size());
+}
+
+void Linker::buildImages() {
+  for (auto &L : libs) {
+    L.image.assign(L.memSize, 0);
+    for (auto &seg : L.mod.datas) {
+      if (!seg.active()) {
+        L.hasPassiveData = true;
+        continue;
+      }
+      auto off = evalConstExpr(L, seg.offset);
+      if (!off) throw Error("data segment offset is not a constant expression prelink can evaluate", seg.offset.offset, L.path);
+      uint64_t a = uint64_t(uint32_t(*off));
+      if (a < L.memBase || a + seg.bytes.size() > L.memBase + L.memSize)
+        throw Error("data segment [" + std::to_string(int64_t(a) - int64_t(L.memBase)) + ", +" + std::to_string(seg.bytes.size()) +
+                        ") lies outside the library's memory size " + std::to_string(L.memSize) + " (dylink.0 MEM_INFO)",
+                    seg.offset.offset, L.path);
+      if (!seg.bytes.empty()) std::memcpy(L.image.data() + (a - L.memBase), seg.bytes.data(), seg.bytes.size());
+    }
+  }
+}
+
+void Linker::emitModule() {
+  out.types = types;
+  // Imports.
+  if (mainImportsMemory) {
+    const Import *mi = nullptr;
+    for (auto &i : libs[0].mod.imports)
+      if (i.kind == ExternKind::Memory) mi = &i;
+    Import m = *mi;
+    m.memory.min = memoryPages;
+    out.imports.push_back(m);
+  }
+  if (mainImportsTable) {
+    const Import *ti = nullptr;
+    for (auto &i : libs[0].mod.imports)
+      if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) ti = &i;
+    Import t = *ti;
+    t.table.limits.min = std::max<uint64_t>(tableSize, t.table.limits.min);
+    if (t.table.limits.hasMax() && t.table.limits.max < tableSize)
+      throw Error("the linked program needs " + std::to_string(tableSize) + " table slots but the main module allows at most " +
+                      std::to_string(t.table.limits.max),
+                  Error::kNoOffset, libs[0].path);
+    out.imports.push_back(t);
+  }
+  for (auto &h : hostImports) out.imports.push_back(h.imp);
+  out.countImports();
+
+  // Memory and table definitions when the main defined them.
+  if (!mainImportsMemory) {
+    Limits l = libs[0].mod.memories.empty() ? Limits{} : libs[0].mod.memories[0];
+    l.min = memoryPages;
+    out.memories.push_back(l);
+  }
+  if (!mainImportsTable) {
+    Table t;
+    t.type.limits.min = tableSize;
+    for (auto &tb : libs[0].mod.tables)
+      if (tb.type.elem == ValType{ValType::FuncRef, 0}) {
+        t.type = tb.type;
+        t.type.limits.min = std::max<uint64_t>(tableSize, tb.type.limits.min);
+        if (t.type.limits.hasMax() && t.type.limits.max < tableSize) t.type.limits.max = tableSize;
+        break;
+      }
+    out.tables.push_back(t);
+  }
+
+  // Globals: the stack pointer, then every library's globals.
+  if (!cfg.importStackPointer) {
+    Global sp;
+    sp.type = GlobalType{ValType::i32(), true};
+    sp.init.bytes = out.own(i32ConstExpr(int64_t(stackHigh)));
+    out.globals.push_back(sp);
+  }
+  for (auto &L : libs) {
+    RewriteMaps maps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
+    std::vector<bool> dataExport(L.mod.globals.size(), false);
+    for (auto &e : L.mod.exports)
+      if (isDataExport(L, e)) dataExport[e.index - L.mod.numImportedGlobals] = true;
+    for (uint32_t k = 0; k < L.mod.globals.size(); ++k) {
+      const Global &g = L.mod.globals[k];
+      uint32_t og = L.globalMap[L.mod.numImportedGlobals + k].index;
+      Global ng;
+      ng.type = g.type;
+      ng.type.type = g.type.type;
+      if (auto it = evaluatedInit.find(og); it != evaluatedInit.end()) {
+        ng.init.bytes = out.own(i32ConstExpr(it->second));
+      } else if (dataExport[k]) {
+        // A data symbol: the output holds its absolute address.
+        Export e;
+        e.kind = ExternKind::Global;
+        e.index = L.mod.numImportedGlobals + k;
+        ng.init.bytes = out.own(i32ConstExpr(dataAddress(L, e)));
+      } else {
+        ng.init.bytes = out.own(rewrite(g.init.bytes, maps, BodyKind::ConstExpr, g.init.offset));
+      }
+      out.globals.push_back(ng);
+    }
+    if (L.mod.dataCount) out.dataCount = 0;
+  }
+  // Per-library init guards for dlopen-only libraries.
+  for (auto &L : libs) {
+    (void)L;
+  }
+
+  // Tables defined by libraries (other than the indirect function table), and tags.
+  for (auto &L : libs) {
+    for (auto &t : L.mod.tables) out.tables.push_back(t);
+    for (auto t : L.mod.tags) {
+      t.typeIndex = L.typeMap.at(t.typeIndex);
+      out.tags.push_back(t);
+    }
+  }
+
+  // Data: passive segments keep their identity; the images become active segments.
+  for (auto &L : libs) {
+    L.dataMap.assign(L.mod.datas.size(), 0);
+    for (size_t d = 0; d < L.mod.datas.size(); ++d) {
+      if (L.mod.datas[d].active()) continue;
+      L.dataMap[d] = uint32_t(out.datas.size());
+      out.datas.push_back(L.mod.datas[d]);
+    }
+  }
+  uint32_t firstImageSegment = uint32_t(out.datas.size());
+  for (auto &L : libs) {
+    ByteView img = out.own(std::move(L.image));
+    // Split into runs of non-zero bytes; zero gaps of 32 bytes or more are left to the
+    // zero-initialised memory.
+    size_t i = 0, n = img.size();
+    while (i < n) {
+      while (i < n && img[i] == 0) ++i;
+      if (i == n) break;
+      size_t start = i, lastNonZero = i;
+      while (i < n) {
+        if (img[i] != 0) lastNonZero = i;
+        else if (i - lastNonZero >= 32) break;
+        ++i;
+      }
+      DataSegment seg;
+      seg.flags = 0;
+      seg.offset.bytes = out.own(i32ConstExpr(int64_t(L.memBase + start)));
+      seg.bytes = img.subspan(start, lastNonZero + 1 - start);
+      out.datas.push_back(seg);
+      i = lastNonZero + 1;
+    }
+    for (size_t d = 0; d < L.mod.datas.size(); ++d)
+      if (L.mod.datas[d].active()) L.dataMap[d] = firstImageSegment; // dropping it is a no-op
+  }
+  if (out.dataCount) out.dataCount = uint32_t(out.datas.size());
+
+  // Elements: passive and declarative segments keep their identity; table 0 is written
+  // from the slot array as runs of non-null slots.
+  for (auto &L : libs) {
+    RewriteMaps maps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
+    L.elemMap.assign(L.mod.elems.size(), 0);
+    for (size_t e = 0; e < L.mod.elems.size(); ++e) {
+      const ElemSegment &seg = L.mod.elems[e];
+      if (seg.active() && L.tableMap.at(seg.table) == 0) continue;
+      ElemSegment ns = seg;
+      ns.table = seg.active() ? L.tableMap.at(seg.table) : 0;
+      if (seg.active()) {
+        auto off = evalConstExpr(L, seg.offset);
+        if (!off) throw Error("element segment offset is not a constant", seg.offset.offset, L.path);
+        ns.offset.bytes = out.own(i32ConstExpr(*off));
+        if (ns.table != 0) ns.flags |= 2;
+      }
+      for (auto &f : ns.funcs) f = L.funcMap.at(f);
+      for (auto &x : ns.exprs) x.bytes = out.own(rewrite(x.bytes, maps, BodyKind::ConstExpr, x.offset));
+      L.elemMap[e] = uint32_t(out.elems.size());
+      out.elems.push_back(std::move(ns));
+    }
+  }
+  for (size_t s = 0; s < slots.size();) {
+    if (slots[s] < 0) {
+      ++s;
+      continue;
+    }
+    ElemSegment seg;
+    seg.flags = 0;
+    seg.offset.bytes = out.own(i32ConstExpr(int64_t(s)));
+    while (s < slots.size() && slots[s] >= 0) seg.funcs.push_back(uint32_t(slots[s++]));
+    out.elems.push_back(std::move(seg));
+  }
+
+  // Functions: every library's bodies rewritten into one buffer per library.
+  for (auto &L : libs) {
+    RewriteMaps maps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
+    std::vector<size_t> sizes(L.mod.functions.size());
+    size_t total = 0;
+    static const uint8_t emptyBody[] = {0x00, 0x0b};
+    auto emptied = [&](uint32_t k) {
+      uint32_t f = L.mod.numImportedFuncs + k;
+      return (L.relocsEvaluated && L.relocFunc == f) || (L.startEvaluated && L.startFunc == f);
+    };
+    for (uint32_t k = 0; k < L.mod.functions.size(); ++k) {
+      const Function &fn = L.mod.functions[k];
+      sizes[k] = emptied(k) ? sizeof emptyBody : rewrittenSize(fn.body, maps, BodyKind::Function, fn.bodyOffset);
+      total += sizes[k];
+    }
+    out.arena.emplace_back(total);
+    uint8_t *p = out.arena.back().data();
+    for (uint32_t k = 0; k < L.mod.functions.size(); ++k) {
+      const Function &fn = L.mod.functions[k];
+      Function nf;
+      nf.typeIndex = L.typeMap.at(fn.typeIndex);
+      if (emptied(k)) std::memcpy(p, emptyBody, sizeof emptyBody);
+      else rewriteInto(fn.body, maps, BodyKind::Function, p, fn.bodyOffset);
+      nf.body = ByteView(p, sizes[k]);
+      p += sizes[k];
+      out.functions.push_back(nf);
+    }
+  }
+  for (auto &s : stubFunctions) out.functions.push_back(s);
+}
+
+} // namespace wasmobj::linking

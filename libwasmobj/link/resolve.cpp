@@ -1,0 +1,429 @@
+// Stages 2-4: memory and table layout, import resolution, output index spaces.
+#include <algorithm>
+
+#include "linker.h"
+
+namespace wasmobj::linking {
+
+static uint64_t alignUp(uint64_t v, uint32_t p2) {
+  uint64_t a = uint64_t(1) << p2;
+  return (v + a - 1) & ~(a - 1);
+}
+
+void Linker::layoutMemoryAndTable() {
+  // Stack first: an overflow runs below address 0 and traps instead of corrupting data.
+  stackLow = 0;
+  stackHigh = alignUp(cfg.stackSize, 4);
+  uint64_t cursor = stackHigh;
+  uint64_t tcursor = 1; // slot 0 stays null
+  for (auto &L : libs) {
+    const Dylink &d = *L.mod.dylink;
+    L.memAlign = d.memoryAlign;
+    L.memSize = d.memorySize;
+    cursor = alignUp(cursor, d.memoryAlign);
+    L.memBase = cursor;
+    cursor += d.memorySize;
+    tcursor = alignUp(tcursor, d.tableAlign);
+    L.tableBase = uint32_t(tcursor);
+    L.tableSize = d.tableSize;
+    tcursor += d.tableSize;
+    if (cursor > (uint64_t(1) << 32)) throw Error("the libraries need more than 4 GiB of memory", Error::kNoOffset, L.path);
+    if (tcursor > 10000000) throw Error("the libraries need more than 10000000 table slots", Error::kNoOffset, L.path);
+  }
+  dataEnd = cursor;
+  heapBase = alignUp(cursor, 4);
+  uint64_t pages = (heapBase + 65535) / 65536;
+  const Module &M = libs[0].mod;
+  if (const Import *mi = nullptr; true) {
+    for (auto &i : M.imports)
+      if (i.kind == ExternKind::Memory) mi = &i;
+    uint64_t declared = mi ? mi->memory.min : (M.memories.empty() ? 0 : M.memories[0].min);
+    pages = std::max(pages, declared);
+    const Limits *lim = mi ? &mi->memory : (M.memories.empty() ? nullptr : &M.memories[0]);
+    if (lim && lim->hasMax() && lim->max < pages)
+      throw Error("the linked program needs " + std::to_string(pages) + " pages of memory but the main module allows at most " +
+                      std::to_string(lim->max),
+                  Error::kNoOffset, libs[0].path);
+  }
+  if (pages > 65536) throw Error("the linked program needs more than 4 GiB of memory", Error::kNoOffset, libs[0].path);
+  memoryPages = pages;
+  heapEnd = pages * 65536;
+  tableSize = uint32_t(tcursor);
+  slots.assign(tableSize, -1);
+}
+
+// Symbols the linker defines (wasm-ld's names).
+static std::optional<int64_t> syntheticData(const Linker &k, const std::string &n, const Library &from) {
+  if (n == "__heap_base") return int64_t(k.heapBase);
+  if (n == "__heap_end") return int64_t(k.heapEnd);
+  if (n == "__stack_low") return int64_t(k.stackLow);
+  if (n == "__stack_high") return int64_t(k.stackHigh);
+  if (n == "__data_end") return int64_t(k.dataEnd);
+  if (n == "__global_base") return int64_t(k.libs[0].memBase);
+  if (n == "__dso_handle") return int64_t(from.memBase);
+  return std::nullopt;
+}
+
+bool Linker::isDataExport(const Library &L, const Export &e) const {
+  if (e.kind != ExternKind::Global) return false;
+  GlobalType t = L.mod.globalType(e.index);
+  return t.type == ValType::i32() && !t.mut && e.index >= L.mod.numImportedGlobals;
+}
+
+// A data symbol's address: exported globals of a PIC module hold offsets relative to its
+// __memory_base, unless their initialiser already adds __memory_base itself.
+int64_t Linker::dataAddress(const Library &L, const Export &e) const {
+  const Global &g = L.mod.globals[e.index - L.mod.numImportedGlobals];
+  InstrReader r(g.init.bytes, g.init.offset);
+  Instr in;
+  bool usesBase = false;
+  while (r.next(in))
+    if (in.shape == ImmShape::GlobalGet) usesBase = true;
+  auto v = evalConstExpr(L, g.init);
+  if (!v) throw Error("cannot evaluate the address of data symbol " + e.name, g.init.offset, L.path);
+  return usesBase ? *v : *v + int64_t(L.memBase);
+}
+
+uint32_t Linker::internType(const FuncType &t) {
+  std::string key;
+  for (auto &p : t.params) key += p.str() + ",";
+  key += "->";
+  for (auto &p : t.results) key += p.str() + ",";
+  auto [it, inserted] = typeIndexByKey.emplace(key, uint32_t(types.size()));
+  if (inserted) types.push_back(t);
+  return it->second;
+}
+
+void Linker::resolveImports() {
+  const Module &M = libs[0].mod;
+  auto mainImports = [&](const Import &i) {
+    for (auto &m : M.imports)
+      if (m.kind == i.kind && m.module == i.module && m.field == i.field) return true;
+    return false;
+  };
+  for (int li = 0; li < int(libs.size()); ++li) {
+    Library &L = libs[li];
+    L.imports.resize(L.mod.imports.size());
+    uint32_t funcIdx = 0;
+    for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
+      const Import &imp = L.mod.imports[ii];
+      Resolution &r = L.imports[ii];
+      const bool weak = L.mod.dylink->isWeakImport(imp.field);
+      auto undefined = [&](const char *what) {
+        if (weak) return;
+        if (cfg.allowUndefined) {
+          r.kind = Resolution::Host;
+          return;
+        }
+        undefinedErrors.push_back(L.path + ": undefined symbol: " + imp.field + " (" + what + ")");
+        r.kind = Resolution::Host;
+      };
+      switch (imp.kind) {
+      case ExternKind::Memory:
+        r.kind = Resolution::Memory;
+        break;
+      case ExternKind::Table:
+        r.kind = imp.table.elem == ValType{ValType::FuncRef, 0} && imp.module == "env" ? Resolution::Table : Resolution::Host;
+        break;
+      case ExternKind::Tag: {
+        const Sym *s = imp.module == "env" ? lookup(imp.field, li) : nullptr;
+        if (s && libs[s->lib].mod.exports[s->exportIdx].kind == ExternKind::Tag) {
+          r = Resolution{Resolution::Def, s->lib, libs[s->lib].mod.exports[s->exportIdx].index, 0};
+        } else {
+          r.kind = Resolution::Host;
+        }
+        break;
+      }
+      case ExternKind::Global: {
+        if (imp.module == "env" && imp.field == "__memory_base") {
+          r = Resolution{Resolution::Const, -1, 0, int64_t(L.memBase)};
+        } else if (imp.module == "env" && imp.field == "__table_base") {
+          r = Resolution{Resolution::Const, -1, 0, int64_t(L.tableBase)};
+        } else if (imp.module == "env" && imp.field == "__stack_pointer") {
+          r.kind = Resolution::StackPtr;
+        } else if (imp.module == "GOT.mem") {
+          if (imp.global.type != ValType::i32())
+            throw Error("GOT.mem." + imp.field + " must be an i32 global", Error::kNoOffset, L.path);
+          const Sym *s = lookup(imp.field, li);
+          if (s) {
+            const Library &D = libs[s->lib];
+            const Export &e = D.mod.exports[s->exportIdx];
+            if (!isDataExport(D, e))
+              throw Error("symbol " + imp.field + " is imported as data (GOT.mem) but " + D.name + " defines it as a " +
+                              externKindName(e.kind),
+                          Error::kNoOffset, L.path);
+            r = Resolution{Resolution::Const, -1, 0, dataAddress(D, e)};
+          } else if (auto v = syntheticData(*this, imp.field, L)) {
+            r = Resolution{Resolution::Const, -1, 0, *v};
+          } else {
+            undefined("data");
+          }
+          if (r.kind == Resolution::Unset) r = Resolution{Resolution::Const, -1, 0, 0}; // undefined weak: 0
+        } else if (imp.module == "GOT.func") {
+          if (imp.global.type != ValType::i32())
+            throw Error("GOT.func." + imp.field + " must be an i32 global", Error::kNoOffset, L.path);
+          const Sym *s = lookup(imp.field, li);
+          if (s) {
+            const Library &D = libs[s->lib];
+            const Export &e = D.mod.exports[s->exportIdx];
+            if (e.kind != ExternKind::Func)
+              throw Error("symbol " + imp.field + " is imported as a function (GOT.func) but " + D.name + " defines it as a " +
+                              (isDataExport(D, e) ? "data symbol" : externKindName(e.kind)),
+                          Error::kNoOffset, L.path);
+            // Becomes the function's table slot once slots are assigned.
+            r = Resolution{Resolution::Def, s->lib, e.index, 0};
+          } else {
+            undefined("function address");
+            if (r.kind == Resolution::Unset) r = Resolution{Resolution::Const, -1, 0, 0};
+          }
+        } else {
+          const Sym *s = imp.module == "env" ? lookup(imp.field, li) : nullptr;
+          std::optional<int64_t> synth = imp.module == "env" && !imp.global.mut ? syntheticData(*this, imp.field, L) : std::nullopt;
+          if (s && libs[s->lib].mod.exports[s->exportIdx].kind == ExternKind::Global) {
+            const Library &D = libs[s->lib];
+            const Export &e = D.mod.exports[s->exportIdx];
+            GlobalType t = D.mod.globalType(e.index);
+            if (t.type != imp.global.type || t.mut != imp.global.mut)
+              throw Error("global " + imp.field + " has a different type in " + D.name, Error::kNoOffset, L.path);
+            if (isDataExport(D, e)) r = Resolution{Resolution::Const, -1, 0, dataAddress(D, e)};
+            else r = Resolution{Resolution::Def, s->lib, e.index, 0};
+          } else if (synth) {
+            r = Resolution{Resolution::Const, -1, 0, *synth};
+          } else if (L.isMain || mainImports(imp) || imp.module != "env") {
+            r.kind = Resolution::Host;
+          } else {
+            undefined("global");
+            if (r.kind == Resolution::Unset) r = Resolution{Resolution::Const, -1, 0, 0};
+          }
+        }
+        break;
+      }
+      case ExternKind::Func: {
+        const Sym *s = imp.module == "env" ? lookup(imp.field, li) : nullptr;
+        if (s) {
+          const Library &D = libs[s->lib];
+          const Export &e = D.mod.exports[s->exportIdx];
+          if (e.kind != ExternKind::Func)
+            throw Error("symbol " + imp.field + " is imported as a function but " + D.name + " defines it as a " +
+                            (isDataExport(D, e) ? "data symbol" : externKindName(e.kind)),
+                        Error::kNoOffset, L.path);
+          const FuncType &want = L.mod.types.at(imp.typeIndex);
+          const FuncType &have = D.mod.types.at(D.mod.funcTypeIndex(e.index));
+          if (!(want == have))
+            throw Error("signature mismatch for " + imp.field + ": " + L.name + " imports it as " + want.str() + " but " + D.name +
+                            " defines it as " + have.str(),
+                        Error::kNoOffset, L.path);
+          r = Resolution{Resolution::Def, s->lib, e.index, 0};
+        } else if (weak && imp.module == "env") {
+          r.kind = Resolution::Stub;
+        } else if (L.isMain || mainImports(imp) || imp.module != "env") {
+          r.kind = Resolution::Host;
+        } else {
+          undefined("function");
+        }
+        ++funcIdx;
+        break;
+      }
+      }
+    }
+  }
+  if (!undefinedErrors.empty()) {
+    std::string msg = undefinedErrors[0];
+    if (undefinedErrors.size() > 1)
+      msg += " (and " + std::to_string(undefinedErrors.size() - 1) + " more undefined symbol" +
+             (undefinedErrors.size() > 2 ? "s" : "") + ": ";
+    for (size_t i = 1; i < undefinedErrors.size() && i < 20; ++i) {
+      auto &u = undefinedErrors[i];
+      auto p = u.find("undefined symbol: ");
+      msg += (i > 1 ? ", " : "") + u.substr(p + 18, u.find(" (", p) - p - 18);
+    }
+    if (undefinedErrors.size() > 1) msg += undefinedErrors.size() > 20 ? ", ...)" : ")";
+    throw Error(msg);
+  }
+}
+
+uint32_t Linker::outFunc(int lib, uint32_t f, int depth) const {
+  const Library &L = libs[lib];
+  if (f >= L.mod.numImportedFuncs) return L.funcMap.at(f);
+  if (depth > 64) throw Error("import cycle while resolving function " + std::to_string(f), Error::kNoOffset, L.path);
+  // Imported: follow its resolution (a re-exported import points at another import).
+  return L.funcMap.at(f);
+}
+
+void Linker::assignIndices() {
+  const Module &M = libs[0].mod;
+  bool mainImportsMemory = false, mainImportsTable = false;
+  for (auto &i : M.imports) {
+    if (i.kind == ExternKind::Memory) mainImportsMemory = true;
+    if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) mainImportsTable = true;
+  }
+  // Output imports: memory and table as the main imported them, the stack pointer when
+  // asked, then host imports in the order they are first met (main first).
+  auto addHost = [&](const Import &imp) -> uint32_t {
+    for (auto &h : hostImports)
+      if (h.imp.kind == imp.kind && h.imp.module == imp.module && h.imp.field == imp.field) {
+        if (imp.kind == ExternKind::Func && !(types[h.imp.typeIndex] == types[imp.typeIndex]))
+          throw Error("host function " + imp.module + "." + imp.field + " is imported with two different signatures: " +
+                      types[h.imp.typeIndex].str() + " and " + types[imp.typeIndex].str());
+        return h.outIndex;
+      }
+    HostImport h{imp, 0};
+    switch (imp.kind) {
+    case ExternKind::Func: h.outIndex = numHostFuncs++; break;
+    case ExternKind::Global: h.outIndex = numHostGlobals++; break;
+    case ExternKind::Tag: h.outIndex = numHostTags++; break;
+    case ExternKind::Table: h.outIndex = uint32_t(1 + std::count_if(hostImports.begin(), hostImports.end(), [](auto &x) { return x.imp.kind == ExternKind::Table; })); break;
+    case ExternKind::Memory: throw Error("a second imported memory is not supported", Error::kNoOffset, libs[0].path);
+    }
+    hostImports.push_back(h);
+    return h.outIndex;
+  };
+
+  for (auto &L : libs) {
+    L.typeMap.resize(L.mod.types.size());
+    for (size_t t = 0; t < L.mod.types.size(); ++t) L.typeMap[t] = internType(L.mod.types[t]);
+  }
+  if (cfg.importStackPointer) {
+    Import sp;
+    sp.module = "env";
+    sp.field = "__stack_pointer";
+    sp.kind = ExternKind::Global;
+    sp.global = GlobalType{ValType::i32(), true};
+    spGlobal = addHost(sp);
+  }
+  // Host imports per library, with their type indices in the output's type space.
+  std::vector<std::vector<uint32_t>> hostIndex(libs.size());
+  for (size_t li = 0; li < libs.size(); ++li) {
+    Library &L = libs[li];
+    hostIndex[li].assign(L.mod.imports.size(), 0);
+    for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
+      if (L.imports[ii].kind != Resolution::Host) continue;
+      Import imp = L.mod.imports[ii];
+      if (imp.kind == ExternKind::Func || imp.kind == ExternKind::Tag) {
+        uint32_t &ti = imp.kind == ExternKind::Func ? imp.typeIndex : imp.tag.typeIndex;
+        ti = L.typeMap.at(ti);
+      }
+      if (imp.kind == ExternKind::Table && imp.table.elem.code >= 0x63 && imp.table.elem.code <= 0x64)
+        throw Error("typed-reference tables are not supported", Error::kNoOffset, L.path);
+      hostIndex[li][ii] = addHost(imp);
+    }
+  }
+  // Function index space: host imports, every library's functions in load order, stubs.
+  uint32_t next = numHostFuncs;
+  for (auto &L : libs) {
+    L.funcMap.assign(L.mod.numFuncs(), 0);
+    for (uint32_t f = 0; f < L.mod.functions.size(); ++f) L.funcMap[L.mod.numImportedFuncs + f] = next++;
+  }
+  std::unordered_map<uint32_t, uint32_t> stubByType;
+  std::vector<uint32_t> stubTypes;
+  // Imported functions: resolutions may chain through re-exported imports; iterate.
+  for (int pass = 0; pass < 2; ++pass)
+    for (size_t li = 0; li < libs.size(); ++li) {
+      Library &L = libs[li];
+      uint32_t f = 0;
+      for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
+        if (L.mod.imports[ii].kind != ExternKind::Func) continue;
+        const Resolution &r = L.imports[ii];
+        switch (r.kind) {
+        case Resolution::Host: L.funcMap[f] = hostIndex[li][ii]; break;
+        case Resolution::Def: L.funcMap[f] = libs[r.lib].funcMap[r.index]; break;
+        case Resolution::Stub: {
+          uint32_t t = L.typeMap[L.mod.imports[ii].typeIndex];
+          auto [it, inserted] = stubByType.emplace(t, 0);
+          if (inserted) {
+            it->second = next++;
+            stubTypes.push_back(t);
+          }
+          L.funcMap[f] = it->second;
+          break;
+        }
+        default: break;
+        }
+        ++f;
+      }
+    }
+  // Chains longer than two re-exports are resolved by repeating until stable.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto &L : libs) {
+      uint32_t f = 0;
+      for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
+        if (L.mod.imports[ii].kind != ExternKind::Func) continue;
+        const Resolution &r = L.imports[ii];
+        if (r.kind == Resolution::Def && L.funcMap[f] != libs[r.lib].funcMap[r.index]) {
+          L.funcMap[f] = libs[r.lib].funcMap[r.index];
+          changed = true;
+        }
+        ++f;
+      }
+    }
+  }
+  // Synthetic functions come after the stubs: start, __wasm_call_ctors, library inits.
+  startFuncIndex = next++;
+  ctorsFuncIndex = next++;
+  for (auto &L : libs)
+    if (!L.global) L.initFunc = next++;
+  // Stubs for undefined weak functions: `unreachable` if ever called.
+  for (uint32_t t : stubTypes) {
+    Function fn;
+    fn.typeIndex = t;
+    fn.body = out.own(Bytes{0x00, 0x00, 0x0b});
+    stubFunctions.push_back(fn);
+  }
+
+  // Globals: host globals first, then the stack pointer (unless imported), then every
+  // library's globals.
+  uint32_t g = numHostGlobals;
+  if (!cfg.importStackPointer) spGlobal = g++;
+  for (auto &L : libs) {
+    L.globalMap.assign(L.mod.numGlobals(), GlobalRemap{});
+    for (uint32_t k = 0; k < L.mod.globals.size(); ++k) L.globalMap[L.mod.numImportedGlobals + k] = GlobalRemap::to(g++);
+  }
+  numGlobalsTotal = g;
+  // Tables: 0 is the indirect function table; other host tables, then defined tables.
+  uint32_t numHostTables = 1 + uint32_t(std::count_if(hostImports.begin(), hostImports.end(), [](auto &x) { return x.imp.kind == ExternKind::Table; }));
+  uint32_t nextTable = numHostTables;
+  uint32_t tagNext = numHostTags;
+  for (size_t li = 0; li < libs.size(); ++li) {
+    Library &L = libs[li];
+    L.tableMap.assign(L.mod.numTables(), 0);
+    L.memMap.assign(L.mod.numMemories(), 0);
+    L.tagMap.assign(L.mod.numTags(), 0);
+    for (uint32_t t = 0; t < L.mod.tables.size(); ++t) L.tableMap[L.mod.numImportedTables + t] = nextTable++;
+    for (uint32_t t = 0; t < L.mod.tags.size(); ++t) L.tagMap[L.mod.numImportedTags + t] = tagNext++;
+    if (!L.mod.memories.empty() && !L.isMain) throw Error("a side module that defines its own memory is not supported", Error::kNoOffset, L.path);
+    if (L.mod.memories.size() + L.mod.numImportedMemories > 1) throw Error("multiple memories are not supported", Error::kNoOffset, L.path);
+  }
+  for (size_t li = 0; li < libs.size(); ++li) {
+    Library &L = libs[li];
+    uint32_t gi = 0, ti = 0, tg = 0;
+    for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
+      const Import &imp = L.mod.imports[ii];
+      const Resolution &r = L.imports[ii];
+      if (imp.kind == ExternKind::Global) {
+        GlobalRemap &m = L.globalMap[gi++];
+        switch (r.kind) {
+        case Resolution::Const: m = GlobalRemap::i32(int32_t(r.value)); break;
+        case Resolution::StackPtr: m = GlobalRemap::to(spGlobal); break;
+        case Resolution::Host: m = GlobalRemap::to(hostIndex[li][ii]); break;
+        case Resolution::Def:
+          if (imp.module == "GOT.func") {
+            m = GlobalRemap::i32(0); // GOT.func: filled in by resolveGotFunc
+          } else {
+            m = libs[r.lib].globalMap.at(r.index);
+          }
+          break;
+        default: break;
+        }
+      } else if (imp.kind == ExternKind::Table) {
+        L.tableMap[ti++] = r.kind == Resolution::Table ? 0 : hostIndex[li][ii];
+      } else if (imp.kind == ExternKind::Tag) {
+        L.tagMap[tg++] = r.kind == Resolution::Def ? libs[r.lib].tagMap.at(r.index) : hostIndex[li][ii];
+      }
+    }
+  }
+  this->mainImportsMemory = mainImportsMemory;
+  this->mainImportsTable = mainImportsTable;
+}
+
+} // namespace wasmobj::linking

@@ -1,0 +1,290 @@
+// Synthetic parts of the output: the start function, the combined __wasm_call_ctors, one
+// init function per dlopen-only library, the exports, and the manifest. Then link() and
+// runLink() drive all stages in order.
+#include <cstdio>
+#include <functional>
+
+#include "linker.h"
+#include "wasmobj/writer.h"
+
+namespace wasmobj::linking {
+
+namespace {
+
+void emitCall(ByteSink &b, uint32_t f) {
+  b.u8(0x10);
+  b.uleb(f);
+}
+
+} // namespace
+
+void Linker::emitInitFunctions() {
+  const uint32_t voidType = internType(FuncType{});
+  Library &M = libs[0];
+  // Constructors of the global scope: dependencies before dependents (depth-first
+  // post-order over NEEDED, cycles broken where they close), the main module last.
+  std::vector<int> order;
+  std::vector<uint8_t> state(libs.size(), 0);
+  std::function<void(int)> visit = [&](int i) {
+    state[i] = 1;
+    for (int j : libs[i].needed)
+      if (state[j] == 0 && libs[j].global) visit(j);
+    order.push_back(i);
+  };
+  visit(0);
+  int pos = 0;
+  for (int i : order) libs[i].initOrder = pos++;
+
+  auto addFunction = [&](uint32_t expectIndex, Bytes body) {
+    if (out.numImportedFuncs + out.functions.size() != expectIndex) throw Error("internal error: synthetic function index");
+    Function f;
+    f.typeIndex = voidType;
+    f.body = out.own(std::move(body));
+    out.functions.push_back(f);
+  };
+
+  // start: relocation code that could not be evaluated at link time, in load order.
+  ByteSink start;
+  start.u8(0);
+  bool startUsed = false;
+  for (auto &L : libs) {
+    if (!L.global) continue;
+    if (L.startFunc && !L.startEvaluated) {
+      emitCall(start, L.funcMap.at(*L.startFunc));
+      startUsed = true;
+    }
+  }
+  for (auto &L : libs) {
+    if (!L.global) continue;
+    if (L.relocFunc && !L.relocsEvaluated) {
+      emitCall(start, L.funcMap.at(*L.relocFunc));
+      startUsed = true;
+    }
+  }
+  // Without a __wasm_call_ctors in the main, side constructors run at start-up too.
+  if (!M.ctorsFunc)
+    for (int i : order)
+      if (i != 0 && libs[i].ctorsFunc) {
+        emitCall(start, libs[i].funcMap.at(*libs[i].ctorsFunc));
+        startUsed = true;
+      }
+  start.u8(0x0b);
+  addFunction(startFuncIndex, std::move(start.out));
+  if (startUsed) out.start = startFuncIndex;
+
+  // __wasm_call_ctors: every side's constructors, then the main's own.
+  ByteSink ctors;
+  ctors.u8(0);
+  for (int i : order) {
+    if (i == 0 || !libs[i].ctorsFunc) continue;
+    emitCall(ctors, libs[i].funcMap.at(*libs[i].ctorsFunc));
+  }
+  if (mainCtorsOriginal) emitCall(ctors, *mainCtorsOriginal);
+  ctors.u8(0x0b);
+  addFunction(ctorsFuncIndex, std::move(ctors.out));
+
+  // dlopen-only libraries: init once (guarded), dependencies first.
+  for (auto &L : libs) {
+    if (!L.global) {
+      Global guard;
+      guard.type = GlobalType{ValType::i32(), true};
+      guard.init.bytes = out.own(Bytes{0x41, 0x00, 0x0b});
+      L.initGuard = out.numImportedGlobals + uint32_t(out.globals.size());
+      out.globals.push_back(guard);
+    }
+  }
+  for (auto &L : libs) {
+    if (L.global) continue;
+    ByteSink b;
+    b.u8(0);
+    b.u8(0x23); b.uleb(L.initGuard); // if (initialised) return;
+    b.u8(0x04); b.u8(0x40); b.u8(0x0f); b.u8(0x0b);
+    b.u8(0x41); b.u8(0x01); b.u8(0x24); b.uleb(L.initGuard);
+    for (int j : L.needed)
+      if (!libs[j].global) emitCall(b, *libs[j].initFunc);
+    if (L.startFunc && !L.startEvaluated) emitCall(b, L.funcMap.at(*L.startFunc));
+    if (L.relocFunc && !L.relocsEvaluated) emitCall(b, L.funcMap.at(*L.relocFunc));
+    if (L.ctorsFunc) emitCall(b, L.funcMap.at(*L.ctorsFunc));
+    b.u8(0x0b);
+    addFunction(*L.initFunc, std::move(b.out));
+  }
+  out.types = types;
+}
+
+void Linker::emitExports() {
+  std::unordered_map<std::string, bool> taken;
+  Library &M = libs[0];
+  for (auto &e : M.mod.exports) {
+    Export ne = e;
+    switch (e.kind) {
+    case ExternKind::Func: ne.index = M.funcMap.at(e.index); break;
+    case ExternKind::Table: ne.index = M.tableMap.at(e.index); break;
+    case ExternKind::Memory: ne.index = 0; break;
+    case ExternKind::Tag: ne.index = M.tagMap.at(e.index); break;
+    case ExternKind::Global: {
+      const GlobalRemap &g = M.globalMap.at(e.index);
+      if (g.kind != GlobalRemap::Index) {
+        warnings.push_back(M.path + ": export " + e.name + " re-exports an import that became a constant; dropped");
+        continue;
+      }
+      ne.index = g.index;
+      break;
+    }
+    }
+    taken[ne.name] = true;
+    out.exports.push_back(ne);
+  }
+  // The global-scope symbols of the side modules, in load order.
+  for (int li = 1; li < int(libs.size()); ++li) {
+    Library &L = libs[li];
+    if (!L.global) continue;
+    for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
+      const Export &e = L.mod.exports[ei];
+      auto it = globalSyms.find(e.name);
+      if (it == globalSyms.end() || it->second.lib != li || it->second.exportIdx != ei || taken.count(e.name)) continue;
+      Export ne = e;
+      if (e.kind == ExternKind::Func) ne.index = L.funcMap.at(e.index);
+      else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
+      else if (e.kind == ExternKind::Tag) ne.index = L.tagMap.at(e.index);
+      else continue;
+      taken[ne.name] = true;
+      out.exports.push_back(ne);
+    }
+  }
+}
+
+nlohmann::ordered_json Linker::buildManifest() const {
+  using json = nlohmann::ordered_json;
+  json j;
+  j["prelink_version"] = "0.1.0";
+  j["flavor"] = "llvm";
+  json opts;
+  opts["stack_size"] = cfg.stackSize;
+  opts["allow_undefined"] = cfg.allowUndefined;
+  opts["no_duplicates"] = cfg.noDuplicates;
+  opts["import_stack_pointer"] = cfg.importStackPointer;
+  json dirs = json::array();
+  for (auto &d : cfg.searchDirs) dirs.push_back(d);
+  opts["search_dirs"] = dirs;
+  j["options"] = opts;
+  const Module &Mm = libs[0].mod;
+  const Limits *ml = nullptr;
+  for (auto &i : Mm.imports)
+    if (i.kind == ExternKind::Memory) ml = &i.memory;
+  if (!ml && !Mm.memories.empty()) ml = &Mm.memories[0];
+  j["memory"] = {{"imported", mainImportsMemory},
+                 {"min_pages", memoryPages},
+                 {"max_pages", ml && ml->hasMax() ? json(ml->max) : json(nullptr)},
+                 {"shared", ml ? ml->shared() : false}};
+  const Limits *tl = nullptr;
+  for (auto &i : Mm.imports)
+    if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) tl = &i.table.limits;
+  j["table"] = {{"imported", mainImportsTable}, {"min", tableSize}, {"max", tl && tl->hasMax() ? json(tl->max) : json(nullptr)}};
+  j["stack"] = {{"low", stackLow}, {"high", stackHigh}, {"size", stackHigh - stackLow}, {"pointer_imported", cfg.importStackPointer}};
+  j["data_end"] = dataEnd;
+  j["heap_base"] = heapBase;
+  j["heap_end"] = heapEnd;
+  json libsj = json::array();
+  for (size_t li = 0; li < libs.size(); ++li) {
+    const Library &L = libs[li];
+    json l;
+    l["name"] = L.name;
+    l["sha256"] = L.sha256;
+    l["main"] = L.isMain;
+    l["scope"] = L.global ? "global" : "dlopen";
+    json needed = json::array();
+    for (int n : L.needed) needed.push_back(libs[n].name);
+    l["needed"] = needed;
+    l["memory_base"] = L.memBase;
+    l["memory_size"] = L.memSize;
+    l["memory_align"] = L.memAlign;
+    l["table_base"] = L.tableBase;
+    l["table_size"] = L.tableSize;
+    l["init_order"] = L.initOrder >= 0 ? json(L.initOrder) : json(nullptr);
+    l["init_function"] = L.initFunc ? json(*L.initFunc) : json(nullptr);
+    l["data_relocations"] = !L.relocFunc ? "none" : L.relocsEvaluated ? "link-time" : "start-up";
+    json syms = json::array();
+    for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
+      const Export &e = L.mod.exports[ei];
+      json s;
+      s["name"] = e.name;
+      if (e.kind == ExternKind::Func) {
+        uint32_t f = L.funcMap.at(e.index);
+        s["kind"] = "function";
+        s["function_index"] = f;
+        auto it = slotOf.find(f);
+        s["table_slot"] = it != slotOf.end() ? json(it->second) : json(nullptr);
+      } else if (isDataExport(L, e)) {
+        s["kind"] = "data";
+        s["address"] = dataAddress(L, e);
+      } else if (e.kind == ExternKind::Global) {
+        s["kind"] = "global";
+        const GlobalRemap &g = L.globalMap.at(e.index);
+        if (g.kind == GlobalRemap::Index) s["global_index"] = g.index;
+        else s["value"] = g.value;
+      } else {
+        s["kind"] = externKindName(e.kind);
+      }
+      auto it = globalSyms.find(e.name);
+      s["global"] = it != globalSyms.end() && it->second.lib == int(li) && it->second.exportIdx == ei;
+      syms.push_back(s);
+    }
+    l["symbols"] = syms;
+    libsj.push_back(l);
+  }
+  j["libraries"] = libsj;
+  json host = json::array();
+  for (auto &h : hostImports) host.push_back({{"module", h.imp.module}, {"name", h.imp.field}, {"kind", externKindName(h.imp.kind)}});
+  j["host_imports"] = host;
+  return j;
+}
+
+LinkResult Linker::run() {
+  loadInputs();
+  buildSymbolTable();
+  layoutMemoryAndTable();
+  resolveImports();
+  assignIndices();
+  Library &M = libs[0];
+  // The main's __wasm_call_ctors: callers (its export, _start, _initialize) now reach the
+  // combined function, which calls the original last.
+  placeElements();
+  resolveGotFunc();
+  buildImages();
+  evaluateRelocations();
+  if (M.ctorsFunc && *M.ctorsFunc >= M.mod.numImportedFuncs) {
+    mainCtorsOriginal = M.funcMap[*M.ctorsFunc];
+    M.funcMap[*M.ctorsFunc] = ctorsFuncIndex;
+  }
+  emitModule();
+  emitInitFunctions();
+  emitExports();
+  LinkResult r;
+  r.manifest = buildManifest();
+  r.warnings = warnings;
+  r.module = std::move(out);
+  return r;
+}
+
+} // namespace wasmobj::linking
+
+namespace wasmobj {
+
+LinkResult link(const LinkConfig &cfg) {
+  linking::Linker k(cfg);
+  return k.run();
+}
+
+int runLink(const LinkConfig &cfg) {
+  LinkResult r = link(cfg);
+  for (auto &w : r.warnings) std::fprintf(stderr, "prelink: warning: %s\n", w.c_str());
+  Bytes bytes = writeModule(r.module);
+  std::string manifest;
+  if (!cfg.manifest.empty()) manifest = r.manifest.dump(2) + "\n";
+  writeFileAtomic(cfg.output, bytes);
+  if (!cfg.manifest.empty())
+    writeFileAtomic(cfg.manifest, ByteView(reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size()));
+  return 0;
+}
+
+} // namespace wasmobj

@@ -1,0 +1,363 @@
+// Module reader. Three steps:
+//  1. framing (ours): magic, version, section ids, sizes, order, custom section names —
+//     every error with its exact byte offset;
+//  2. LLVM's WasmObjectFile parses the contents of the standard sections and validates
+//     indices; its errors carry no offset, so when it fails we find the failing section
+//     by parsing growing prefixes of the module and report that section's offset;
+//  3. our decoders for what LLVM does not model: element segments (expressions, exact
+//     flags), the raw bytes of every constant expression, dylink.0 subsections.
+#include "wasmobj/reader.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include <llvm/Object/Wasm.h>
+#include <llvm/Support/MemoryBuffer.h>
+
+#include "wasmobj/code.h"
+
+namespace wasmobj {
+
+namespace {
+
+struct Framed {
+  SectionRecord rec;
+  ByteView payload;    // whole section payload
+  std::string_view customName;
+  ByteView customBody; // payload after the name, for custom sections
+  uint64_t customBodyOffset = 0;
+};
+
+// Standard sections must appear at most once and in this order (datacount sits between
+// elem and code, tag between memory and global).
+int orderRank(SectionId id) {
+  switch (id) {
+  case SectionId::Type: return 1;
+  case SectionId::Import: return 2;
+  case SectionId::Function: return 3;
+  case SectionId::Table: return 4;
+  case SectionId::Memory: return 5;
+  case SectionId::Tag: return 6;
+  case SectionId::Global: return 7;
+  case SectionId::Export: return 8;
+  case SectionId::Start: return 9;
+  case SectionId::Elem: return 10;
+  case SectionId::DataCount: return 11;
+  case SectionId::Code: return 12;
+  case SectionId::Data: return 13;
+  default: return 0;
+  }
+}
+
+std::vector<Framed> frameSections(ByteView bytes) {
+  Cursor c(bytes);
+  if (bytes.size() < 8) c.failAt("file too short to be a wasm module (" + std::to_string(bytes.size()) + " bytes)", 0);
+  if (c.u32le() != 0x6d736100) c.failAt("not a wasm module (bad magic number)", 0);
+  uint32_t version = c.u32le();
+  if (version != 1) c.failAt("unsupported wasm version " + std::to_string(version), 4);
+  std::vector<Framed> out;
+  int lastRank = 0;
+  while (!c.atEnd()) {
+    Framed f;
+    f.rec.offset = c.offset();
+    uint8_t id = c.u8();
+    if (id > 13) c.failAt("unknown section id " + std::to_string(id), f.rec.offset);
+    f.rec.id = SectionId(id);
+    const uint64_t sizeAt = c.offset();
+    uint64_t size = c.u32();
+    f.rec.sizeWidth = uint8_t(c.offset() - sizeAt);
+    if (f.rec.sizeWidth == ulebSize(size)) f.rec.sizeWidth = 0;
+    if (size > c.remaining())
+      c.failAt(std::string(sectionName(f.rec.id)) + " section size " + std::to_string(size) +
+                   " runs past the end of the file (" + std::to_string(c.remaining()) + " bytes left)",
+               sizeAt);
+    f.rec.size = size;
+    const uint64_t payloadOffset = c.offset();
+    f.payload = c.bytes(size);
+    if (f.rec.id == SectionId::Custom) {
+      Cursor n(f.payload, payloadOffset);
+      f.customName = n.name();
+      f.customBodyOffset = n.offset();
+      f.customBody = n.bytes(n.remaining());
+    } else {
+      int rank = orderRank(f.rec.id);
+      if (rank <= lastRank)
+        c.failAt(std::string(sectionName(f.rec.id)) + " section is out of order or duplicated", f.rec.offset);
+      lastRank = rank;
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+
+std::string llvmMessage(llvm::Error e) {
+  std::string msg = llvm::toString(std::move(e));
+  // LLVM prefixes nothing useful; keep its message as is.
+  return msg;
+}
+
+// Parses BYTES with LLVM; returns null and sets MSG on failure.
+std::unique_ptr<llvm::object::WasmObjectFile> llvmParse(ByteView bytes, std::string &msg) {
+  llvm::MemoryBufferRef ref(llvm::StringRef(reinterpret_cast<const char *>(bytes.data()), bytes.size()), "");
+  llvm::Error err = llvm::Error::success();
+  auto obj = std::make_unique<llvm::object::WasmObjectFile>(ref, err);
+  if (err) {
+    msg = llvmMessage(std::move(err));
+    return nullptr;
+  }
+  return obj;
+}
+
+// LLVM failed on the whole module: parse the header plus the first k sections for growing
+// k; the first prefix that fails ends with the section at fault.
+[[noreturn]] void failWithLlvmError(ByteView bytes, const std::vector<Framed> &secs, const std::string &msg) {
+  Bytes prefix(bytes.begin(), bytes.begin() + 8);
+  for (auto &s : secs) {
+    size_t end = size_t(s.payload.data() + s.payload.size() - bytes.data());
+    prefix.assign(bytes.begin(), bytes.begin() + end);
+    std::string m;
+    if (!llvmParse(prefix, m)) {
+      std::string where = s.rec.id == SectionId::Custom ? "custom section \"" + std::string(s.customName) + "\""
+                                                         : std::string(sectionName(s.rec.id)) + " section";
+      throw Error("malformed " + where + ": " + msg, s.rec.offset);
+    }
+  }
+  throw Error("malformed module: " + msg, 0);
+}
+
+ValType fromLlvm(llvm::wasm::ValType t, uint64_t off) {
+  uint8_t code = uint8_t(t);
+  if (t == llvm::wasm::ValType::OTHERREF) throw Error("typed reference types are not supported", off);
+  return ValType{code, 0};
+}
+
+Limits limitsFromLlvm(const llvm::wasm::WasmLimits &l) {
+  Limits r;
+  r.flags = l.Flags;
+  r.min = l.Minimum;
+  r.max = l.Maximum;
+  return r;
+}
+
+// Length of the constant expression starting at the beginning of BYTES (through its end).
+size_t constExprLength(ByteView bytes, uint64_t base) {
+  InstrReader r(bytes, base);
+  Instr in;
+  while (r.next(in)) {
+  }
+  return size_t(r.offset() - base);
+}
+
+ConstExpr readConstExpr(Cursor &c) {
+  ByteView rest(c.ptr(), c.remaining());
+  size_t n = constExprLength(rest, c.offset());
+  ConstExpr e;
+  e.offset = c.offset();
+  e.bytes = c.bytes(n);
+  return e;
+}
+
+ValType readRefType(Cursor &c) {
+  uint64_t at = c.offset();
+  uint8_t code = c.u8();
+  if (code == 0x63 || code == 0x64) return ValType{code, c.sleb(33)};
+  if (code != ValType::FuncRef && code != ValType::ExternRef && code != ValType::ExnRef && (code < 0x69 || code > 0x74))
+    c.failAt("invalid reference type 0x" + [&] {
+      char b[4];
+      std::snprintf(b, sizeof b, "%02x", code);
+      return std::string(b);
+    }(), at);
+  return ValType{code, 0};
+}
+
+void readElemSection(Cursor c, Module &m) {
+  uint32_t n = c.u32();
+  m.elems.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    ElemSegment s;
+    uint64_t at = c.offset();
+    s.flags = c.u32();
+    if (s.flags > 7) c.failAt("invalid element segment flags " + std::to_string(s.flags), at);
+    if (s.active()) {
+      if (s.flags & 2) s.table = c.u32();
+      s.offset = readConstExpr(c);
+    }
+    if (s.flags & 3) {
+      if (s.usesExprs()) s.elemType = readRefType(c);
+      else {
+        s.elemKind = c.u8();
+        if (s.elemKind != 0) c.fail("invalid element kind " + std::to_string(s.elemKind));
+      }
+    }
+    uint32_t count = c.u32();
+    if (count > c.remaining()) c.fail("element segment count " + std::to_string(count) + " exceeds the section size");
+    if (s.usesExprs()) {
+      s.exprs.reserve(count);
+      for (uint32_t k = 0; k < count; ++k) s.exprs.push_back(readConstExpr(c));
+    } else {
+      s.funcs.reserve(count);
+      for (uint32_t k = 0; k < count; ++k) s.funcs.push_back(c.u32());
+    }
+    m.elems.push_back(std::move(s));
+  }
+  if (!c.atEnd()) c.fail("trailing bytes at the end of the elem section");
+}
+
+ConstExpr exprFromLlvm(const llvm::wasm::WasmInitExpr &e, ByteView file) {
+  ConstExpr r;
+  r.bytes = ByteView(e.Body.data(), e.Body.size());
+  r.offset = uint64_t(e.Body.data() - file.data());
+  return r;
+}
+
+} // namespace
+
+Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const void> owner) {
+  try {
+    Module m;
+    m.storage = std::move(owner);
+    std::vector<Framed> secs = frameSections(bytes);
+
+    // dylink.0 / dylink: must be the first section (DynamicLinking.md).
+    for (size_t i = 0; i < secs.size(); ++i) {
+      auto &s = secs[i];
+      if (s.rec.id != SectionId::Custom) continue;
+      bool legacy = s.customName == "dylink";
+      if (s.customName != "dylink.0" && !legacy) continue;
+      if (i != 0) throw Error("custom section \"" + std::string(s.customName) + "\" must be the first section", s.rec.offset);
+    }
+
+    std::string msg;
+    auto obj = llvmParse(bytes, msg);
+    if (!obj) failWithLlvmError(bytes, secs, msg);
+    if (obj->hasUnmodeledTypes())
+      for (auto &s : secs)
+        if (s.rec.id == SectionId::Type) throw Error("the type section uses GC or typed-reference types, which are not supported", s.rec.offset);
+
+    // Section layout and custom sections.
+    for (auto &s : secs) {
+      SectionRecord rec = s.rec;
+      if (s.rec.id == SectionId::Custom) {
+        if (s.customName == "dylink.0" || s.customName == "dylink") {
+          m.dylink = parseDylink(s.customBody, s.customBodyOffset, s.customName == "dylink");
+          rec.customIndex = ~0u; // marks the dylink section
+        } else {
+          rec.customIndex = uint32_t(m.customs.size());
+          m.customs.push_back(CustomSection{std::string(s.customName), s.customBody, s.customBodyOffset});
+        }
+      }
+      m.layout.push_back(rec);
+    }
+
+    auto secOffset = [&](SectionId id) -> uint64_t {
+      for (auto &s : secs)
+        if (s.rec.id == id) return s.rec.offset;
+      return 0;
+    };
+
+    for (auto &sig : obj->types()) {
+      FuncType t;
+      for (auto v : sig.Params) t.params.push_back(fromLlvm(v, secOffset(SectionId::Type)));
+      for (auto v : sig.Returns) t.results.push_back(fromLlvm(v, secOffset(SectionId::Type)));
+      m.types.push_back(std::move(t));
+    }
+    const uint64_t importAt = secOffset(SectionId::Import);
+    for (auto &imp : obj->imports()) {
+      Import i;
+      i.module = imp.Module.str();
+      i.field = imp.Field.str();
+      i.kind = ExternKind(imp.Kind);
+      switch (imp.Kind) {
+      case llvm::wasm::WASM_EXTERNAL_FUNCTION: i.typeIndex = imp.SigIndex; break;
+      case llvm::wasm::WASM_EXTERNAL_TABLE:
+        i.table.elem = fromLlvm(imp.Table.ElemType, importAt);
+        i.table.limits = limitsFromLlvm(imp.Table.Limits);
+        break;
+      case llvm::wasm::WASM_EXTERNAL_MEMORY: i.memory = limitsFromLlvm(imp.Memory); break;
+      case llvm::wasm::WASM_EXTERNAL_GLOBAL:
+        i.global.type = fromLlvm(llvm::wasm::ValType(imp.Global.Type), importAt);
+        i.global.mut = imp.Global.Mutable;
+        break;
+      case llvm::wasm::WASM_EXTERNAL_TAG: i.tag.typeIndex = imp.SigIndex; break;
+      default: throw Error("unknown import kind " + std::to_string(imp.Kind), importAt);
+      }
+      m.imports.push_back(std::move(i));
+    }
+    m.countImports();
+
+    m.functions.reserve(obj->functions().size());
+    for (auto &f : obj->functions()) {
+      Function fn;
+      fn.typeIndex = f.SigIndex;
+      // CodeOffset is relative to the code section payload: the body with its locals.
+      fn.bodyOffset = 0;
+      m.functions.push_back(fn);
+    }
+    // Function bodies: locate them from the code section ourselves (size-prefixed
+    // entries); LLVM has already checked counts and sizes.
+    for (auto &s : secs) {
+      if (s.rec.id != SectionId::Code) continue;
+      Cursor c(s.payload, uint64_t(s.payload.data() - bytes.data()));
+      uint32_t n = c.u32();
+      if (n != m.functions.size()) c.fail("code section has " + std::to_string(n) + " bodies for " + std::to_string(m.functions.size()) + " functions");
+      for (uint32_t k = 0; k < n; ++k) {
+        uint32_t size = c.u32();
+        m.functions[k].bodyOffset = c.offset();
+        m.functions[k].body = c.bytes(size);
+      }
+    }
+    for (auto &t : obj->tables()) {
+      Table tb;
+      tb.type.elem = fromLlvm(t.Type.ElemType, secOffset(SectionId::Table));
+      tb.type.limits = limitsFromLlvm(t.Type.Limits);
+      m.tables.push_back(tb);
+    }
+    for (auto &l : obj->memories()) m.memories.push_back(limitsFromLlvm(l));
+    for (auto &t : obj->tags()) m.tags.push_back(TagType{0, t.SigIndex});
+    for (auto &g : obj->globals()) {
+      Global gl;
+      gl.type.type = fromLlvm(llvm::wasm::ValType(g.Type.Type), secOffset(SectionId::Global));
+      gl.type.mut = g.Type.Mutable;
+      gl.init = exprFromLlvm(g.InitExpr, bytes);
+      m.globals.push_back(gl);
+    }
+    for (auto &e : obj->exports()) m.exports.push_back(Export{e.Name.str(), ExternKind(e.Kind), e.Index});
+    for (auto &s : secs)
+      if (s.rec.id == SectionId::Start) m.start = obj->startFunction();
+    for (auto &s : secs) {
+      if (s.rec.id == SectionId::Elem) readElemSection(Cursor(s.payload, uint64_t(s.payload.data() - bytes.data())), m);
+      if (s.rec.id == SectionId::DataCount) m.dataCount = Cursor(s.payload, uint64_t(s.payload.data() - bytes.data())).u32();
+    }
+    for (auto &seg : obj->dataSegments()) {
+      DataSegment d;
+      d.flags = seg.Data.InitFlags;
+      d.memory = (d.flags & 2) ? seg.Data.MemoryIndex : 0;
+      if (d.active()) d.offset = exprFromLlvm(seg.Data.Offset, bytes);
+      d.bytes = ByteView(seg.Data.Content.data(), seg.Data.Content.size());
+      d.bytesOffset = uint64_t(seg.Data.Content.data() - bytes.data());
+      m.datas.push_back(d);
+    }
+    return m;
+  } catch (const Error &e) {
+    throw e.withFile(file);
+  }
+}
+
+std::shared_ptr<Bytes> loadFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw Error("cannot open file", Error::kNoOffset, path);
+  std::streamoff size = in.tellg();
+  if (size < 0) throw Error("cannot read file", Error::kNoOffset, path);
+  auto buf = std::make_shared<Bytes>(size_t(size));
+  in.seekg(0);
+  if (size && !in.read(reinterpret_cast<char *>(buf->data()), size)) throw Error("cannot read file", Error::kNoOffset, path);
+  return buf;
+}
+
+Module readModuleFile(const std::string &path) {
+  auto buf = loadFile(path);
+  ByteView view(*buf);
+  return readModule(view, path, buf);
+}
+
+} // namespace wasmobj

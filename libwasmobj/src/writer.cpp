@@ -1,0 +1,367 @@
+#include "wasmobj/writer.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace wasmobj {
+
+namespace {
+
+// Two sinks with one interface: encoders are written once as templates, run first with
+// CountSink to size a section, then with PtrSink to emit it in place.
+struct CountSink {
+  size_t n = 0;
+  void u8(uint8_t) { ++n; }
+  void uleb(uint64_t v) { n += ulebSize(v); }
+  void sleb(int64_t v) { n += slebSize(v); }
+  void bytes(ByteView b) { n += b.size(); }
+  void name(std::string_view s) { n += ulebSize(s.size()) + s.size(); }
+};
+
+struct PtrSink {
+  uint8_t *p;
+  void u8(uint8_t b) { *p++ = b; }
+  void uleb(uint64_t v) { p = putUleb(p, v); }
+  void sleb(int64_t v) { p = putSleb(p, v); }
+  void bytes(ByteView b) {
+    if (!b.empty()) std::memcpy(p, b.data(), b.size());
+    p += b.size();
+  }
+  void name(std::string_view s) {
+    uleb(s.size());
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+};
+
+template <class S> void valType(S &s, const ValType &t) {
+  s.u8(t.code);
+  if (t.code == 0x63 || t.code == 0x64) s.sleb(t.heap);
+}
+
+template <class S> void limits(S &s, const Limits &l) {
+  s.u8(l.flags);
+  s.uleb(l.min);
+  if (l.hasMax()) s.uleb(l.max);
+  if (l.flags & 8) s.uleb(l.pageSizeLog2);
+}
+
+template <class S> void tableType(S &s, const TableType &t) {
+  valType(s, t.elem);
+  limits(s, t.limits);
+}
+
+template <class S> void typeSection(S &s, const Module &m) {
+  s.uleb(m.types.size());
+  for (auto &t : m.types) {
+    s.u8(0x60);
+    s.uleb(t.params.size());
+    for (auto &v : t.params) valType(s, v);
+    s.uleb(t.results.size());
+    for (auto &v : t.results) valType(s, v);
+  }
+}
+
+template <class S> void importSection(S &s, const Module &m) {
+  s.uleb(m.imports.size());
+  for (auto &i : m.imports) {
+    s.name(i.module);
+    s.name(i.field);
+    s.u8(uint8_t(i.kind));
+    switch (i.kind) {
+    case ExternKind::Func: s.uleb(i.typeIndex); break;
+    case ExternKind::Table: tableType(s, i.table); break;
+    case ExternKind::Memory: limits(s, i.memory); break;
+    case ExternKind::Global:
+      valType(s, i.global.type);
+      s.u8(i.global.mut);
+      break;
+    case ExternKind::Tag:
+      s.u8(i.tag.attribute);
+      s.uleb(i.tag.typeIndex);
+      break;
+    }
+  }
+}
+
+template <class S> void functionSection(S &s, const Module &m) {
+  s.uleb(m.functions.size());
+  for (auto &f : m.functions) s.uleb(f.typeIndex);
+}
+
+template <class S> void tableSection(S &s, const Module &m) {
+  s.uleb(m.tables.size());
+  for (auto &t : m.tables) {
+    if (t.init) {
+      s.u8(0x40);
+      s.u8(0x00);
+      tableType(s, t.type);
+      s.bytes(t.init->bytes);
+    } else {
+      tableType(s, t.type);
+    }
+  }
+}
+
+template <class S> void memorySection(S &s, const Module &m) {
+  s.uleb(m.memories.size());
+  for (auto &l : m.memories) limits(s, l);
+}
+
+template <class S> void tagSection(S &s, const Module &m) {
+  s.uleb(m.tags.size());
+  for (auto &t : m.tags) {
+    s.u8(t.attribute);
+    s.uleb(t.typeIndex);
+  }
+}
+
+template <class S> void globalSection(S &s, const Module &m) {
+  s.uleb(m.globals.size());
+  for (auto &g : m.globals) {
+    valType(s, g.type.type);
+    s.u8(g.type.mut);
+    s.bytes(g.init.bytes);
+  }
+}
+
+template <class S> void exportSection(S &s, const Module &m) {
+  s.uleb(m.exports.size());
+  for (auto &e : m.exports) {
+    s.name(e.name);
+    s.u8(uint8_t(e.kind));
+    s.uleb(e.index);
+  }
+}
+
+template <class S> void startSection(S &s, const Module &m) { s.uleb(*m.start); }
+
+template <class S> void elemSection(S &s, const Module &m) {
+  s.uleb(m.elems.size());
+  for (auto &e : m.elems) {
+    s.uleb(e.flags);
+    if (e.active()) {
+      if (e.flags & 2) s.uleb(e.table);
+      s.bytes(e.offset.bytes);
+    }
+    if (e.flags & 3) {
+      if (e.usesExprs()) valType(s, e.elemType);
+      else s.u8(e.elemKind);
+    }
+    if (e.usesExprs()) {
+      s.uleb(e.exprs.size());
+      for (auto &x : e.exprs) s.bytes(x.bytes);
+    } else {
+      s.uleb(e.funcs.size());
+      for (uint32_t f : e.funcs) s.uleb(f);
+    }
+  }
+}
+
+template <class S> void dataCountSection(S &s, const Module &m) { s.uleb(*m.dataCount); }
+
+template <class S> void codeSection(S &s, const Module &m) {
+  s.uleb(m.functions.size());
+  for (auto &f : m.functions) {
+    s.uleb(f.body.size());
+    s.bytes(f.body);
+  }
+}
+
+template <class S> void dataSection(S &s, const Module &m) {
+  s.uleb(m.datas.size());
+  for (auto &d : m.datas) {
+    s.uleb(d.flags);
+    if (d.flags == 2) s.uleb(d.memory);
+    if (d.active()) s.bytes(d.offset.bytes);
+    s.uleb(d.bytes.size());
+    s.bytes(d.bytes);
+  }
+}
+
+template <class S> void customSection(S &s, std::string_view name, ByteView payload) {
+  s.name(name);
+  s.bytes(payload);
+}
+
+// One section to write: an id and a function that encodes its payload into either sink.
+struct Planned {
+  SectionId id;
+  uint8_t sizeWidth = 0;
+  size_t size = 0;
+  void (*encode)(CountSink &, PtrSink *, const Module &, const void *) = nullptr;
+  const void *arg = nullptr;
+};
+
+template <void (*F)(CountSink &, const Module &), void (*G)(PtrSink &, const Module &)>
+void thunk(CountSink &c, PtrSink *p, const Module &m, const void *) {
+  if (p) G(*p, m);
+  else F(c, m);
+}
+
+#define SECTION_THUNK(fn) thunk<fn<CountSink>, fn<PtrSink>>
+
+void customThunk(CountSink &c, PtrSink *p, const Module &, const void *arg) {
+  auto *cs = static_cast<const CustomSection *>(arg);
+  if (p) customSection(*p, cs->name, cs->payload);
+  else customSection(c, cs->name, cs->payload);
+}
+
+struct DylinkPayload {
+  Bytes bytes;
+  std::string name;
+};
+void dylinkThunk(CountSink &c, PtrSink *p, const Module &, const void *arg) {
+  auto *d = static_cast<const DylinkPayload *>(arg);
+  if (p) customSection(*p, d->name, d->bytes);
+  else customSection(c, d->name, d->bytes);
+}
+
+} // namespace
+
+Bytes writeModule(const Module &m) {
+  // Which standard sections have content.
+  auto present = [&](SectionId id) -> bool {
+    switch (id) {
+    case SectionId::Type: return !m.types.empty();
+    case SectionId::Import: return !m.imports.empty();
+    case SectionId::Function: return !m.functions.empty();
+    case SectionId::Table: return !m.tables.empty();
+    case SectionId::Memory: return !m.memories.empty();
+    case SectionId::Tag: return !m.tags.empty();
+    case SectionId::Global: return !m.globals.empty();
+    case SectionId::Export: return !m.exports.empty();
+    case SectionId::Start: return m.start.has_value();
+    case SectionId::Elem: return !m.elems.empty();
+    case SectionId::DataCount: return m.dataCount.has_value();
+    case SectionId::Code: return !m.functions.empty();
+    case SectionId::Data: return !m.datas.empty();
+    default: return false;
+    }
+  };
+  static const SectionId canonical[] = {SectionId::Type,   SectionId::Import,    SectionId::Function, SectionId::Table,
+                                        SectionId::Memory, SectionId::Tag,       SectionId::Global,   SectionId::Export,
+                                        SectionId::Start,  SectionId::Elem,      SectionId::DataCount, SectionId::Code,
+                                        SectionId::Data};
+  auto thunkFor = [](SectionId id) -> void (*)(CountSink &, PtrSink *, const Module &, const void *) {
+    switch (id) {
+    case SectionId::Type: return SECTION_THUNK(typeSection);
+    case SectionId::Import: return SECTION_THUNK(importSection);
+    case SectionId::Function: return SECTION_THUNK(functionSection);
+    case SectionId::Table: return SECTION_THUNK(tableSection);
+    case SectionId::Memory: return SECTION_THUNK(memorySection);
+    case SectionId::Tag: return SECTION_THUNK(tagSection);
+    case SectionId::Global: return SECTION_THUNK(globalSection);
+    case SectionId::Export: return SECTION_THUNK(exportSection);
+    case SectionId::Start: return SECTION_THUNK(startSection);
+    case SectionId::Elem: return SECTION_THUNK(elemSection);
+    case SectionId::DataCount: return SECTION_THUNK(dataCountSection);
+    case SectionId::Code: return SECTION_THUNK(codeSection);
+    case SectionId::Data: return SECTION_THUNK(dataSection);
+    default: return nullptr;
+    }
+  };
+
+  DylinkPayload dylink;
+  if (m.dylink) {
+    dylink.bytes = encodeDylink(*m.dylink);
+    dylink.name = m.dylink->legacy ? "dylink" : "dylink.0";
+  }
+
+  // Plan the order: the input's order for what it had; dylink.0 first; a custom section
+  // stays after the standard section it followed; new sections go to canonical places.
+  std::vector<Planned> plan;
+  std::vector<bool> customDone(m.customs.size(), false);
+  std::vector<uint8_t> widthOf(14, 0);
+  std::vector<bool> inLayout(14, false);
+  // customs anchored after standard section id (0 = before all standard sections)
+  std::vector<std::vector<uint32_t>> anchored(14);
+  uint8_t dylinkWidth = 0;
+  {
+    uint8_t lastStd = 0;
+    for (auto &r : m.layout) {
+      if (r.id == SectionId::Custom) {
+        if (r.customIndex == ~0u) dylinkWidth = r.sizeWidth;
+        else if (r.customIndex < m.customs.size()) anchored[lastStd].push_back(r.customIndex);
+      } else {
+        lastStd = uint8_t(r.id);
+        widthOf[lastStd] = r.sizeWidth;
+        inLayout[lastStd] = true;
+      }
+    }
+  }
+  if (m.dylink) plan.push_back(Planned{SectionId::Custom, dylinkWidth, 0, dylinkThunk, &dylink});
+  auto addCustoms = [&](uint8_t anchor) {
+    for (uint32_t ci : anchored[anchor]) {
+      customDone[ci] = true;
+      plan.push_back(Planned{SectionId::Custom, 0, 0, customThunk, &m.customs[ci]});
+    }
+  };
+  // Custom section widths: look them up in the layout.
+  addCustoms(0);
+  for (SectionId id : canonical) {
+    uint8_t k = uint8_t(id);
+    if (present(id) || inLayout[k]) plan.push_back(Planned{id, widthOf[k], 0, thunkFor(id), nullptr});
+    addCustoms(k);
+  }
+  for (size_t ci = 0; ci < m.customs.size(); ++ci)
+    if (!customDone[ci]) plan.push_back(Planned{SectionId::Custom, 0, 0, customThunk, &m.customs[ci]});
+  // Size widths of custom sections from the layout.
+  for (auto &r : m.layout)
+    if (r.id == SectionId::Custom && r.customIndex != ~0u && r.customIndex < m.customs.size())
+      for (auto &p : plan)
+        if (p.arg == &m.customs[r.customIndex]) p.sizeWidth = r.sizeWidth;
+
+  size_t total = 8;
+  for (auto &p : plan) {
+    CountSink c;
+    p.encode(c, nullptr, m, p.arg);
+    p.size = c.n;
+    if (p.sizeWidth && ulebSize(p.size) > p.sizeWidth) p.sizeWidth = 0;
+    total += 1 + (p.sizeWidth ? p.sizeWidth : ulebSize(p.size)) + p.size;
+  }
+  Bytes out(total);
+  uint8_t *q = out.data();
+  static const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  std::memcpy(q, header, 8);
+  q += 8;
+  CountSink unused;
+  for (auto &p : plan) {
+    *q++ = uint8_t(p.id);
+    q = p.sizeWidth ? putUlebPadded(q, p.size, p.sizeWidth) : putUleb(q, p.size);
+    PtrSink ps{q};
+    p.encode(unused, &ps, m, p.arg);
+    if (size_t(ps.p - q) != p.size) throw Error("internal error: section size mismatch while writing");
+    q = ps.p;
+  }
+  return out;
+}
+
+void writeFileAtomic(const std::string &path, ByteView bytes) {
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  fs::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error("cannot create output file", Error::kNoOffset, path);
+    out.write(reinterpret_cast<const char *>(bytes.data()), std::streamsize(bytes.size()));
+    out.flush();
+    if (!out) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw Error("cannot write output file", Error::kNoOffset, path);
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    throw Error("cannot rename output file into place: " + ec.message(), Error::kNoOffset, path);
+  }
+}
+
+} // namespace wasmobj

@@ -1,0 +1,75 @@
+// The prelink driver: flags -> LinkConfig -> link() -> exit status. Nothing else.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "wasmobj/inspect.h"
+#include "wasmobj/reader.h"
+
+#include "wasmobj/link.h"
+
+using namespace wasmobj;
+
+static int reportError(const std::string &msg) {
+  std::fprintf(stderr, "prelink: error: %s\n", msg.c_str());
+  return 1;
+}
+
+static int runInspect(const std::vector<std::string> &files, bool asJson) {
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  std::string text;
+  for (auto &f : files) {
+    auto buf = loadFile(f);
+    Module m = readModule(ByteView(*buf), f, buf);
+    auto j = inspectModule(m, f, buf->size());
+    if (asJson) all.push_back(j);
+    else text += (text.empty() ? "" : "\n") + renderInspectText(j);
+  }
+  if (asJson) std::cout << (files.size() == 1 ? all[0] : all).dump(2) << "\n";
+  else std::cout << text;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  CLI::App app{"prelink: ahead-of-time dynamic linking for WebAssembly"};
+  app.set_version_flag("--version", std::string("prelink 0.1.0"));
+  app.require_subcommand(0, 1);
+
+  auto *inspect = app.add_subcommand("inspect", "Show what wasm dynamic libraries declare (like readelf -d)");
+  std::vector<std::string> inspectFiles;
+  bool inspectJson = false;
+  inspect->add_option("files", inspectFiles, "wasm modules")->required();
+  inspect->add_flag("--json", inspectJson, "print JSON (schema in docs/cli.md)");
+
+  LinkConfig cfg;
+  std::vector<std::string> inputs;
+  app.add_option("inputs", inputs, "main module, then side modules");
+  app.add_option("-o,--output", cfg.output, "linked module to write");
+  app.add_option("--manifest", cfg.manifest, "JSON manifest to write");
+  app.add_option("-L", cfg.searchDirs, "directory to search for NEEDED libraries");
+  app.add_flag("--allow-undefined", cfg.allowUndefined, "leave unresolved symbols as imports for the host");
+  app.add_flag("--no-duplicates", cfg.noDuplicates, "a strong symbol defined twice is an error");
+  app.add_option("--stack-size", cfg.stackSize, "stack size in bytes (default 65536)");
+  app.add_flag("--import-stack-pointer", cfg.importStackPointer, "keep __stack_pointer imported from the host");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    return reportError(e.what());
+  }
+
+  try {
+    if (*inspect) return runInspect(inspectFiles, inspectJson);
+    if (inputs.empty()) return reportError("no input files (see prelink --help)");
+    if (cfg.output.empty()) return reportError("no output file: use -o FILE");
+    cfg.inputs = inputs;
+    return runLink(cfg);
+  } catch (const Error &e) {
+    return reportError(e.format());
+  } catch (const std::bad_alloc &) {
+    return reportError("out of memory");
+  } catch (const std::exception &e) {
+    return reportError(e.what());
+  }
+}

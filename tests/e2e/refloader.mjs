@@ -1,0 +1,476 @@
+// Reference run-time loader for WebAssembly dylink.0 programs (a PIE main
+// module plus -shared side modules). It is the oracle the end-to-end tests
+// compare prelink's output against, so it favours clarity over speed.
+//
+// Semantics follow tool-conventions/DynamicLinking.md and the loader in
+// emscripten's libdylink.js; where the two leave a choice, the ELF dynamic
+// linker's behaviour is used (breadth-first NEEDED load order, first
+// definition in load order wins, constructors of dependencies first).
+// Only the dylink.0 custom section is parsed here; imports and exports are
+// read with WebAssembly.Module.imports/exports.
+
+const WASM_DYLINK_MEM_INFO = 1;
+const WASM_DYLINK_NEEDED = 2;
+const WASM_DYLINK_EXPORT_INFO = 3;
+const WASM_DYLINK_IMPORT_INFO = 4;
+const WASM_DYLINK_RUNTIME_PATH = 5;
+const WASM_SYM_BINDING_MASK = 0x3;
+const WASM_SYM_BINDING_WEAK = 0x1;
+const WASM_SYM_TLS = 0x100;
+const PAGE = 65536;
+
+/** Exports that describe a module itself, never symbols to share (as libdylink.js's isInternalSym). */
+const INTERNAL_EXPORTS = new Set([
+  '__wasm_call_ctors', '__wasm_apply_data_relocs', '__wasm_apply_global_relocs',
+  '__wasm_init_tls', '__tls_size', '__tls_align', '__tls_base', '__dso_handle',
+  '__memory_base', '__table_base', '__stack_pointer', '__indirect_function_table',
+  'memory', '__cpp_exception', '__c_longjmp', '__set_stack_limits',
+]);
+
+export class LoadError extends Error {}
+
+/**
+ * @typedef {Object} DylinkInfo
+ * @property {number} memorySize   bytes to reserve at __memory_base
+ * @property {number} memoryAlign  log2 of the alignment of __memory_base
+ * @property {number} tableSize    table slots to reserve at __table_base
+ * @property {number} tableAlign   log2 of the alignment of __table_base
+ * @property {string[]} needed     NEEDED library names, in order
+ * @property {string[]} runtimePath RUNTIME_PATH entries (informational)
+ * @property {Map<string, number>} exportFlags symbol flags by export name
+ * @property {Map<string, number>} importFlags symbol flags by "module\0field"
+ * @property {Set<string>} weakImports symbol names with weak binding in IMPORT_INFO. LLVM
+ *           records GOT.mem/GOT.func imports under module "env", so (like libdylink.js)
+ *           weakness is keyed by the symbol name alone.
+ */
+
+/**
+ * Parses the dylink.0 custom section of a compiled module.
+ * @param {WebAssembly.Module} module
+ * @returns {DylinkInfo | null} null when the module has no dylink.0 section
+ */
+export function readDylink(module) {
+  const sections = WebAssembly.Module.customSections(module, 'dylink.0');
+  if (sections.length === 0) return null;
+  if (sections.length > 1) throw new LoadError('more than one dylink.0 section');
+  const bytes = new Uint8Array(sections[0]);
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let pos = 0;
+  const u8 = () => {
+    if (pos >= bytes.length) throw new LoadError('dylink.0: unexpected end of section');
+    return bytes[pos++];
+  };
+  const uleb = () => {
+    let result = 0, shift = 0, byte;
+    do {
+      byte = u8();
+      result += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return result;
+  };
+  const str = () => {
+    const len = uleb();
+    if (pos + len > bytes.length) throw new LoadError('dylink.0: string past end of section');
+    const s = utf8.decode(bytes.subarray(pos, pos + len));
+    pos += len;
+    return s;
+  };
+  const strList = () => Array.from({ length: uleb() }, str);
+  /** @type {DylinkInfo} */
+  const info = {
+    memorySize: 0, memoryAlign: 0, tableSize: 0, tableAlign: 0,
+    needed: [], runtimePath: [], exportFlags: new Map(), importFlags: new Map(), weakImports: new Set(),
+  };
+  while (pos < bytes.length) {
+    const id = u8();
+    const size = uleb();
+    const end = pos + size;
+    if (end > bytes.length) throw new LoadError(`dylink.0: subsection ${id} past end of section`);
+    switch (id) {
+      case WASM_DYLINK_MEM_INFO:
+        info.memorySize = uleb(); info.memoryAlign = uleb();
+        info.tableSize = uleb(); info.tableAlign = uleb();
+        break;
+      case WASM_DYLINK_NEEDED: info.needed = strList(); break;
+      case WASM_DYLINK_RUNTIME_PATH: info.runtimePath = strList(); break;
+      case WASM_DYLINK_EXPORT_INFO:
+        for (let n = uleb(); n > 0; n--) { const name = str(); info.exportFlags.set(name, uleb()); }
+        break;
+      case WASM_DYLINK_IMPORT_INFO:
+        for (let n = uleb(); n > 0; n--) {
+          const mod = str(), field = str(), flags = uleb();
+          info.importFlags.set(`${mod}\0${field}`, flags);
+          if ((flags & WASM_SYM_BINDING_MASK) === WASM_SYM_BINDING_WEAK) info.weakImports.add(field);
+        }
+        break;
+      default: pos = end; // unknown subsection: skip it
+    }
+    if (pos !== end) throw new LoadError(`dylink.0: subsection ${id} has the wrong size`);
+  }
+  return info;
+}
+
+/**
+ * One loaded module (the main module or a side module).
+ * @typedef {Object} Dso
+ * @property {string} name
+ * @property {WebAssembly.Module} module
+ * @property {DylinkInfo | null} dylink
+ * @property {Dso[]} deps            resolved NEEDED entries
+ * @property {number} memoryBase
+ * @property {number} tableBase
+ * @property {WebAssembly.Instance | null} instance
+ */
+
+/**
+ * @typedef {Object} SymbolDef
+ * @property {Dso} dso      defining module (first in load order)
+ * @property {string} kind  'function' | 'global' | 'tag'
+ */
+
+/** @typedef {{global: WebAssembly.Global, required: boolean, filled: boolean}} GotEntry */
+
+/** @typedef {Record<string, Function>} HostFunctions */
+
+const alignUp = (/** @type {number} */ x, /** @type {number} */ a) => Math.ceil(x / a) * a;
+
+class Linker {
+  /** @param {LoadOptions} opts */
+  constructor(opts) {
+    this.libs = opts.libs ?? new Map();
+    this.stackSize = opts.stackSize ?? 64 * 1024;
+    this.minPages = opts.minPages ?? 256;
+    this.maxPages = opts.maxPages;
+    this.shared = opts.sharedMemory ?? false;
+    this.otherImports = opts.imports ?? {};
+    this.hostOption = opts.host ?? {};
+    /** @type {HostFunctions} */ this.host = {};
+    /** @type {Map<string, Dso>} */ this.loaded = new Map();
+    /** @type {Dso[]} */ this.loadOrder = [];
+    /** @type {Map<string, SymbolDef>} */ this.symbols = new Map();
+    /** @type {Map<string, GotEntry>} */ this.gotMem = new Map();
+    /** @type {Map<string, GotEntry>} */ this.gotFunc = new Map();
+    /** @type {Map<Function, number>} */ this.slotOf = new Map();
+    // Address 0..1023 stays unused so that a null pointer never aliases data;
+    // the stack follows and grows down towards it.
+    this.memCursor = 1024 + alignUp(this.stackSize, 16);
+    this.tableCursor = 1; // slot 0 stays null
+    /** @type {WebAssembly.Memory | null} */ this.memory = null;
+    /** @type {WebAssembly.Table | null} */ this.table = null;
+    this.stackPointer = new WebAssembly.Global({ value: 'i32', mutable: true }, this.memCursor);
+  }
+
+  /** Looks a NEEDED name up in the library map (exact name, then its basename). */
+  findLib(/** @type {string} */ name) {
+    if (this.libs.has(name)) return name;
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    return this.libs.has(base) ? base : null;
+  }
+
+  /**
+   * Compiles `roots` and, breadth-first, every library they need that is not
+   * loaded yet. Each library is loaded once, so diamonds and cycles terminate.
+   * @param {Array<{name: string, bytes: BufferSource}>} roots
+   * @returns {Dso[]} the new modules, in load order
+   */
+  collect(roots) {
+    /** @type {Dso[]} */ const batch = [];
+    const add = (/** @type {string} */ name, /** @type {BufferSource} */ bytes) => {
+      const module = new WebAssembly.Module(bytes);
+      /** @type {Dso} */
+      const dso = { name, module, dylink: readDylink(module), deps: [], memoryBase: 0, tableBase: 0, instance: null };
+      this.loaded.set(name, dso);
+      batch.push(dso);
+    };
+    let i = 0;
+    for (const r of roots) {
+      if (!this.loaded.has(r.name)) add(r.name, r.bytes);
+      for (; i < batch.length; i++) {
+        for (const needed of batch[i].dylink?.needed ?? []) {
+          const key = this.findLib(needed);
+          if (key === null) throw new LoadError(`${batch[i].name}: needed library not found: ${needed}`);
+          if (!this.loaded.has(key)) add(key, /** @type {BufferSource} */ (this.libs.get(key)));
+          batch[i].deps.push(/** @type {Dso} */ (this.loaded.get(key)));
+        }
+      }
+    }
+    return batch;
+  }
+
+  /** Reserves each module's memory and table area, honouring MEM_INFO alignment. */
+  layout(/** @type {Dso[]} */ batch) {
+    // GOT.func slots appended by an earlier batch (dlopen) sit after the reserved areas.
+    if (this.table) this.tableCursor = Math.max(this.tableCursor, this.table.length);
+    for (const dso of batch) {
+      const d = dso.dylink;
+      if (!d) continue; // not relocatable: bases stay 0
+      this.memCursor = alignUp(this.memCursor, 2 ** d.memoryAlign);
+      dso.memoryBase = this.memCursor;
+      this.memCursor += d.memorySize;
+      this.tableCursor = alignUp(this.tableCursor, 2 ** d.tableAlign);
+      dso.tableBase = this.tableCursor;
+      this.tableCursor += d.tableSize;
+    }
+    const pages = Math.ceil(this.memCursor / PAGE);
+    if (!this.memory) {
+      const initial = Math.max(pages, this.minPages);
+      const maximum = this.maxPages ?? (this.shared ? 65536 : undefined);
+      this.memory = new WebAssembly.Memory({ initial, maximum, shared: this.shared });
+      this.table = new WebAssembly.Table({ element: 'anyfunc', initial: this.tableCursor });
+      const h = this.hostOption; // host functions may need the memory (e.g. to read strings)
+      this.host = typeof h === 'function' ? h({ memory: this.memory, table: this.table }) : h;
+    } else {
+      const have = this.memory.buffer.byteLength / PAGE;
+      if (pages > have) this.memory.grow(pages - have);
+      const table = /** @type {WebAssembly.Table} */ (this.table);
+      if (this.tableCursor > table.length) table.grow(this.tableCursor - table.length);
+    }
+  }
+
+  /** Adds the batch's exports to the global symbol table; earlier definitions win. */
+  define(/** @type {Dso[]} */ batch) {
+    for (const dso of batch) {
+      for (const { name, kind } of WebAssembly.Module.exports(dso.module)) {
+        if (INTERNAL_EXPORTS.has(name) || kind === 'memory' || kind === 'table') continue;
+        if (!this.symbols.has(name)) this.symbols.set(name, { dso, kind });
+      }
+    }
+  }
+
+  /**
+   * Initialisation order: DFS post-order over NEEDED (dependencies first),
+   * visiting NEEDED in listed order, so a cycle is broken where it closes.
+   * @param {Dso} root visited last   @param {Dso[]} extraRoots visited before root
+   */
+  initOrder(root, extraRoots) {
+    /** @type {Set<Dso>} */ const seen = new Set([root]);
+    /** @type {Dso[]} */ const order = [];
+    const visit = (/** @type {Dso} */ d) => {
+      if (seen.has(d) || d.instance) return;
+      seen.add(d);
+      d.deps.forEach(visit);
+      order.push(d);
+    };
+    root.deps.forEach(visit);
+    extraRoots.forEach(visit);
+    order.push(root);
+    return order;
+  }
+
+  /** @param {string} space 'GOT.mem' | 'GOT.func'  @param {string} name  @param {boolean} weak */
+  gotEntry(space, name, weak) {
+    const map = space === 'GOT.mem' ? this.gotMem : this.gotFunc;
+    let e = map.get(name);
+    if (!e) {
+      e = { global: new WebAssembly.Global({ value: 'i32', mutable: true }, 0), required: false, filled: false };
+      map.set(name, e);
+    }
+    if (!weak) e.required = true;
+    return e;
+  }
+
+  /** A function to import for `name`: the export itself, or a trampoline if its module is not instantiated yet. */
+  functionRef(/** @type {SymbolDef} */ sym, /** @type {string} */ name) {
+    if (sym.dso.instance) return sym.dso.instance.exports[name];
+    const dso = sym.dso;
+    /** @type {Function | undefined} */ let target;
+    return (/** @type {any[]} */ ...args) => {
+      target ??= /** @type {Function} */ (dso.instance?.exports[name]);
+      if (!target) throw new LoadError(`${name} called before ${dso.name} was instantiated`);
+      return target(...args);
+    };
+  }
+
+  /** Resolves one import of module "env". */
+  resolveEnv(/** @type {Dso} */ dso, /** @type {WebAssembly.ModuleImportDescriptor} */ imp, /** @type {boolean} */ weak) {
+    const { name, kind } = imp;
+    if (kind === 'memory') return this.memory;
+    if (kind === 'table' && (name === '__indirect_function_table' || name === 'table')) return this.table;
+    if (kind === 'global') {
+      if (name === '__memory_base') return new WebAssembly.Global({ value: 'i32' }, dso.memoryBase);
+      if (name === '__table_base') return new WebAssembly.Global({ value: 'i32' }, dso.tableBase);
+      if (name === '__stack_pointer') return this.stackPointer;
+    }
+    const sym = this.symbols.get(name);
+    if (kind === 'function') {
+      if (sym?.kind === 'function') return this.functionRef(sym, name);
+      if (typeof this.host[name] === 'function') return this.host[name];
+      if (weak) return () => { throw new LoadError(`called undefined weak function ${name}`); };
+      throw new LoadError(`${dso.name}: undefined symbol: ${name}`);
+    }
+    if (kind === 'tag' && sym?.kind === 'tag' && sym.dso.instance) return sym.dso.instance.exports[name];
+    throw new LoadError(`${dso.name}: unsupported import env.${name} (${kind})`);
+  }
+
+  instantiate(/** @type {Dso} */ dso) {
+    /** @type {Record<string, Record<string, any>>} */ const imports = {};
+    for (const imp of WebAssembly.Module.imports(dso.module)) {
+      const weak = dso.dylink?.weakImports.has(imp.name) ?? false;
+      let value;
+      if (imp.module === 'GOT.mem' || imp.module === 'GOT.func') value = this.gotEntry(imp.module, imp.name, weak).global;
+      else if (imp.module === 'env') value = this.resolveEnv(dso, imp, weak);
+      else value = this.otherImports[imp.module]?.[imp.name];
+      if (value === undefined) throw new LoadError(`${dso.name}: unresolved import ${imp.module}.${imp.name}`);
+      (imports[imp.module] ??= {})[imp.name] = value;
+    }
+    dso.instance = new WebAssembly.Instance(dso.module, imports);
+    // Remember which functions already have a slot, so GOT.func reuses it.
+    const table = /** @type {WebAssembly.Table} */ (this.table);
+    for (let i = dso.tableBase; i < dso.tableBase + (dso.dylink?.tableSize ?? 0); i++) {
+      const f = table.get(i);
+      if (f && !this.slotOf.has(f)) this.slotOf.set(f, i);
+    }
+  }
+
+  /**
+   * Absolute address of a data symbol, or null if `name` is no data symbol
+   * (exports of a PIC module are relative to its __memory_base; TLS exports,
+   * relative to a per-thread __tls_base, are not supported).
+   * @returns {number | null}
+   */
+  dataAddress(/** @type {SymbolDef} */ sym, /** @type {string} */ name) {
+    const g = /** @type {any} */ (sym.dso.instance?.exports[name]);
+    if (sym.kind !== 'global' || typeof g?.value !== 'number') return null;
+    if ((sym.dso.dylink?.exportFlags.get(name) ?? 0) & WASM_SYM_TLS) return null;
+    return (g.value + sym.dso.memoryBase) | 0;
+  }
+
+  /** Table slot of a function: its existing slot, else a new one appended to the table. */
+  slotFor(/** @type {Function} */ fn) {
+    let slot = this.slotOf.get(fn);
+    if (slot === undefined) {
+      const table = /** @type {WebAssembly.Table} */ (this.table);
+      slot = table.grow(1);
+      table.set(slot, fn);
+      this.slotOf.set(fn, slot);
+    }
+    return slot;
+  }
+
+  /**
+   * Fills every GOT entry whose defining module is instantiated. With `final`,
+   * a required entry that stays undefined is an error (all are reported at once).
+   */
+  fillGot(/** @type {boolean} */ final) {
+    const undefinedSyms = [];
+    for (const [space, map] of /** @type {const} */ ([['GOT.mem', this.gotMem], ['GOT.func', this.gotFunc]])) {
+      for (const [name, e] of map) {
+        if (e.filled) continue;
+        const sym = this.symbols.get(name);
+        if (sym?.dso.instance) {
+          if (space === 'GOT.mem') {
+            const addr = this.dataAddress(sym, name);
+            if (addr === null) throw new LoadError(`GOT.mem.${name} is not a (non-TLS) data symbol`);
+            e.global.value = addr;
+          } else if (sym.kind === 'function') e.global.value = this.slotFor(/** @type {Function} */ (sym.dso.instance.exports[name]));
+          else throw new LoadError(`GOT.func.${name} is not a function`);
+          e.filled = true;
+        } else if (space === 'GOT.mem' && name === '__heap_base' && final) {
+          e.global.value = alignUp(this.memCursor, 16); // the loader owns the heap start
+          e.filled = true;
+        } else if (final && !sym && e.required) {
+          const why = typeof this.host[name] === 'function' ? ' (address of a host function: unsupported)' : '';
+          undefinedSyms.push(`${space}.${name}${why}`);
+        } // weak and undefined: stays 0 (a null pointer)
+      }
+    }
+    if (undefinedSyms.length) throw new LoadError(`undefined symbol(s): ${undefinedSyms.join(', ')}`);
+  }
+
+  /**
+   * Loads a batch (start-up or dlopen): lay out, instantiate dependencies
+   * first, fill the GOT, then apply data relocations of every new module in
+   * load order and run constructors in initialisation order.
+   * @param {Array<{name: string, bytes: BufferSource}>} roots first root is initialised last
+   */
+  link(roots) {
+    const batch = this.collect(roots);
+    const root = /** @type {Dso} */ (this.loaded.get(roots[0].name));
+    if (batch.length === 0) return root; // already loaded
+    this.layout(batch);
+    this.define(batch);
+    this.loadOrder.push(...batch);
+    const order = this.initOrder(root, roots.slice(1).map((r) => /** @type {Dso} */ (this.loaded.get(r.name))));
+    for (const dso of order) {
+      this.instantiate(dso);
+      this.fillGot(false); // so start functions of later modules see their dependencies' addresses
+    }
+    this.fillGot(true);
+    for (const dso of batch) /** @type {any} */ (dso.instance?.exports).__wasm_apply_data_relocs?.();
+    for (const dso of order) /** @type {any} */ (dso.instance?.exports).__wasm_call_ctors?.();
+    return root;
+  }
+
+  /** Resolved value of a global symbol: a function, or an absolute address. */
+  lookup(/** @type {string} */ name) {
+    const sym = this.symbols.get(name);
+    if (!sym?.dso.instance) return undefined;
+    return sym.kind === 'global' ? this.dataAddress(sym, name) : sym.dso.instance.exports[name];
+  }
+}
+
+/**
+ * @typedef {Object} LoadOptions
+ * @property {BufferSource} mainBytes   the PIE main module
+ * @property {Map<string, BufferSource>} [libs] side modules by NEEDED name
+ * @property {HostFunctions | ((ctx: {memory: WebAssembly.Memory, table: WebAssembly.Table}) => HostFunctions)} [host]
+ *           env functions not defined by any module (a function receives the shared memory and table)
+ * @property {string[]} [dlopenOnly]    libraries not loaded at start-up (unless NEEDED)
+ * @property {boolean} [loadUnneeded]   also load libs nobody NEEDs, after the NEEDED closure (default true)
+ * @property {Record<string, Record<string, any>>} [imports] imports of modules other than env/GOT.*
+ * @property {number} [stackSize]  bytes (default 64 KiB)
+ * @property {number} [minPages]   initial memory pages at least (default 256)
+ * @property {number} [maxPages]   memory maximum (default none; 65536 when shared)
+ * @property {boolean} [sharedMemory]
+ */
+
+/**
+ * @typedef {Object} Program
+ * @property {Record<string, any>} exports  the main module's instance exports
+ * @property {WebAssembly.Memory} memory
+ * @property {WebAssembly.Table} table
+ * @property {Map<string, {module: string, kind: string, value: any}>} symbols
+ *           global symbol table after start-up: value is a function or an absolute address
+ * @property {Array<{name: string, memoryBase: number, tableBase: number}>} modules in load order
+ * @property {(name: string) => Record<string, any>} dlopen loads a library (RTLD_GLOBAL, NOW) and its NEEDED,
+ *           returns its exports. As in libdylink.js, GOT entries still undefined (weak) become resolvable.
+ *           Its data goes after all static data, so it must not be combined with a heap at __heap_base.
+ * @property {(name: string) => any} dlsym  a global symbol: function or absolute address
+ */
+
+/**
+ * Loads and initialises a program. Load order: main, then NEEDED breadth-first,
+ * then (with loadUnneeded) remaining libs not in dlopenOnly, in map order.
+ * @param {LoadOptions} opts
+ * @returns {Program}
+ */
+export function loadProgram(opts) {
+  const linker = new Linker(opts);
+  const dlopenOnly = new Set(opts.dlopenOnly ?? []);
+  const mainName = '<main>';
+  const roots = [{ name: mainName, bytes: opts.mainBytes }];
+  if (opts.loadUnneeded ?? true) {
+    for (const [name, bytes] of linker.libs) if (!dlopenOnly.has(name)) roots.push({ name, bytes });
+  }
+  const main = linker.link(roots);
+  const symbols = new Map();
+  for (const name of linker.symbols.keys()) {
+    const sym = /** @type {SymbolDef} */ (linker.symbols.get(name));
+    symbols.set(name, { module: sym.dso.name, kind: sym.kind, value: linker.lookup(name) });
+  }
+  return {
+    exports: /** @type {WebAssembly.Instance} */ (main.instance).exports,
+    memory: /** @type {WebAssembly.Memory} */ (linker.memory),
+    table: /** @type {WebAssembly.Table} */ (linker.table),
+    symbols,
+    get modules() { return linker.loadOrder.map((d) => ({ name: d.name, memoryBase: d.memoryBase, tableBase: d.tableBase })); },
+    dlopen(name) {
+      const key = linker.findLib(name);
+      if (key === null) throw new LoadError(`dlopen: library not found: ${name}`);
+      const dso = linker.link([{ name: key, bytes: /** @type {BufferSource} */ (linker.libs.get(key)) }]);
+      return /** @type {WebAssembly.Instance} */ (dso.instance).exports;
+    },
+    dlsym: (name) => linker.lookup(name),
+  };
+}
