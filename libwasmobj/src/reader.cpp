@@ -141,7 +141,7 @@ Limits limitsFromLlvm(const llvm::wasm::WasmLimits &l) {
 
 // Length of the constant expression starting at the beginning of BYTES (through its end).
 size_t constExprLength(ByteView bytes, uint64_t base) {
-  InstrReader r(bytes, base);
+  InstrReader r = InstrReader::prefixOf(bytes, base);
   Instr in;
   while (r.next(in)) {
   }
@@ -203,7 +203,24 @@ void readElemSection(Cursor c, Module &m) {
   if (!c.atEnd()) c.fail("trailing bytes at the end of the elem section");
 }
 
-ConstExpr exprFromLlvm(const llvm::wasm::WasmInitExpr &e, ByteView file) {
+void readDataSection(Cursor c, Module &m) {
+  uint32_t n = c.u32();
+  for (uint32_t i = 0; i < n; ++i) {
+    DataSegment d;
+    uint64_t at = c.offset();
+    d.flags = c.u32();
+    if (d.flags > 2) c.failAt("invalid data segment flags " + std::to_string(d.flags), at);
+    if (d.flags == 2) d.memory = c.u32();
+    if (d.active()) d.offset = readConstExpr(c);
+    uint32_t size = c.u32();
+    d.bytesOffset = c.offset();
+    d.bytes = c.bytes(size);
+    m.datas.push_back(d);
+  }
+  if (!c.atEnd()) c.fail("trailing bytes at the end of the data section");
+}
+
+[[maybe_unused]] ConstExpr exprFromLlvm(const llvm::wasm::WasmInitExpr &e, ByteView file) {
   ConstExpr r;
   r.bytes = ByteView(e.Body.data(), e.Body.size());
   r.offset = uint64_t(e.Body.data() - file.data());
@@ -314,11 +331,18 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
     }
     for (auto &l : obj->memories()) m.memories.push_back(limitsFromLlvm(l));
     for (auto &t : obj->tags()) m.tags.push_back(TagType{0, t.SigIndex});
+    // LLVM keeps the raw bytes of extended initialisers only; it records where each global
+    // definition starts in the section, so take the initialiser's bytes from there.
+    const Framed *globalSec = nullptr;
+    for (auto &s : secs)
+      if (s.rec.id == SectionId::Global) globalSec = &s;
     for (auto &g : obj->globals()) {
       Global gl;
       gl.type.type = fromLlvm(llvm::wasm::ValType(g.Type.Type), secOffset(SectionId::Global));
       gl.type.mut = g.Type.Mutable;
-      gl.init = exprFromLlvm(g.InitExpr, bytes);
+      const uint64_t secStart = uint64_t(globalSec->payload.data() - bytes.data());
+      Cursor c(globalSec->payload.subspan(g.Offset + 2), secStart + g.Offset + 2);
+      gl.init = readConstExpr(c);
       m.globals.push_back(gl);
     }
     for (auto &e : obj->exports()) m.exports.push_back(Export{e.Name.str(), ExternKind(e.Kind), e.Index});
@@ -328,15 +352,11 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
       if (s.rec.id == SectionId::Elem) readElemSection(Cursor(s.payload, uint64_t(s.payload.data() - bytes.data())), m);
       if (s.rec.id == SectionId::DataCount) m.dataCount = Cursor(s.payload, uint64_t(s.payload.data() - bytes.data())).u32();
     }
-    for (auto &seg : obj->dataSegments()) {
-      DataSegment d;
-      d.flags = seg.Data.InitFlags;
-      d.memory = (d.flags & 2) ? seg.Data.MemoryIndex : 0;
-      if (d.active()) d.offset = exprFromLlvm(seg.Data.Offset, bytes);
-      d.bytes = ByteView(seg.Data.Content.data(), seg.Data.Content.size());
-      d.bytesOffset = uint64_t(seg.Data.Content.data() - bytes.data());
-      m.datas.push_back(d);
-    }
+    // Data segments: LLVM has validated them; we decode the headers again to keep the
+    // exact bytes of each offset expression.
+    for (auto &s : secs)
+      if (s.rec.id == SectionId::Data) readDataSection(Cursor(s.payload, uint64_t(s.payload.data() - bytes.data())), m);
+    if (m.datas.size() != obj->dataSegments().size()) throw Error("data segment count mismatch", secOffset(SectionId::Data));
     return m;
   } catch (const Error &e) {
     throw e.withFile(file);

@@ -142,6 +142,13 @@ std::vector<CatchClause> tryTableCatches(const Instr &in);
 class InstrReader {
 public:
   InstrReader(ByteView expr, uint64_t baseOffset = 0);
+  // A reader for an expression that is followed by other bytes (a constant expression
+  // inside a section): it stops at the final end without checking what comes after.
+  static InstrReader prefixOf(ByteView bytes, uint64_t baseOffset = 0) {
+    InstrReader r(bytes, baseOffset);
+    r.trailingOk_ = true;
+    return r;
+  }
   // Decodes the next instruction into OUT; false once the final end has been returned.
   bool next(Instr &out);
   bool done() const { return depth_ == 0; }
@@ -152,6 +159,7 @@ private:
   const uint8_t *begin_, *p_, *end_;
   uint64_t base_;
   uint32_t depth_ = 1;
+  bool trailingOk_ = false;
 };
 
 // The local declarations of a function body.
@@ -204,7 +212,8 @@ struct RewriteMaps {
 size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset = 0);
 
 // Writes the rewritten IN to OUT (which must have rewrittenSize(...) bytes) and returns
-// the end of what was written.
+// the end of what was written. Call it after rewrittenSize accepted the same IN and MAPS:
+// with identity maps it copies IN without decoding it again.
 uint8_t *rewriteInto(ByteView in, const RewriteMaps &maps, BodyKind kind, uint8_t *out,
                      uint64_t baseOffset = 0);
 
