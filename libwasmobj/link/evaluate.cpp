@@ -5,6 +5,8 @@
 // the globals' initialisers, and empty the function. Anything we cannot evaluate exactly
 // (a call, a branch, an unknown global, a store outside the image) leaves the function to
 // run at start-up, unchanged in meaning.
+#include <cstdio>
+
 #include "linker.h"
 
 namespace wasmobj::linking {
@@ -60,21 +62,56 @@ struct Store {
   int64_t value;
 };
 
-// Evaluates a relocation function's body. Returns false if it is not straight-line
-// constant code; on true, STORES and SETS hold its effects in order.
-bool evaluateBody(const Linker &k, const Library &L, uint32_t localFunc, std::vector<Store> &stores,
-                  std::vector<std::pair<uint32_t, int64_t>> &sets) {
-  if (localFunc < L.mod.numImportedFuncs) return false;
+// What evaluating a relocation function gave.
+struct Evaluation {
+  std::string fatal;    // non-empty: nothing can be evaluated, the function runs as is
+  std::vector<Store> stores;
+  std::vector<std::pair<uint32_t, int64_t>> sets; // output global -> value
+  Bytes residual;       // instructions (module-local indices) left for start-up, no end
+  uint32_t residualOps = 0, totalOps = 0;
+  std::vector<uint32_t> residualGlobals; // output globals the residual code writes
+};
+
+// Partially evaluates a relocation function: straight-line code of constants, global
+// reads, integer arithmetic, stores and global writes. Every store or global write whose
+// inputs are known at link time is done here; the instructions of the others (a value
+// on the wasm stack is always a contiguous run of instructions in such code) are kept,
+// in order, as the residual function that runs at start-up.
+Evaluation evaluateBody(const Linker &k, const Library &L, uint32_t localFunc) {
+  Evaluation ev;
+  if (localFunc < L.mod.numImportedFuncs) {
+    ev.fatal = "it is an imported function";
+    return ev;
+  }
   const FuncType &t = L.mod.types.at(L.mod.funcTypeIndex(localFunc));
-  if (!t.params.empty() || !t.results.empty()) return false;
+  if (!t.params.empty() || !t.results.empty()) {
+    ev.fatal = "it has parameters or results";
+    return ev;
+  }
   const Function &fn = L.mod.functions[localFunc - L.mod.numImportedFuncs];
   LocalsInfo li;
   ByteView expr = skipLocals(fn.body, fn.bodyOffset, &li);
-  if (li.total > 64) return false;
+  const uint64_t exprBase = fn.bodyOffset + uint64_t(expr.data() - fn.body.data());
+  if (li.total > 64) {
+    ev.fatal = "it has more than 64 locals";
+    return ev;
+  }
+  struct Val {
+    bool known;
+    int64_t v;
+    uint64_t start; // offset in EXPR of the first instruction computing it
+  };
   int64_t locals[64] = {};
-  std::vector<int64_t> stack;
+  std::vector<Val> stack;
   stack.reserve(16);
   std::unordered_map<uint32_t, int64_t> setSoFar;
+  std::unordered_map<uint32_t, bool> unknownGlobals;
+  auto opName = [](const Instr &in) {
+    char b[64];
+    std::snprintf(b, sizeof b, "opcode 0x%s%02x at byte offset %llu", in.prefix ? "fc.." : "", unsigned(in.op),
+                  (unsigned long long)in.offset);
+    return std::string(b);
+  };
   auto readGlobal = [&](uint32_t g, int64_t &v) -> bool {
     if (g >= L.globalMap.size()) return false;
     const GlobalRemap &m = L.globalMap[g];
@@ -82,6 +119,7 @@ bool evaluateBody(const Linker &k, const Library &L, uint32_t localFunc, std::ve
       v = m.value;
       return true;
     }
+    if (unknownGlobals.count(m.index)) return false;
     if (auto it = setSoFar.find(m.index); it != setSoFar.end()) {
       v = it->second;
       return true;
@@ -92,65 +130,117 @@ bool evaluateBody(const Linker &k, const Library &L, uint32_t localFunc, std::ve
     }
     return false;
   };
-  InstrReader r(expr, fn.bodyOffset + (expr.data() - fn.body.data()));
+  auto keep = [&](uint64_t from, const Instr &in) {
+    const uint8_t *b = expr.data() + from;
+    const uint8_t *e = expr.data() + (in.offset + in.size - exprBase);
+    ev.residual.insert(ev.residual.end(), b, e);
+    ++ev.residualOps;
+  };
+  InstrReader r(expr, exprBase);
   Instr in;
   while (r.next(in)) {
-    if (in.prefix != 0) return false;
+    const uint64_t pos = in.offset - exprBase;
+    if (in.prefix != 0) {
+      ev.fatal = "it contains " + opName(in);
+      return ev;
+    }
     switch (in.op) {
     case 0x01: break; // nop
-    case 0x0b: if (in.depth != 0) return false; break;
-    case 0x41: case 0x42: stack.push_back(in.value); break;
-    case 0x20: if (in.index >= li.total) return false; stack.push_back(locals[in.index]); break;
+    case 0x0b:
+      if (in.depth != 0) {
+        ev.fatal = "it has blocks";
+        return ev;
+      }
+      break;
+    case 0x41: case 0x42: stack.push_back(Val{true, in.value, pos}); break;
+    case 0x20:
+      if (in.index >= li.total) {
+        ev.fatal = "it reads a parameter";
+        return ev;
+      }
+      stack.push_back(Val{true, locals[in.index], pos});
+      break;
     case 0x21: case 0x22:
-      if (in.index >= li.total || stack.empty()) return false;
-      locals[in.index] = stack.back();
+      // Locals are only followed through known values.
+      if (in.index >= li.total || stack.empty() || !stack.back().known) {
+        ev.fatal = "it keeps a value not known at link time in a local";
+        return ev;
+      }
+      locals[in.index] = stack.back().v;
       if (in.op == 0x21) stack.pop_back();
       break;
     case 0x23: {
-      int64_t v;
-      if (!readGlobal(in.index, v)) return false;
-      stack.push_back(v);
+      int64_t v = 0;
+      bool known = readGlobal(in.index, v);
+      stack.push_back(Val{known, v, pos});
       break;
     }
     case 0x24: {
-      if (stack.empty() || in.index >= L.globalMap.size()) return false;
+      if (stack.empty() || in.index >= L.globalMap.size()) {
+        ev.fatal = "malformed global.set";
+        return ev;
+      }
       const GlobalRemap &m = L.globalMap[in.index];
       // Only the library's own defined globals: their new value becomes the initialiser.
-      if (m.kind != GlobalRemap::Index || in.index < L.mod.numImportedGlobals) return false;
-      setSoFar[m.index] = stack.back();
-      sets.emplace_back(m.index, stack.back());
+      if (m.kind != GlobalRemap::Index || in.index < L.mod.numImportedGlobals) {
+        ev.fatal = "it writes an imported global";
+        return ev;
+      }
+      Val v = stack.back();
       stack.pop_back();
+      ++ev.totalOps;
+      if (v.known) {
+        setSoFar[m.index] = v.v;
+        ev.sets.emplace_back(m.index, v.v);
+      } else {
+        setSoFar.erase(m.index);
+        unknownGlobals[m.index] = true;
+        ev.residualGlobals.push_back(m.index);
+        keep(v.start, in);
+      }
       break;
     }
-    case 0x6a: case 0x6b: case 0x6c: {
-      if (stack.size() < 2) return false;
-      uint32_t b = uint32_t(stack.back());
+    case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: {
+      if (stack.size() < 2) {
+        ev.fatal = "stack underflow";
+        return ev;
+      }
+      Val b = stack.back();
       stack.pop_back();
-      uint32_t a = uint32_t(stack.back());
-      stack.back() = int32_t(in.op == 0x6a ? a + b : in.op == 0x6b ? a - b : a * b);
-      break;
-    }
-    case 0x7c: case 0x7d: case 0x7e: {
-      if (stack.size() < 2) return false;
-      uint64_t b = uint64_t(stack.back());
-      stack.pop_back();
-      uint64_t a = uint64_t(stack.back());
-      stack.back() = int64_t(in.op == 0x7c ? a + b : in.op == 0x7d ? a - b : a * b);
+      Val &a = stack.back();
+      a.known = a.known && b.known;
+      if (in.op <= 0x6c) {
+        uint32_t x = uint32_t(a.v), y = uint32_t(b.v);
+        a.v = int32_t(in.op == 0x6a ? x + y : in.op == 0x6b ? x - y : x * y);
+      } else {
+        uint64_t x = uint64_t(a.v), y = uint64_t(b.v);
+        a.v = int64_t(in.op == 0x7c ? x + y : in.op == 0x7d ? x - y : x * y);
+      }
       break;
     }
     case 0x36: case 0x37: { // i32.store, i64.store
-      if (stack.size() < 2 || in.mem.memory != 0) return false;
-      int64_t value = stack.back();
+      if (stack.size() < 2 || in.mem.memory != 0) {
+        ev.fatal = "malformed store";
+        return ev;
+      }
+      Val value = stack.back();
       stack.pop_back();
-      uint64_t addr = uint64_t(uint32_t(stack.back())) + in.mem.offset;
+      Val addr = stack.back();
       stack.pop_back();
-      stores.push_back(Store{addr, uint8_t(in.op == 0x36 ? 4 : 8), value});
+      ++ev.totalOps;
+      if (value.known && addr.known)
+        ev.stores.push_back(Store{uint64_t(uint32_t(addr.v)) + in.mem.offset, uint8_t(in.op == 0x36 ? 4 : 8), value.v});
+      else
+        keep(addr.start, in);
       break;
     }
-    default: return false;
+    default:
+      ev.fatal = "it contains " + opName(in);
+      return ev;
     }
   }
-  return stack.empty();
+  if (!stack.empty()) ev.fatal = "values left on the stack";
+  return ev;
 }
 
 // Finds a function by its name in the "name" section (subsection 1).
@@ -197,46 +287,67 @@ void Linker::evaluateRelocations() {
     L.ctorsFunc = findFunction(L.mod, "__wasm_call_ctors");
     L.startFunc = L.mod.start;
   }
-  auto apply = [&](Library &L, std::vector<Store> &stores, std::vector<std::pair<uint32_t, int64_t>> &sets) -> bool {
-    // All stores must land in some library's image; then commit.
-    for (auto &s : stores) {
-      bool ok = false;
+  // Commits an evaluation: stores into the images, global values into initialisers, and
+  // the function's new body (empty, or the residual). Returns why not, if it cannot.
+  auto apply = [&](Library &L, uint32_t func, Evaluation &ev) -> std::string {
+    if (!ev.fatal.empty()) return ev.fatal;
+    auto imageOf = [&](const Store &s) -> Library * {
       for (auto &D : libs)
-        if (s.addr >= D.memBase && s.addr + s.size <= D.memBase + D.image.size()) ok = true;
-      if (!ok) return false;
+        if (s.addr >= D.memBase && s.addr + s.size <= D.memBase + D.image.size()) return &D;
+      return nullptr;
+    };
+    for (auto &s : ev.stores)
+      if (!imageOf(s)) return "it stores to address " + std::to_string(s.addr) + ", outside every library's data";
+    for (auto &s : ev.stores) {
+      Library *D = imageOf(s);
+      uint64_t v = uint64_t(s.value);
+      std::memcpy(D->image.data() + (s.addr - D->memBase), &v, s.size);
     }
-    for (auto &s : stores)
-      for (auto &D : libs)
-        if (s.addr >= D.memBase && s.addr + s.size <= D.memBase + D.image.size()) {
-          uint64_t v = uint64_t(s.value);
-          std::memcpy(D.image.data() + (s.addr - D.memBase), &v, s.size);
-          break;
-        }
-    for (auto &[g, v] : sets) {
+    for (auto &[g, v] : ev.sets) {
       knownGlobal[g] = v;
       evaluatedInit[g] = v;
     }
-    return true;
+    for (uint32_t g : ev.residualGlobals) {
+      knownGlobal[g] = std::nullopt;
+      evaluatedInit.erase(g);
+    }
+    Bytes body{0x00}; // no locals
+    body.insert(body.end(), ev.residual.begin(), ev.residual.end());
+    body.push_back(0x0b);
+    L.newBodies[func] = std::move(body);
+    return "";
   };
   // Start functions first (they run at instantiation), then data relocations.
   for (auto &L : libs) {
     if (!L.startFunc) continue;
-    std::vector<Store> stores;
-    std::vector<std::pair<uint32_t, int64_t>> sets;
-    if (evaluateBody(*this, L, *L.startFunc, stores, sets) && apply(L, stores, sets)) {
-      L.startEvaluated = true;
+    Evaluation ev = evaluateBody(*this, L, *L.startFunc);
+    L.startWhy = apply(L, *L.startFunc, ev);
+    if (L.startWhy.empty()) {
+      L.startEvaluated = ev.residualOps == 0;
+      L.startResidual = ev.residualOps;
+      L.startTotal = ev.totalOps;
+      if (ev.residualOps) L.startWhy = "some values are not known at link time";
     } else {
-      // It runs at start-up and may change any mutable global: forget what we knew.
+      // It runs as is at start-up and may change any mutable global: forget what we knew.
       for (auto &D : libs)
         for (uint32_t k = 0; k < D.mod.globals.size(); ++k)
           if (D.mod.globals[k].type.mut) knownGlobal[D.globalMap[D.mod.numImportedGlobals + k].index] = std::nullopt;
     }
   }
   for (auto &L : libs) {
-    if (!L.relocFunc || L.hasPassiveData) continue;
-    std::vector<Store> stores;
-    std::vector<std::pair<uint32_t, int64_t>> sets;
-    if (evaluateBody(*this, L, *L.relocFunc, stores, sets) && apply(L, stores, sets)) L.relocsEvaluated = true;
+    if (!L.relocFunc) continue;
+    if (L.hasPassiveData) {
+      L.relocsWhy = "the library has passive data segments, initialised at start-up";
+      continue;
+    }
+    Evaluation ev = evaluateBody(*this, L, *L.relocFunc);
+    L.relocsWhy = apply(L, *L.relocFunc, ev);
+    if (L.relocsWhy.empty()) {
+      L.relocsEvaluated = ev.residualOps == 0;
+      L.relocsResidual = ev.residualOps;
+      L.relocsTotal = ev.totalOps;
+      if (ev.residualOps) L.relocsWhy = "some values are not known at link time (host imports)";
+    }
   }
 }
 

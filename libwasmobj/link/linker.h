@@ -58,6 +58,11 @@ struct Library {
   // Special functions (module-local indices).
   std::optional<uint32_t> relocFunc, ctorsFunc, startFunc;
   bool relocsEvaluated = false, startEvaluated = false;
+  std::string relocsWhy, startWhy; // why they could not be evaluated at link time
+  uint32_t relocsResidual = 0, relocsTotal = 0, startResidual = 0, startTotal = 0;
+  // Functions whose body link-time evaluation replaced (module-local index -> locals +
+  // expression, still in the module's own index spaces).
+  std::unordered_map<uint32_t, Bytes> newBodies;
   std::optional<uint32_t> initFunc; // dlopen-only: output index of its init function
   uint32_t initGuard = 0;           // dlopen-only: output global, 1 once initialised
 

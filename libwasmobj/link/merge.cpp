@@ -260,14 +260,14 @@ void Linker::emitModule() {
     RewriteMaps maps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
     std::vector<size_t> sizes(L.mod.functions.size());
     size_t total = 0;
-    static const uint8_t emptyBody[] = {0x00, 0x0b};
-    auto emptied = [&](uint32_t k) {
-      uint32_t f = L.mod.numImportedFuncs + k;
-      return (L.relocsEvaluated && L.relocFunc == f) || (L.startEvaluated && L.startFunc == f);
+    // The body to rewrite: the input's, or what link-time evaluation left of it.
+    auto bodyOf = [&](uint32_t k) -> std::pair<ByteView, uint64_t> {
+      if (auto it = L.newBodies.find(L.mod.numImportedFuncs + k); it != L.newBodies.end()) return {ByteView(it->second), 0};
+      return {L.mod.functions[k].body, L.mod.functions[k].bodyOffset};
     };
     for (uint32_t k = 0; k < L.mod.functions.size(); ++k) {
-      const Function &fn = L.mod.functions[k];
-      sizes[k] = emptied(k) ? sizeof emptyBody : rewrittenSize(fn.body, maps, BodyKind::Function, fn.bodyOffset);
+      auto [body, off] = bodyOf(k);
+      sizes[k] = rewrittenSize(body, maps, BodyKind::Function, off);
       total += sizes[k];
     }
     out.arena.emplace_back(total);
@@ -276,8 +276,8 @@ void Linker::emitModule() {
       const Function &fn = L.mod.functions[k];
       Function nf;
       nf.typeIndex = L.typeMap.at(fn.typeIndex);
-      if (emptied(k)) std::memcpy(p, emptyBody, sizeof emptyBody);
-      else rewriteInto(fn.body, maps, BodyKind::Function, p, fn.bodyOffset);
+      auto [body, off] = bodyOf(k);
+      rewriteInto(body, maps, BodyKind::Function, p, off);
       nf.body = ByteView(p, sizes[k]);
       p += sizes[k];
       out.functions.push_back(nf);

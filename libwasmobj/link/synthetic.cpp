@@ -202,7 +202,19 @@ nlohmann::ordered_json Linker::buildManifest() const {
     l["table_size"] = L.tableSize;
     l["init_order"] = L.initOrder >= 0 ? json(L.initOrder) : json(nullptr);
     l["init_function"] = L.initFunc ? json(*L.initFunc) : json(nullptr);
-    l["data_relocations"] = !L.relocFunc ? "none" : L.relocsEvaluated ? "link-time" : "start-up";
+    // How much of the relocation code ran at link time.
+    auto status = [&](bool has, bool done, uint32_t residual, uint32_t total, const std::string &why) {
+      json s;
+      s["when"] = !has ? "none" : done ? "link-time" : residual ? "partly at start-up" : "start-up";
+      if (has) {
+        s["operations"] = total;
+        s["at_start_up"] = done ? 0 : residual ? residual : total;
+        if (!done) s["why"] = why;
+      }
+      return s;
+    };
+    l["data_relocations"] = status(L.relocFunc.has_value(), L.relocsEvaluated, L.relocsResidual, L.relocsTotal, L.relocsWhy);
+    l["start_function"] = status(L.startFunc.has_value(), L.startEvaluated, L.startResidual, L.startTotal, L.startWhy);
     json syms = json::array();
     for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
       const Export &e = L.mod.exports[ei];
