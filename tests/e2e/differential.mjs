@@ -125,7 +125,7 @@ function checkErrorCase(/** @type {import('node:child_process').SpawnSyncReturns
 }
 
 /** Validates and instantiates prelink's output, runs it. @returns {string[]} */
-function runLinkedOutput(/** @type {string} */ out, /** @type {string} */ manifestPath) {
+export function runLinkedOutput(/** @type {string} */ out, /** @type {string} */ manifestPath) {
   const bytes = fs.readFileSync(out);
   if (!WebAssembly.validate(bytes)) {
     let why = '';
