@@ -152,6 +152,7 @@ static bool isLinkerInternal(const std::string &n) {
 }
 
 void Linker::buildSymbolTable() {
+  size_t duplicates = 0;
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     if (!L.global) continue;
@@ -168,9 +169,11 @@ void Linker::buildSymbolTable() {
       if (weak) continue;
       std::string msg = "duplicate symbol: " + e.name + " (defined in " + first.name + " and " + L.name + ")";
       if (cfg.noDuplicates) throw Error(msg, Error::kNoOffset, L.path);
-      warnings.push_back(L.path + ": " + msg + "; the definition in " + first.name + " is used");
+      if (++duplicates <= 10) warnings.push_back(L.path + ": " + msg + "; the definition in " + first.name + " is used");
     }
   }
+  if (duplicates > 10)
+    warnings.push_back(std::to_string(duplicates - 10) + " more symbols are defined more than once; the first definition in load order is used");
 }
 
 const Linker::Sym *Linker::lookup(const std::string &name, int fromLib) const {

@@ -8,10 +8,15 @@
 //     flags), the raw bytes of every constant expression, dylink.0 subsections.
 #include "wasmobj/reader.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 
 #include <llvm/Object/Wasm.h>
+#include <llvm/Support/ErrorHandling.h>
 #include <llvm/Support/MemoryBuffer.h>
 
 #include "wasmobj/code.h"
@@ -90,22 +95,43 @@ std::vector<Framed> frameSections(ByteView bytes) {
   return out;
 }
 
-std::string llvmMessage(llvm::Error e) {
-  std::string msg = llvm::toString(std::move(e));
-  // LLVM prefixes nothing useful; keep its message as is.
+// LLVM's wording for malformed LEBs, in ours.
+std::string llvmMessage(std::string msg) {
+  if (msg == "malformed uleb128, extends past end" || msg == "malformed sleb128, extends past end")
+    return "truncated LEB128 value";
+  if (msg == "uleb128 too big for uint64" || msg == "sleb128 too big for int64")
+    return "LEB128 value too large for 64 bits";
   return msg;
+}
+
+// WasmObjectFile reports a malformed LEB with report_fatal_error, which aborts the process.
+// A handler that throws turns that into an ordinary parse failure.
+struct LlvmFatal {
+  std::string what;
+};
+void installFatalHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::install_fatal_error_handler([](void *, const char *reason, bool) { throw LlvmFatal{reason}; });
+  });
 }
 
 // Parses BYTES with LLVM; returns null and sets MSG on failure.
 std::unique_ptr<llvm::object::WasmObjectFile> llvmParse(ByteView bytes, std::string &msg) {
+  installFatalHandler();
   llvm::MemoryBufferRef ref(llvm::StringRef(reinterpret_cast<const char *>(bytes.data()), bytes.size()), "");
-  llvm::Error err = llvm::Error::success();
-  auto obj = std::make_unique<llvm::object::WasmObjectFile>(ref, err);
-  if (err) {
-    msg = llvmMessage(std::move(err));
+  try {
+    llvm::Error err = llvm::Error::success();
+    auto obj = std::make_unique<llvm::object::WasmObjectFile>(ref, err);
+    if (err) {
+      msg = llvmMessage(llvm::toString(std::move(err)));
+      return nullptr;
+    }
+    return obj;
+  } catch (const LlvmFatal &f) {
+    msg = llvmMessage(f.what);
     return nullptr;
   }
-  return obj;
 }
 
 // LLVM failed on the whole module: parse the header plus the first k sections for growing

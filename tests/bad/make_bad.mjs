@@ -1,0 +1,238 @@
+// Writes the malformed-input suite into a directory: crafted wasm files, each a small
+// corruption of one valid dylink.0 side module that this script assembles byte by byte
+// (no build products, no dependencies), plus a valid main module for the link cases.
+//
+// usage: node make_bad.mjs OUTDIR
+//
+// The expected diagnostic of each case is in expected.txt next to this script.
+import fs from 'node:fs';
+import path from 'node:path';
+
+// ---- encoding helpers ----------------------------------------------------------------
+
+/** @param {number} v @returns {number[]} minimal unsigned LEB128 */
+export function uleb(v) {
+  const out = [];
+  do {
+    let b = v % 128;
+    v = Math.floor(v / 128);
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return out;
+}
+/** @param {number} v @returns {number[]} minimal signed LEB128 (|v| < 2^31) */
+export function sleb(v) {
+  const out = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && !(b & 0x40)) || (v === -1 && (b & 0x40))) { out.push(b); return out; }
+    out.push(b | 0x80);
+  }
+}
+/** @param {string | number[]} s @returns {number[]} length-prefixed name */
+export function name(s) {
+  const bytes = typeof s === 'string' ? [...Buffer.from(s, 'utf8')] : s;
+  return [...uleb(bytes.length), ...bytes];
+}
+/** @param {number[][]} items @returns {number[]} a vector: count then items */
+export function vec(items) { return [...uleb(items.length), ...items.flat()]; }
+
+const I32 = 0x7f, I64 = 0x7e, FUNCREF = 0x70;
+
+/** A section: {id, payload}. Custom sections carry their name inside the payload. */
+function sec(id, payload) { return { id, payload }; }
+function custom(nm, body) { return sec(0, [...name(nm), ...body]); }
+function dylinkSub(type, body) { return [type, ...uleb(body.length), ...body]; }
+function memInfo(memSize, memAlign, tableSize, tableAlign) {
+  return dylinkSub(1, [...uleb(memSize), ...uleb(memAlign), ...uleb(tableSize), ...uleb(tableAlign)]);
+}
+
+const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+/** @param {{id:number,payload:number[]}[]} sections @returns {Buffer} */
+function assemble(sections) {
+  const out = [...HEADER];
+  for (const s of sections) out.push(s.id, ...uleb(s.payload.length), ...s.payload);
+  return Buffer.from(out);
+}
+
+// ---- the valid side module -----------------------------------------------------------
+//
+// (module  ;; dylink.0: mem 16 (align 2^2), table 1 (align 2^0)
+//   (import "env" "memory" (memory 1))
+//   (import "env" "__indirect_function_table" (table 1 funcref))
+//   (import "env" "__memory_base" (global i32))
+//   (import "env" "__table_base" (global i32))
+//   (func $get (result i32) i32.const 42)
+//   (export "get" (func $get))
+//   (elem (global.get __table_base) $get)
+//   (data (global.get __memory_base) "hello"))
+
+function sideParts(o = {}) {
+  const dylinkBody = o.dylinkBody ?? memInfo(o.memSize ?? 16, 2, o.tableSize ?? 1, 0);
+  const imports = o.imports ?? [
+    [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)],
+    [...name('env'), ...name('__indirect_function_table'), 0x01, FUNCREF, 0x00, ...uleb(1)],
+    [...name('env'), ...name('__memory_base'), 0x03, I32, 0x00],
+    [...name('env'), ...name('__table_base'), 0x03, I32, 0x00],
+    ...(o.extraImports ?? []),
+  ];
+  const body = o.body ?? [0x00, 0x41, ...sleb(42), 0x0b]; // no locals; i32.const 42; end
+  return {
+    dylink: custom('dylink.0', dylinkBody),
+    type: sec(1, vec([[0x60, 0x00, 0x01, I32]])),
+    import: sec(2, vec(imports)),
+    function: sec(3, vec([uleb(0)])),
+    export: sec(7, vec([[...name('get'), 0x00, ...uleb(0)]])),
+    // active, table 0; offset: global.get 1 (__table_base); funcs [0]
+    elem: sec(9, vec([[0x00, 0x23, ...uleb(1), 0x0b, ...vec([uleb(0)])]])),
+    code: sec(10, vec([[...uleb(body.length), ...body]])),
+    // active, memory 0; offset: global.get 0 (__memory_base); "hello"
+    data: sec(11, vec([[0x00, 0x23, ...uleb(0), 0x0b, ...name('hello')]])),
+    name: custom('producers', vec([])),
+  };
+}
+function sideList(p) {
+  return [p.dylink, p.type, p.import, p.function, p.export, p.elem, p.code, p.data, p.name];
+}
+function side(o = {}) { return assemble(sideList(sideParts(o))); }
+
+// The main module: a PIE main that defines the memory and the table and imports nothing.
+function mainModule() {
+  return assemble([
+    custom('dylink.0', memInfo(0, 0, 0, 0)),
+    sec(1, vec([[0x60, 0x00, 0x00]])),
+    sec(3, vec([uleb(0)])),
+    sec(4, vec([[FUNCREF, 0x00, ...uleb(1)]])),
+    sec(5, vec([[0x00, ...uleb(1)]])),
+    sec(7, vec([[...name('_start'), 0x00, ...uleb(0)]])),
+    sec(10, vec([[0x02, 0x00, 0x0b]])),
+  ]);
+}
+
+/** Byte offset of section number K (0-based, in sideList order) of a side module. */
+function sectionOffset(sections, k) {
+  let off = 8;
+  for (let i = 0; i < k; ++i) off += 1 + uleb(sections[i].payload.length).length + sections[i].payload.length;
+  return off;
+}
+
+// ---- the cases -----------------------------------------------------------------------
+
+/** @type {Record<string, () => Buffer | 'dir' | 'missing'>} */
+export const cases = {};
+const C = (n, f) => { cases[n] = f; };
+
+C('empty.wasm', () => Buffer.alloc(0));
+C('four-bytes.wasm', () => Buffer.from(HEADER.slice(0, 4)));
+C('bad-magic.wasm', () => { const b = side(); b[1] = 0x62; return b; });
+C('bad-version.wasm', () => { const b = side(); b[4] = 0x02; return b; });
+C('truncated-section-header.wasm', () => {
+  // The type section's size written as a padded 2-byte LEB; the file ends after its first byte.
+  const p = sideParts();
+  const list = sideList(p);
+  const head = assemble(list.slice(0, 1));
+  return Buffer.from([...head, 0x01, 0x80 | p.type.payload.length]);
+});
+C('section-size-past-end.wasm', () => {
+  const list = sideList(sideParts());
+  const b = assemble(list.slice(0, 2)); // dylink.0, type
+  const at = sectionOffset(list, 1) + 1; // type section size byte
+  b[at] = 100;
+  return b;
+});
+C('unknown-section-id.wasm', () => {
+  const list = sideList(sideParts());
+  list.splice(2, 0, sec(14, [0x00]));
+  return assemble(list);
+});
+C('sections-out-of-order.wasm', () => {
+  const p = sideParts();
+  return assemble([p.dylink, p.type, p.function, p.import, p.export, p.elem, p.code, p.data]);
+});
+C('duplicate-type-section.wasm', () => {
+  const p = sideParts();
+  return assemble([p.dylink, p.type, p.type, p.import, p.function, p.export, p.elem, p.code, p.data]);
+});
+C('truncated-leb-in-import.wasm', () => {
+  // One function import whose type index LEB has its continuation bit set at the end of
+  // the section.
+  const p = sideParts();
+  p.import = sec(2, [...uleb(1), ...name('env'), ...name('f'), 0x00, 0x80]);
+  return assemble([p.dylink, p.type, p.import]);
+});
+C('overlong-leb.wasm', () => {
+  // The type section's size as a 6-byte LEB (a u32 takes at most 5).
+  const p = sideParts();
+  const n = p.type.payload.length;
+  return Buffer.from([...assemble([p.dylink]), 0x01, 0x80 | n, 0x80, 0x80, 0x80, 0x80, 0x00, ...p.type.payload]);
+});
+C('non-utf8-import-name.wasm', () => {
+  const p = sideParts({
+    imports: [
+      [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)],
+      [...name('env'), ...name([0x66, 0xc3, 0x28]), 0x03, I32, 0x00], // "f" + broken 2-byte sequence
+    ],
+  });
+  return assemble([p.dylink, p.type, p.import]);
+});
+C('dylink-not-first.wasm', () => {
+  const p = sideParts();
+  return assemble([p.type, p.dylink, p.import, p.function, p.export, p.elem, p.code, p.data]);
+});
+C('dylink-duplicate-subsection.wasm', () =>
+  side({ dylinkBody: [...memInfo(16, 2, 1, 0), ...memInfo(16, 2, 1, 0)] }));
+C('dylink-memory-align-2-40.wasm', () => side({ dylinkBody: memInfo(16, 40, 1, 0) }));
+C('dylink-subsection-size-lies.wasm', () => {
+  // NEEDED subsection claims 20 bytes; 6 follow.
+  const body = [...uleb(1), ...name('libx.so')].slice(0, 6);
+  return side({ dylinkBody: [...memInfo(16, 2, 1, 0), 0x02, 20, ...body] });
+});
+C('dylink-subsection-too-short.wasm', () => {
+  // MEM_INFO claims 2 bytes: its third field runs past the subsection.
+  return side({ dylinkBody: [0x01, 0x02, 16, 2, 1, 0] });
+});
+C('code-fewer-bodies.wasm', () => {
+  const p = sideParts();
+  p.function = sec(3, vec([uleb(0), uleb(0)]));
+  return assemble(sideList(p));
+});
+C('custom-name-past-section.wasm', () => {
+  const p = sideParts();
+  return assemble([...sideList(p).slice(0, -1), sec(0, [...uleb(50), 0x61, 0x62, 0x63])]);
+});
+C('a-directory.wasm', () => 'dir');
+C('does-not-exist.wasm', () => 'missing');
+
+// Link cases: `prelink main.wasm CASE -o OUT`.
+export const linkCases = new Set();
+const L = (n, f) => { linkCases.add(n); C(n, f); };
+L('link-unknown-opcode.wasm', () => side({ body: [0x00, 0x41, ...sleb(42), 0xd7, 0x0b] }));
+L('link-data-past-memsize.wasm', () => side({ memSize: 4 }));
+L('link-elem-past-tablesize.wasm', () => side({ tableSize: 0 }));
+L('link-got-mem-i64.wasm', () =>
+  side({ extraImports: [[...name('GOT.mem'), ...name('counter'), 0x03, I64, 0x01]] }));
+
+/** Writes the valid modules and every case into DIR. */
+export function generate(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'main.wasm'), mainModule());
+  fs.writeFileSync(path.join(dir, 'valid-side.wasm'), side());
+  for (const [n, make] of Object.entries(cases)) {
+    const p = path.join(dir, n);
+    fs.rmSync(p, { recursive: true, force: true });
+    const v = make();
+    if (v === 'dir') fs.mkdirSync(p);
+    else if (v !== 'missing') fs.writeFileSync(p, v);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const dir = process.argv[2];
+  if (!dir) {
+    console.error('usage: node make_bad.mjs OUTDIR');
+    process.exit(1);
+  }
+  generate(dir);
+}
