@@ -77,7 +77,18 @@ struct Evaluation {
 // inputs are known at link time is done here; the instructions of the others (a value
 // on the wasm stack is always a contiguous run of instructions in such code) are kept,
 // in order, as the residual function that runs at start-up.
+Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc);
+
+// Decoding errors name the library the body came from.
 Evaluation evaluateBody(const Linker &k, const Library &L, uint32_t localFunc) {
+  try {
+    return evaluateBodyIn(k, L, localFunc);
+  } catch (const Error &e) {
+    throw e.withFile(L.path);
+  }
+}
+
+Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc) {
   Evaluation ev;
   if (localFunc < L.mod.numImportedFuncs) {
     ev.fatal = "it is an imported function";

@@ -165,7 +165,11 @@ void Linker::emitModule() {
         e.index = L.mod.numImportedGlobals + k;
         ng.init.bytes = out.own(i32ConstExpr(dataAddress(L, e)));
       } else {
-        ng.init.bytes = out.own(rewrite(g.init.bytes, maps, BodyKind::ConstExpr, g.init.offset));
+        try {
+          ng.init.bytes = out.own(rewrite(g.init.bytes, maps, BodyKind::ConstExpr, g.init.offset));
+        } catch (const Error &e) {
+          throw e.withFile(L.path);
+        }
       }
       out.globals.push_back(ng);
     }
@@ -238,7 +242,11 @@ void Linker::emitModule() {
         if (ns.table != 0) ns.flags |= 2;
       }
       for (auto &f : ns.funcs) f = L.funcMap.at(f);
-      for (auto &x : ns.exprs) x.bytes = out.own(rewrite(x.bytes, maps, BodyKind::ConstExpr, x.offset));
+      try {
+        for (auto &x : ns.exprs) x.bytes = out.own(rewrite(x.bytes, maps, BodyKind::ConstExpr, x.offset));
+      } catch (const Error &e) {
+        throw e.withFile(L.path);
+      }
       L.elemMap[e] = uint32_t(out.elems.size());
       out.elems.push_back(std::move(ns));
     }
@@ -265,10 +273,14 @@ void Linker::emitModule() {
       if (auto it = L.newBodies.find(L.mod.numImportedFuncs + k); it != L.newBodies.end()) return {ByteView(it->second), 0};
       return {L.mod.functions[k].body, L.mod.functions[k].bodyOffset};
     };
-    for (uint32_t k = 0; k < L.mod.functions.size(); ++k) {
-      auto [body, off] = bodyOf(k);
-      sizes[k] = rewrittenSize(body, maps, BodyKind::Function, off);
-      total += sizes[k];
+    try {
+      for (uint32_t k = 0; k < L.mod.functions.size(); ++k) {
+        auto [body, off] = bodyOf(k);
+        sizes[k] = rewrittenSize(body, maps, BodyKind::Function, off);
+        total += sizes[k];
+      }
+    } catch (const Error &e) {
+      throw e.withFile(L.path); // decoding errors name the library
     }
     out.arena.emplace_back(total);
     uint8_t *p = out.arena.back().data();

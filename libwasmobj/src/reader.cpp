@@ -28,6 +28,7 @@ namespace {
 struct Framed {
   SectionRecord rec;
   ByteView payload;    // whole section payload
+  uint64_t payloadOffset = 0;
   std::string_view customName;
   ByteView customBody; // payload after the name, for custom sections
   uint64_t customBodyOffset = 0;
@@ -62,6 +63,7 @@ std::vector<Framed> frameSections(ByteView bytes) {
   if (version != 1) c.failAt("unsupported wasm version " + std::to_string(version), 4);
   std::vector<Framed> out;
   int lastRank = 0;
+  SectionId lastId = SectionId::Custom;
   while (!c.atEnd()) {
     Framed f;
     f.rec.offset = c.offset();
@@ -78,17 +80,29 @@ std::vector<Framed> frameSections(ByteView bytes) {
                sizeAt);
     f.rec.size = size;
     const uint64_t payloadOffset = c.offset();
+    f.payloadOffset = payloadOffset;
     f.payload = c.bytes(size);
     if (f.rec.id == SectionId::Custom) {
       Cursor n(f.payload, payloadOffset);
+      {
+        Cursor len(f.payload, payloadOffset);
+        uint32_t nameLen = len.u32();
+        if (nameLen > len.remaining())
+          len.failAt("custom section name of " + std::to_string(nameLen) + " bytes runs past the end of the section (" +
+                         std::to_string(len.remaining()) + " bytes left)",
+                     payloadOffset);
+      }
       f.customName = n.name();
       f.customBodyOffset = n.offset();
       f.customBody = n.bytes(n.remaining());
     } else {
       int rank = orderRank(f.rec.id);
-      if (rank <= lastRank)
-        c.failAt(std::string(sectionName(f.rec.id)) + " section is out of order or duplicated", f.rec.offset);
+      if (rank == lastRank) c.failAt("duplicate " + std::string(sectionName(f.rec.id)) + " section", f.rec.offset);
+      if (rank < lastRank)
+        c.failAt(std::string(sectionName(f.rec.id)) + " section must come before the " + sectionName(lastId) + " section",
+                 f.rec.offset);
       lastRank = rank;
+      lastId = f.rec.id;
     }
     out.push_back(f);
   }
@@ -96,6 +110,32 @@ std::vector<Framed> frameSections(ByteView bytes) {
 }
 
 // LLVM's wording for malformed LEBs, in ours.
+// The function and code sections must agree on the number of functions (LLVM only says
+// "invalid function count"). Checked on the framing, before LLVM parses the contents.
+void checkFunctionCount(const std::vector<Framed> &secs) {
+  const Framed *func = nullptr, *code = nullptr;
+  for (auto &s : secs) {
+    if (s.rec.id == SectionId::Function) func = &s;
+    if (s.rec.id == SectionId::Code) code = &s;
+  }
+  uint32_t nFunc = 0, nCode = 0;
+  uint64_t codeCountAt = 0;
+  if (func) {
+    Cursor c(func->payload, func->payloadOffset);
+    nFunc = c.u32();
+  }
+  if (code) {
+    Cursor c(code->payload, code->payloadOffset);
+    codeCountAt = c.offset();
+    nCode = c.u32();
+  }
+  if (nFunc == nCode) return;
+  if (!code) throw Error("the function section declares " + std::to_string(nFunc) + " functions but there is no code section", func->rec.offset);
+  throw Error("the code section has " + std::to_string(nCode) + (nCode == 1 ? " body" : " bodies") + " for " +
+                  std::to_string(nFunc) + (nFunc == 1 ? " function" : " functions"),
+              codeCountAt);
+}
+
 std::string llvmMessage(std::string msg) {
   if (msg == "malformed uleb128, extends past end" || msg == "malformed sleb128, extends past end")
     return "truncated LEB128 value";
@@ -268,7 +308,10 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
       bool legacy = s.customName == "dylink";
       if (s.customName != "dylink.0" && !legacy) continue;
       if (i != 0) throw Error("custom section \"" + std::string(s.customName) + "\" must be the first section", s.rec.offset);
+      // Ours before LLVM's: LLVM stops at the first problem with a vaguer message and no offset.
+      m.dylink = parseDylink(s.customBody, s.customBodyOffset, legacy);
     }
+    checkFunctionCount(secs);
 
     std::string msg;
     auto obj = llvmParse(bytes, msg);
@@ -282,7 +325,6 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
       SectionRecord rec = s.rec;
       if (s.rec.id == SectionId::Custom) {
         if (s.customName == "dylink.0" || s.customName == "dylink") {
-          m.dylink = parseDylink(s.customBody, s.customBodyOffset, s.customName == "dylink");
           rec.customIndex = ~0u; // marks the dylink section
         } else {
           rec.customIndex = uint32_t(m.customs.size());
@@ -305,7 +347,14 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
       m.types.push_back(std::move(t));
     }
     const uint64_t importAt = secOffset(SectionId::Import);
+    // LLVM does not check that names are UTF-8; its StringRefs point into BYTES.
+    auto checkName = [&](llvm::StringRef n, const char *what) {
+      if (!Cursor::validUtf8(std::string_view(n.data(), n.size())))
+        throw Error(std::string(what) + " is not valid UTF-8", uint64_t(reinterpret_cast<const uint8_t *>(n.data()) - bytes.data()));
+    };
     for (auto &imp : obj->imports()) {
+      checkName(imp.Module, "import module name");
+      checkName(imp.Field, "import field name");
       Import i;
       i.module = imp.Module.str();
       i.field = imp.Field.str();
@@ -371,6 +420,7 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
       gl.init = readConstExpr(c);
       m.globals.push_back(gl);
     }
+    for (auto &e : obj->exports()) checkName(e.Name, "export name");
     for (auto &e : obj->exports()) m.exports.push_back(Export{e.Name.str(), ExternKind(e.Kind), e.Index});
     for (auto &s : secs)
       if (s.rec.id == SectionId::Start) m.start = obj->startFunction();
@@ -390,8 +440,11 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
 }
 
 std::shared_ptr<Bytes> loadFile(const std::string &path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error("is a directory, not a wasm module", Error::kNoOffset, path);
+  errno = 0;
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw Error("cannot open file", Error::kNoOffset, path);
+  if (!in) throw Error(std::string("cannot open file") + (errno ? std::string(": ") + std::strerror(errno) : ""), Error::kNoOffset, path);
   std::streamoff size = in.tellg();
   if (size < 0) throw Error("cannot read file", Error::kNoOffset, path);
   auto buf = std::make_shared<Bytes>(size_t(size));

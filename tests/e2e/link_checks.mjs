@@ -79,6 +79,54 @@ if (args.check === 'determinism') {
   console.log(`PASS python.wasm + ${numpy.length + 1} extensions: ${fs.statSync(out).size} bytes, ` +
     `${imports.length} host imports, data relocations of python.wasm: ${py.data_relocations.operations - py.data_relocations.at_start_up}` +
     ` of ${py.data_relocations.operations} at link time`);
+} else if (args.check === 'search') {
+  // The chain program (main -> liba -> libb -> libx) with only the main on the command
+  // line: NEEDED libraries come from -L, and from RUNTIME_PATH ($ORIGIN expanded).
+  const dir = path.resolve(args.program);
+  const ref = path.join(tmp, 'ref.wasm');
+  run([path.join(dir, 'main.wasm'), path.join(dir, 'liba.so'), path.join(dir, 'libb.so'), path.join(dir, 'libx.so'), '-o', ref]);
+  const viaL = path.join(tmp, 'viaL.wasm');
+  const r = run([path.join(dir, 'main.wasm'), '-L', dir, '-o', viaL]);
+  if (!fs.readFileSync(ref).equals(fs.readFileSync(viaL))) fail('linking with -L differs from linking with explicit inputs');
+  // RUNTIME_PATH: main's copy says "$ORIGIN/libs"; libraries live there.
+  const libs = path.join(tmp, 'libs');
+  fs.mkdirSync(libs);
+  // As with ELF's RUNPATH, a library's RUNTIME_PATH serves its own NEEDED entries only:
+  // liba and libb say "$ORIGIN" to find their neighbours.
+  const tool = path.resolve(args['set-runtime-path']);
+  const setRp = (from, to, ...rp) => {
+    const t = spawnSync(tool, [from, to, ...rp], { encoding: 'utf8' });
+    if (t.status !== 0) fail(`set_runtime_path: ${t.stderr}`);
+  };
+  setRp(path.join(dir, 'main.wasm'), path.join(tmp, 'main.wasm'), '$ORIGIN/libs');
+  setRp(path.join(dir, 'liba.so'), path.join(libs, 'liba.so'), '$ORIGIN');
+  setRp(path.join(dir, 'libb.so'), path.join(libs, 'libb.so'), '$ORIGIN');
+  fs.copyFileSync(path.join(dir, 'libx.so'), path.join(libs, 'libx.so'));
+  const insp = spawnSync(prelink, ['inspect', '--json', path.join(libs, 'liba.so')], { encoding: 'utf8' });
+  if (JSON.parse(insp.stdout).dylink.runtime_path.join() !== '$ORIGIN') fail('inspect does not show the RUNTIME_PATH');
+  const viaRp = path.join(tmp, 'viaRp.wasm');
+  run([path.join(tmp, 'main.wasm'), '-o', viaRp, '--manifest', path.join(tmp, 'rp.json')]);
+  const names = JSON.parse(fs.readFileSync(path.join(tmp, 'rp.json'), 'utf8')).libraries.map((l) => l.name);
+  if (names.join() !== 'main.wasm,liba.so,libb.so,libx.so') fail(`RUNTIME_PATH link found ${names}`);
+  validate(viaRp);
+  // Without any of them the link fails and says which library is missing.
+  const miss = spawnSync(prelink, [path.join(dir, 'main.wasm'), '-o', path.join(tmp, 'miss.wasm')], { encoding: 'utf8' });
+  if (miss.status !== 1 || !/cannot find library "liba.so"/.test(miss.stderr)) fail(`missing NEEDED: ${miss.stderr}`);
+  if (fs.existsSync(path.join(tmp, 'miss.wasm'))) fail('a failed link left an output file');
+  console.log('PASS NEEDED found through -L and through RUNTIME_PATH ($ORIGIN)');
+} else if (args.check === 'import-sp') {
+  const dir = path.resolve(args.program);
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'program.json'), 'utf8'));
+  const out = path.join(tmp, 'sp.wasm');
+  run([...[spec.main, ...spec.libs].map((f) => path.join(dir, f)), '--import-stack-pointer', '-o', out]);
+  const imps = WebAssembly.Module.imports(validate(out));
+  if (!imps.some((i) => i.module === 'env' && i.name === '__stack_pointer' && i.kind === 'global'))
+    fail('--import-stack-pointer: no env.__stack_pointer import');
+  const out2 = path.join(tmp, 'nosp.wasm');
+  run([...[spec.main, ...spec.libs].map((f) => path.join(dir, f)), '-o', out2]);
+  if (WebAssembly.Module.imports(validate(out2)).some((i) => i.name === '__stack_pointer'))
+    fail('without --import-stack-pointer the output still imports __stack_pointer');
+  console.log('PASS --import-stack-pointer');
 } else {
   fail(`unknown --check ${args.check}`);
 }

@@ -1,0 +1,100 @@
+// Runs the malformed-input suite: generates the crafted files (make_bad.mjs), then for
+// each one runs prelink and checks that it fails cleanly: exit status 1, exactly one
+// stderr line equal to the expected one (expected.txt), no output file, within 2 s.
+//
+// usage: node run_bad.mjs --prelink PATH --dir DIR
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { cases, generate, linkCases } from './make_bad.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const TIME_LIMIT_MS = 2000;
+
+function usage(msg) {
+  console.error(`run_bad.mjs: ${msg}\nusage: node run_bad.mjs --prelink PATH --dir DIR`);
+  process.exit(1);
+}
+const args = process.argv.slice(2);
+let prelink = null, dir = null;
+for (let i = 0; i < args.length; ++i) {
+  if (args[i] === '--prelink') prelink = args[++i];
+  else if (args[i] === '--dir') dir = args[++i];
+  else usage(`unknown argument ${args[i]}`);
+}
+if (!prelink || !dir) usage('--prelink and --dir are required');
+prelink = path.resolve(prelink);
+dir = path.resolve(dir);
+
+/** @returns {Map<string, string>} file name -> expected stderr line */
+function readExpected() {
+  const m = new Map();
+  for (const line of fs.readFileSync(path.join(here, 'expected.txt'), 'utf8').split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const tab = line.indexOf('\t');
+    if (tab < 0) usage(`expected.txt: no tab in line: ${line}`);
+    m.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  return m;
+}
+
+function run(argv) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(prelink, argv, { cwd: dir, encoding: 'utf8', timeout: 10 * TIME_LIMIT_MS });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ...r, ms };
+}
+
+const expected = readExpected();
+generate(dir);
+
+const failures = [];
+// Every case has an expectation and every expectation a case.
+for (const n of Object.keys(cases)) if (!expected.has(n)) failures.push(`${n}: no expected line in expected.txt`);
+for (const n of expected.keys()) if (!(n in cases)) failures.push(`${n}: in expected.txt but make_bad.mjs has no such case`);
+
+// The unmodified modules are valid: every failure below comes from its corruption.
+{
+  const r = run(['inspect', 'valid-side.wasm']);
+  if (r.status !== 0) failures.push(`valid-side.wasm: inspect failed (status ${r.status}): ${r.stderr}`);
+  const out = path.join(dir, 'valid-linked.wasm');
+  fs.rmSync(out, { force: true });
+  const l = run(['main.wasm', 'valid-side.wasm', '-o', 'valid-linked.wasm']);
+  if (l.status !== 0 || !fs.existsSync(out)) failures.push(`valid-side.wasm: link failed (status ${l.status}): ${l.stderr}`);
+}
+
+let passed = 0;
+for (const [n, want] of expected) {
+  if (!(n in cases)) continue;
+  const isLink = linkCases.has(n);
+  const outName = `out-${n}`;
+  fs.rmSync(path.join(dir, outName), { force: true });
+  const r = isLink ? run(['main.wasm', n, '-o', outName]) : run(['inspect', n]);
+  const problems = [];
+  if (r.error) problems.push(`cannot run prelink: ${r.error.message}`);
+  if (r.signal) problems.push(`killed by signal ${r.signal}`);
+  else if (r.status !== 1) problems.push(`exit status ${r.status}, want 1`);
+  const lines = (r.stderr ?? '').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  if (lines.length !== 1) problems.push(`${lines.length} stderr lines, want 1`);
+  else if (lines[0] !== want) problems.push(`stderr line differs:\n    got:  ${lines[0]}\n    want: ${want}`);
+  if (r.ms > TIME_LIMIT_MS) problems.push(`took ${r.ms.toFixed(0)} ms (limit ${TIME_LIMIT_MS} ms)`);
+  if (isLink) {
+    const left = fs.readdirSync(dir).filter((f) => f === outName || f.startsWith(`.${outName}.tmp`));
+    if (left.length) problems.push(`output left behind: ${left.join(', ')}`);
+  }
+  if (problems.length) {
+    failures.push(`${n} (${isLink ? 'link' : 'inspect'}): ${problems.join('; ')}` +
+      (lines.length > 1 ? `\n  stderr:\n${r.stderr}` : ''));
+  } else {
+    ++passed;
+  }
+}
+
+console.log(`bad-input: ${passed}/${expected.size} cases passed`);
+if (failures.length) {
+  for (const f of failures) console.error(`FAIL ${f}`);
+  process.exit(1);
+}
