@@ -15,6 +15,8 @@ int zero_sum(void);
 void zero_fill(void);
 
 _Alignas(64) int main_al[2] = {5, 6};
+/* Defined by the linker (or the loader): the first free byte after all modules' data. */
+extern char __heap_base __attribute__((weak)); /* weak: wasm-ld -pie leaves it to the loader */
 int main_zero[4096];
 
 int run(void) {
@@ -38,5 +40,10 @@ int run(void) {
   log_i32(s);                                    /* 0 */
   for (int i = 0; i < 4096; i++) main_zero[i] = 3 * i;
   log_i32(main_zero[4095]);                      /* 12285 */
+
+  /* The heap starts after everyone's data, 16-byte aligned. */
+  log_i32(corpus_addr(&__heap_base) % 16 == 0);                          /* 1 */
+  log_i32(corpus_addr(&__heap_base) >= corpus_addr(&big_zero[16384]));   /* 1 */
+  log_i32(corpus_addr(&__heap_base) >= corpus_addr(&main_zero[4096]));   /* 1 */
   return 0;
 }
