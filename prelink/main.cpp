@@ -51,6 +51,9 @@ int main(int argc, char **argv) {
   app.add_flag("--no-duplicates", cfg.noDuplicates, "a strong symbol defined twice is an error");
   app.add_option("--stack-size", cfg.stackSize, "stack size in bytes (default 65536)");
   app.add_flag("--import-stack-pointer", cfg.importStackPointer, "keep __stack_pointer imported from the host");
+  app.add_option("--dlopen-name", cfg.dlopenNames, "INPUT=PATH: the library INPUT also answers dlopen(PATH)");
+  app.add_option("--dlopen-prefix", cfg.dlopenPrefixes, "DIR=PREFIX: inputs under DIR answer dlopen(PREFIX/<path below DIR>)");
+  app.add_flag("--no-libdl", cfg.noLibdl, "do not answer dlopen inside the module (leave it to the host)");
 
   try {
     app.parse(argc, argv);

@@ -22,6 +22,32 @@ HOST_IMPORT(log_i64) void log_i64(long long v);
 HOST_IMPORT(log_f64) void log_f64(double v);
 HOST_IMPORT(log_str) void log_str(const char *s);
 
+/* The dynamic-loading interface (C signatures of <dlfcn.h>, wasm32, musl/emscripten
+ * constants). Calls on libraries given to prelink are answered inside the linked module;
+ * at run time (tests/e2e/refloader.mjs) by the loader. Declaring them imports nothing
+ * unless a program calls them. Define CORPUS_NO_DLFCN to leave them out. */
+#ifndef CORPUS_NO_DLFCN
+#ifndef RTLD_LAZY
+#define RTLD_LAZY 1
+#define RTLD_NOW 2
+#define RTLD_NOLOAD 4
+#define RTLD_GLOBAL 256
+#define RTLD_LOCAL 0
+#define RTLD_DEFAULT ((void *)0)
+#endif
+typedef struct {
+  const char *dli_fname; /* file name of the module holding the address */
+  void *dli_fbase;       /* its base address */
+  const char *dli_sname; /* nearest symbol at or below the address, or 0 */
+  void *dli_saddr;       /* its address, or 0 */
+} Dl_info;
+HOST_IMPORT(dlopen) void *dlopen(const char *file, int mode);
+HOST_IMPORT(dlsym) void *dlsym(void *handle, const char *name);
+HOST_IMPORT(dlclose) int dlclose(void *handle);
+HOST_IMPORT(dlerror) char *dlerror(void);
+HOST_IMPORT(dladdr) int dladdr(const void *addr, Dl_info *info);
+#endif
+
 typedef unsigned int corpus_uintptr;
 
 /* Hides a pointer's origin from the optimiser, so a check such as "is this address
@@ -32,6 +58,21 @@ static inline corpus_uintptr corpus_addr(const void *p) {
   corpus_uintptr v = (corpus_uintptr)p;
   __asm__("" : "+r"(v));
   return v;
+}
+
+/* Tiny string helpers (there is no libc): the first occurrence of `needle` in `s`, or 0;
+ * whether two strings are equal. */
+static inline const char *corpus_strstr(const char *s, const char *needle) {
+  for (; *s; s++) {
+    const char *a = s, *b = needle;
+    while (*b && *a == *b) a++, b++;
+    if (!*b) return s;
+  }
+  return *needle ? 0 : s;
+}
+static inline int corpus_streq(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
 }
 
 #endif

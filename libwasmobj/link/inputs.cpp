@@ -121,9 +121,16 @@ void Linker::loadInputs() {
     byName[name] = root;
     expand(root, false);
   }
-  // Local scope of each dlopen-only library: itself and its NEEDED closure, breadth first.
+  computeLocalScopes();
+  for (auto &L : libs)
+    for (uint32_t i = 0; i < L.mod.exports.size(); ++i) L.exportIndex.emplace(L.mod.exports[i].name, i);
+}
+
+// Each library's local scope: itself and its NEEDED closure, breadth first. A dlopen-only
+// library resolves through it after the global scope; dlsym(handle) searches it.
+void Linker::computeLocalScopes() {
   for (size_t r = 0; r < libs.size(); ++r) {
-    if (libs[r].global) continue;
+    libs[r].localScope.clear();
     std::vector<bool> seen(libs.size(), false);
     std::deque<int> q{int(r)};
     seen[r] = true;
@@ -138,17 +145,6 @@ void Linker::loadInputs() {
         }
     }
   }
-  for (auto &L : libs)
-    for (uint32_t i = 0; i < L.mod.exports.size(); ++i) L.exportIndex.emplace(L.mod.exports[i].name, i);
-}
-
-// Names the linker and the loaders own: never symbols of the global scope.
-static bool isLinkerInternal(const std::string &n) {
-  return n == "__wasm_call_ctors" || n == "__wasm_apply_data_relocs" || n == "__wasm_apply_global_relocs" ||
-         n == "__wasm_apply_tls_relocs" || n == "__wasm_init_memory" || n == "__wasm_init_tls" || n == "_start" ||
-         n == "_initialize" || n == "__post_instantiate" || n == "__dso_handle" || n == "memory" ||
-         n == "__indirect_function_table" || n == "__stack_pointer" || n == "__memory_base" || n == "__table_base" ||
-         n == "__tls_base" || n == "__tls_size" || n == "__tls_align";
 }
 
 void Linker::buildSymbolTable() {

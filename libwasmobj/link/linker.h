@@ -26,6 +26,7 @@ struct Resolution {
   int lib = -1;
   uint32_t index = 0;
   int64_t value = 0;
+  std::string hostName; // Host: import under this field name instead of the input's
 };
 
 struct Library {
@@ -35,6 +36,8 @@ struct Library {
   Module mod;
   std::string sha256;
   bool isMain = false;
+  bool isLibdl = false;              // prelink's own in-module libdl
+  std::vector<std::string> dlNames; // extra names dlopen answers to (--dlopen-name/-prefix)
   bool global = false;          // in the global scope (reached by NEEDED from the main)
   std::vector<int> needed;      // resolved NEEDED, as library indices
   std::vector<int> localScope;  // dlopen-only: itself and its NEEDED closure, breadth first
@@ -75,6 +78,15 @@ struct HostImport {
   Import imp;            // as the output imports it
   uint32_t outIndex = 0; // index within its kind
 };
+
+// Names the linker and the loaders own: never symbols of the global scope.
+inline bool isLinkerInternal(const std::string &n) {
+  return n == "__wasm_call_ctors" || n == "__wasm_apply_data_relocs" || n == "__wasm_apply_global_relocs" ||
+         n == "__wasm_apply_tls_relocs" || n == "__wasm_init_memory" || n == "__wasm_init_tls" || n == "_start" ||
+         n == "_initialize" || n == "__post_instantiate" || n == "__dso_handle" || n == "memory" ||
+         n == "__indirect_function_table" || n == "__stack_pointer" || n == "__memory_base" || n == "__table_base" ||
+         n == "__tls_base" || n == "__tls_size" || n == "__tls_align";
+}
 
 class Linker {
 public:
@@ -119,8 +131,19 @@ public:
   // Output global -> new constant initialiser decided by link-time evaluation.
   std::unordered_map<uint32_t, int64_t> evaluatedInit;
 
+  // The dl table (see libdl/prelink_dl.h): where it lives and its bytes.
+  bool hasLibdl = false;
+  uint64_t dlTableBase = 0, dlTableSize = 0;
+  uint32_t hostDlFlags = 0;
+  Bytes dlImage;
+
   // Stages.
   void loadInputs();
+  void computeLocalScopes();
+  void addLibdl();
+  void planDlTable();
+  void assignDlSlots();
+  void buildDlTable();
   void buildSymbolTable();
   void layoutMemoryAndTable();
   void resolveImports();

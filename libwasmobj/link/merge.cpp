@@ -223,6 +223,12 @@ void Linker::emitModule() {
     for (size_t d = 0; d < L.mod.datas.size(); ++d)
       if (L.mod.datas[d].active()) L.dataMap[d] = firstImageSegment; // dropping it is a no-op
   }
+  if (!dlImage.empty()) {
+    DataSegment seg;
+    seg.offset.bytes = out.own(i32ConstExpr(int64_t(dlTableBase)));
+    seg.bytes = out.own(std::move(dlImage));
+    out.datas.push_back(seg);
+  }
   if (out.dataCount) out.dataCount = uint32_t(out.datas.size());
 
   // Elements: passive and declarative segments keep their identity; table 0 is written

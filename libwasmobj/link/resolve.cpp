@@ -30,6 +30,10 @@ void Linker::layoutMemoryAndTable() {
     if (cursor > (uint64_t(1) << 32)) throw Error("the libraries need more than 4 GiB of memory", Error::kNoOffset, L.path);
     if (tcursor > 10000000) throw Error("the libraries need more than 10000000 table slots", Error::kNoOffset, L.path);
   }
+  if (hasLibdl) {
+    dlTableBase = alignUp(cursor, 4);
+    cursor = dlTableBase + dlTableSize;
+  }
   dataEnd = cursor;
   heapBase = alignUp(cursor, 4);
   uint64_t pages = (heapBase + 65535) / 65536;
@@ -61,6 +65,7 @@ static std::optional<int64_t> syntheticData(const Linker &k, const std::string &
   if (n == "__data_end") return int64_t(k.dataEnd);
   if (n == "__global_base") return int64_t(k.libs[0].memBase);
   if (n == "__dso_handle") return int64_t(from.memBase);
+  if (n == "__prelink_dl_table" && k.hasLibdl) return int64_t(k.dlTableBase);
   return std::nullopt;
 }
 
@@ -199,6 +204,24 @@ void Linker::resolveImports() {
         break;
       }
       case ExternKind::Func: {
+        if (L.isLibdl && imp.module == "env" && imp.field.rfind("__prelink_host_", 0) == 0) {
+          // libdl's way to the host's own dl function: the import the main module had.
+          std::string real = imp.field.substr(15);
+          const Import *hostImp = nullptr;
+          for (auto &m : M.imports)
+            if (m.kind == ExternKind::Func && m.module == "env" && m.field == real) hostImp = &m;
+          if (hostImp && M.types.at(hostImp->typeIndex) == L.mod.types.at(imp.typeIndex)) {
+            r.kind = Resolution::Host;
+            r.hostName = real;
+            static const char *const names[] = {"dlopen", "dlsym", "dlclose", "dlerror", "dladdr"};
+            for (int b = 0; b < 5; ++b)
+              if (real == names[b]) hostDlFlags |= 1u << b;
+          } else {
+            r.kind = Resolution::Stub; // never called: the table's flags say it is absent
+          }
+          ++funcIdx;
+          break;
+        }
         const Sym *s = imp.module == "env" ? lookup(imp.field, li) : nullptr;
         if (s) {
           const Library &D = libs[s->lib];
@@ -299,6 +322,7 @@ void Linker::assignIndices() {
     for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
       if (L.imports[ii].kind != Resolution::Host) continue;
       Import imp = L.mod.imports[ii];
+      if (!L.imports[ii].hostName.empty()) imp.field = L.imports[ii].hostName;
       if (imp.kind == ExternKind::Func || imp.kind == ExternKind::Tag) {
         uint32_t &ti = imp.kind == ExternKind::Func ? imp.typeIndex : imp.tag.typeIndex;
         ti = L.typeMap.at(ti);

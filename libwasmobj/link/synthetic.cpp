@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "libdl/prelink_dl.h"
 #include "linker.h"
 #include "wasmobj/writer.h"
 
@@ -151,6 +152,10 @@ void Linker::emitExports() {
       out.exports.push_back(ne);
     }
   }
+  // Libraries the host loads later (the runtime's fallback for names that were not
+  // prelinked) share the one stack pointer.
+  if (hasLibdl && (hostDlFlags & PL_HOST_DLOPEN) && !cfg.importStackPointer && !taken.count("__stack_pointer"))
+    out.exports.push_back(Export{"__stack_pointer", ExternKind::Global, spGlobal});
 }
 
 nlohmann::ordered_json Linker::buildManifest() const {
@@ -189,7 +194,13 @@ nlohmann::ordered_json Linker::buildManifest() const {
     const Library &L = libs[li];
     json l;
     l["name"] = L.name;
+    if (L.isLibdl) l["prelink_libdl"] = true;
     l["sha256"] = L.sha256;
+    if (hasLibdl) {
+      json names = json::array({L.name});
+      for (auto &n : L.dlNames) names.push_back(n);
+      l["dlopen_names"] = names;
+    }
     l["main"] = L.isMain;
     l["scope"] = L.global ? "global" : "dlopen";
     json needed = json::array();
@@ -245,6 +256,15 @@ nlohmann::ordered_json Linker::buildManifest() const {
     libsj.push_back(l);
   }
   j["libraries"] = libsj;
+  if (hasLibdl) {
+    json hostFns = json::array();
+    static const char *const names[] = {"dlopen", "dlsym", "dlclose", "dlerror", "dladdr"};
+    for (int b = 0; b < 5; ++b)
+      if (hostDlFlags & (1u << b)) hostFns.push_back(names[b]);
+    j["dl_table"] = {{"address", dlTableBase}, {"size", dlTableSize}, {"host_fallback", hostFns}};
+  } else {
+    j["dl_table"] = nullptr;
+  }
   json host = json::array();
   for (auto &h : hostImports) host.push_back({{"module", h.imp.module}, {"name", h.imp.field}, {"kind", externKindName(h.imp.kind)}});
   j["host_imports"] = host;
@@ -253,7 +273,9 @@ nlohmann::ordered_json Linker::buildManifest() const {
 
 LinkResult Linker::run() {
   loadInputs();
+  addLibdl();
   buildSymbolTable();
+  planDlTable();
   layoutMemoryAndTable();
   resolveImports();
   assignIndices();
@@ -262,7 +284,9 @@ LinkResult Linker::run() {
   // combined function, which calls the original last.
   placeElements();
   resolveGotFunc();
+  assignDlSlots();
   buildImages();
+  buildDlTable();
   evaluateRelocations();
   if (M.ctorsFunc && *M.ctorsFunc >= M.mod.numImportedFuncs) {
     mainCtorsOriginal = M.funcMap[*M.ctorsFunc];

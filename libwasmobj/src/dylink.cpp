@@ -44,7 +44,8 @@ Dylink parseDylink(ByteView payload, uint64_t base, bool legacy) {
       c.failAt("dylink.0 subsection " + std::to_string(type) + " of " + std::to_string(size) +
                    " bytes runs past the end of the section",
                subStart);
-    Cursor s(c.bytes(size), c.offset() - size);
+    const uint64_t bodyAt = c.offset(); // before c.bytes(): argument order is unspecified
+    Cursor s(c.bytes(size), bodyAt);
     if (type >= 1 && type <= 5) {
       if (seen[type]) s.failAt("duplicate dylink.0 subsection " + std::to_string(type), subStart);
       seen[type] = true;

@@ -8,6 +8,21 @@
 // definition in load order wins, constructors of dependencies first).
 // Only the dylink.0 custom section is parsed here; imports and exports are
 // read with WebAssembly.Module.imports/exports.
+//
+// The loader also answers the C interface env.dlopen/dlsym/dlclose/dlerror/dladdr
+// (unless the host functions bring their own), with ELF semantics: RTLD_LOCAL
+// libraries stay out of the global scope and look symbols up in the global scope,
+// then in their dlopen root's NEEDED closure (each such dlopen has its own GOT);
+// RTLD_GLOBAL (also on an already loaded library) adds a library and its closure to
+// the global scope; RTLD_NOLOAD; dlopen(NULL) is the global scope; a library answers
+// to its file name and to any path ending in "/" + that name; dlclose never unloads.
+// dlerror() texts (written into a scratch region above the stack):
+//   <path>: cannot open shared object file: No such file or directory
+//   <path>: not loaded (RTLD_NOLOAD)
+//   <library file name>: undefined symbol: <name>     dlsym on a library handle
+//   main.wasm: undefined symbol: <name>               dlsym on dlopen(NULL)'s handle
+//   RTLD_DEFAULT: undefined symbol: <name>            dlsym(RTLD_DEFAULT, ...)
+//   dlsym: invalid handle <n>, dlclose: invalid handle <n>
 
 const WASM_DYLINK_MEM_INFO = 1;
 const WASM_DYLINK_NEEDED = 2;
@@ -18,6 +33,12 @@ const WASM_SYM_BINDING_MASK = 0x3;
 const WASM_SYM_BINDING_WEAK = 0x1;
 const WASM_SYM_TLS = 0x100;
 const PAGE = 65536;
+
+// dlopen flags (musl / emscripten values) and the scratch region of the in-loader libdl.
+const RTLD_NOLOAD = 4;
+const RTLD_GLOBAL = 256;
+const DL_SCRATCH_SIZE = 16384; // reserved right above the stack
+const DL_ERROR_SIZE = 1024;    // first part: the dlerror() buffer; the rest: interned names
 
 /** Exports that describe a module itself, never symbols to share (as libdylink.js's isInternalSym). */
 const INTERNAL_EXPORTS = new Set([
@@ -121,6 +142,13 @@ export function readDylink(module) {
  * @property {number} memoryBase
  * @property {number} tableBase
  * @property {WebAssembly.Instance | null} instance
+ * @property {Map<string, string>} exportKinds symbol exports (no internal ones): name -> kind
+ * @property {boolean} global        in the global scope (start-up, or dlopen'ed RTLD_GLOBAL)
+ * @property {Dso[] | null} scope    local scope searched after the global scope (RTLD_LOCAL
+ *           dlopen: the dlopen root and its NEEDED closure, breadth-first), else null
+ * @property {GotSpace} got          the GOT its imports are bound to (one per lookup scope)
+ * @property {number} handle         dlopen handle (0 until one is handed out)
+ * @property {number} refs           dlopen reference count (never unloads)
  */
 
 /**
@@ -130,6 +158,11 @@ export function readDylink(module) {
  */
 
 /** @typedef {{global: WebAssembly.Global, required: boolean, filled: boolean}} GotEntry */
+
+/**
+ * GOT entries of one lookup scope: the global scope's, or one per RTLD_LOCAL dlopen.
+ * @typedef {{mem: Map<string, GotEntry>, func: Map<string, GotEntry>, scope: Dso[] | null}} GotSpace
+ */
 
 /** @typedef {Record<string, Function>} HostFunctions */
 
@@ -149,8 +182,8 @@ class Linker {
     /** @type {Map<string, Dso>} */ this.loaded = new Map();
     /** @type {Dso[]} */ this.loadOrder = [];
     /** @type {Map<string, SymbolDef>} */ this.symbols = new Map();
-    /** @type {Map<string, GotEntry>} */ this.gotMem = new Map();
-    /** @type {Map<string, GotEntry>} */ this.gotFunc = new Map();
+    /** @type {GotSpace} */ this.globalGot = { mem: new Map(), func: new Map(), scope: null };
+    /** @type {GotSpace[]} */ this.gotSpaces = [this.globalGot];
     /** @type {Map<Function, number>} */ this.slotOf = new Map();
     // Address 0..1023 stays unused so that a null pointer never aliases data;
     // the stack follows and grows down towards it.
@@ -159,6 +192,16 @@ class Linker {
     /** @type {WebAssembly.Memory | null} */ this.memory = null;
     /** @type {WebAssembly.Table | null} */ this.table = null;
     this.stackPointer = new WebAssembly.Global({ value: 'i32', mutable: true }, this.memCursor);
+    // Scratch memory of the dl* functions: dlerror() text, then interned C strings
+    // (library and symbol names handed out by dladdr).
+    this.dlScratch = this.memCursor;
+    this.memCursor += DL_SCRATCH_SIZE;
+    this.dlNamesCursor = this.dlScratch + DL_ERROR_SIZE;
+    /** @type {Map<string, number>} */ this.dlNames = new Map();
+    /** @type {string | null} */ this.dlError = null;
+    /** @type {Dso[]} */ this.handles = []; // handle h is handles[h - 1]
+    this.mainFileName = opts.mainName ?? 'main.wasm';
+    /** @type {HostFunctions} */ this.dl = this.makeDl();
   }
 
   /** Looks a NEEDED name up in the library map (exact name, then its basename). */
@@ -179,7 +222,15 @@ class Linker {
     const add = (/** @type {string} */ name, /** @type {BufferSource} */ bytes) => {
       const module = new WebAssembly.Module(bytes);
       /** @type {Dso} */
-      const dso = { name, module, dylink: readDylink(module), deps: [], memoryBase: 0, tableBase: 0, instance: null };
+      /** @type {Map<string, string>} */ const exportKinds = new Map();
+      for (const { name: e, kind } of WebAssembly.Module.exports(module)) {
+        if (!INTERNAL_EXPORTS.has(e) && kind !== 'memory' && kind !== 'table') exportKinds.set(e, kind);
+      }
+      /** @type {Dso} */
+      const dso = {
+        name, module, dylink: readDylink(module), deps: [], memoryBase: 0, tableBase: 0, instance: null,
+        exportKinds, global: true, scope: null, got: this.globalGot, handle: 0, refs: 0,
+      };
       this.loaded.set(name, dso);
       batch.push(dso);
     };
@@ -231,11 +282,44 @@ class Linker {
   /** Adds the batch's exports to the global symbol table; earlier definitions win. */
   define(/** @type {Dso[]} */ batch) {
     for (const dso of batch) {
-      for (const { name, kind } of WebAssembly.Module.exports(dso.module)) {
-        if (INTERNAL_EXPORTS.has(name) || kind === 'memory' || kind === 'table') continue;
+      for (const [name, kind] of dso.exportKinds) {
         if (!this.symbols.has(name)) this.symbols.set(name, { dso, kind });
       }
     }
+  }
+
+  /** `root` and its NEEDED closure, breadth-first (ELF's search list of a dlopen handle). */
+  searchList(/** @type {Dso} */ root) {
+    const list = [root];
+    const seen = new Set(list);
+    for (let i = 0; i < list.length; i++) {
+      for (const d of list[i].deps) if (!seen.has(d)) { seen.add(d); list.push(d); }
+    }
+    return list;
+  }
+
+  /**
+   * Looks `name` up as a module of `scope` sees it: the global scope first, then (for a
+   * library dlopen'ed RTLD_LOCAL) its local scope breadth-first.
+   * @param {Dso[] | null} scope
+   * @returns {SymbolDef | undefined}
+   */
+  resolveSym(scope, /** @type {string} */ name) {
+    const sym = this.symbols.get(name);
+    if (sym || !scope) return sym;
+    for (const dso of scope) {
+      const kind = dso.exportKinds.get(name);
+      if (kind) return { dso, kind };
+    }
+    return undefined;
+  }
+
+  /** Puts `root` and its NEEDED closure into the global scope (dlopen with RTLD_GLOBAL). */
+  promote(/** @type {Dso} */ root) {
+    const added = this.searchList(root).filter((d) => !d.global);
+    for (const d of added) d.global = true;
+    this.define(added);
+    if (added.length) this.fillGot(false); // weak GOT entries may now resolve
   }
 
   /**
@@ -258,9 +342,9 @@ class Linker {
     return order;
   }
 
-  /** @param {string} space 'GOT.mem' | 'GOT.func'  @param {string} name  @param {boolean} weak */
-  gotEntry(space, name, weak) {
-    const map = space === 'GOT.mem' ? this.gotMem : this.gotFunc;
+  /** @param {GotSpace} got  @param {string} space 'GOT.mem' | 'GOT.func'  @param {string} name  @param {boolean} weak */
+  gotEntry(got, space, name, weak) {
+    const map = space === 'GOT.mem' ? got.mem : got.func;
     let e = map.get(name);
     if (!e) {
       e = { global: new WebAssembly.Global({ value: 'i32', mutable: true }, 0), required: false, filled: false };
@@ -292,10 +376,11 @@ class Linker {
       if (name === '__table_base') return new WebAssembly.Global({ value: 'i32' }, dso.tableBase);
       if (name === '__stack_pointer') return this.stackPointer;
     }
-    const sym = this.symbols.get(name);
+    const sym = this.resolveSym(dso.scope, name);
     if (kind === 'function') {
       if (sym?.kind === 'function') return this.functionRef(sym, name);
       if (typeof this.host[name] === 'function') return this.host[name];
+      if (typeof this.dl[name] === 'function') return this.dl[name]; // unless the host brings its own
       if (weak) return () => { throw new LoadError(`called undefined weak function ${name}`); };
       throw new LoadError(`${dso.name}: undefined symbol: ${name}`);
     }
@@ -308,7 +393,7 @@ class Linker {
     for (const imp of WebAssembly.Module.imports(dso.module)) {
       const weak = dso.dylink?.weakImports.has(imp.name) ?? false;
       let value;
-      if (imp.module === 'GOT.mem' || imp.module === 'GOT.func') value = this.gotEntry(imp.module, imp.name, weak).global;
+      if (imp.module === 'GOT.mem' || imp.module === 'GOT.func') value = this.gotEntry(dso.got, imp.module, imp.name, weak).global;
       else if (imp.module === 'env') value = this.resolveEnv(dso, imp, weak);
       else value = this.otherImports[imp.module]?.[imp.name];
       if (value === undefined) throw new LoadError(`${dso.name}: unresolved import ${imp.module}.${imp.name}`);
@@ -354,10 +439,11 @@ class Linker {
    */
   fillGot(/** @type {boolean} */ final) {
     const undefinedSyms = [];
-    for (const [space, map] of /** @type {const} */ ([['GOT.mem', this.gotMem], ['GOT.func', this.gotFunc]])) {
+    for (const [space, map, scope] of this.gotSpaces.flatMap((g) =>
+      /** @type {const} */ ([['GOT.mem', g.mem, g.scope], ['GOT.func', g.func, g.scope]]))) {
       for (const [name, e] of map) {
         if (e.filled) continue;
-        const sym = this.symbols.get(name);
+        const sym = this.resolveSym(scope, name);
         if (sym?.dso.instance) {
           if (space === 'GOT.mem') {
             const addr = this.dataAddress(sym, name);
@@ -383,13 +469,23 @@ class Linker {
    * first, fill the GOT, then apply data relocations of every new module in
    * load order and run constructors in initialisation order.
    * @param {Array<{name: string, bytes: BufferSource}>} roots first root is initialised last
+   * @param {boolean} [global] false: the new modules stay out of the global scope
+   *        (RTLD_LOCAL) and look symbols up in the global scope, then in the first root's
+   *        NEEDED closure
    */
-  link(roots) {
+  link(roots, global = true) {
     const batch = this.collect(roots);
     const root = /** @type {Dso} */ (this.loaded.get(roots[0].name));
     if (batch.length === 0) return root; // already loaded
     this.layout(batch);
-    this.define(batch);
+    if (global) {
+      this.define(batch);
+    } else {
+      const scope = this.searchList(root);
+      /** @type {GotSpace} */ const got = { mem: new Map(), func: new Map(), scope };
+      this.gotSpaces.push(got);
+      for (const dso of batch) { dso.global = false; dso.scope = scope; dso.got = got; }
+    }
     this.loadOrder.push(...batch);
     const order = this.initOrder(root, roots.slice(1).map((r) => /** @type {Dso} */ (this.loaded.get(r.name))));
     for (const dso of order) {
@@ -408,6 +504,147 @@ class Linker {
     if (!sym?.dso.instance) return undefined;
     return sym.kind === 'global' ? this.dataAddress(sym, name) : sym.dso.instance.exports[name];
   }
+
+  // ---- The C interface: env.dlopen / dlsym / dlclose / dlerror / dladdr -------------
+  //
+  // Handles are small integers (1, 2, ...; 0 is RTLD_DEFAULT), opaque to programs; the
+  // handle of dlopen(NULL) is the main module's and stands for the global scope.
+  // Strings handed to the program live in the scratch region reserved above the stack.
+
+  /** The file name a library answers to (and names in messages / Dl_info). */
+  fileName(/** @type {Dso} */ dso) { return dso === this.loadOrder[0] ? this.mainFileName : dso.name; }
+
+  handleOf(/** @type {Dso} */ dso) {
+    if (!dso.handle) { this.handles.push(dso); dso.handle = this.handles.length; }
+    return dso.handle;
+  }
+
+  /** @returns {Dso | undefined} */
+  dsoOfHandle(/** @type {number} */ h) { return h > 0 ? this.handles[h - 1] : undefined; }
+
+  readCString(/** @type {number} */ ptr) {
+    const bytes = new Uint8Array(/** @type {WebAssembly.Memory} */ (this.memory).buffer);
+    let end = ptr >>> 0;
+    while (end < bytes.length && bytes[end] !== 0) end++;
+    return new TextDecoder('utf-8').decode(bytes.slice(ptr >>> 0, end));
+  }
+
+  /** Writes `text` NUL-terminated at `ptr`, truncated to `max` bytes including the NUL. */
+  writeCString(/** @type {number} */ ptr, /** @type {string} */ text, /** @type {number} */ max) {
+    const data = new TextEncoder().encode(text).subarray(0, max - 1);
+    const bytes = new Uint8Array(/** @type {WebAssembly.Memory} */ (this.memory).buffer);
+    bytes.set(data, ptr);
+    bytes[ptr + data.length] = 0;
+  }
+
+  /** A C string that stays valid for the life of the program (interned in the scratch region). */
+  internCString(/** @type {string} */ text) {
+    let p = this.dlNames.get(text);
+    if (p !== undefined) return p;
+    const size = new TextEncoder().encode(text).length + 1;
+    if (this.dlNamesCursor + size > this.dlScratch + DL_SCRATCH_SIZE) throw new LoadError('dladdr: scratch region for names is full');
+    p = this.dlNamesCursor;
+    this.writeCString(p, text, size);
+    this.dlNamesCursor += size;
+    this.dlNames.set(text, p);
+    return p;
+  }
+
+  /** The C value of a symbol: a function's table slot, a data symbol's address; null if neither. */
+  cValue(/** @type {SymbolDef} */ sym, /** @type {string} */ name) {
+    const exports = /** @type {WebAssembly.Instance} */ (sym.dso.instance).exports;
+    if (sym.kind === 'function') return this.slotFor(/** @type {Function} */ (exports[name]));
+    if (sym.kind === 'global') return this.dataAddress(sym, name);
+    return null;
+  }
+
+  /** @returns {HostFunctions} */
+  makeDl() {
+    const fail = (/** @type {string} */ msg) => { this.dlError = msg; return 0; };
+    return {
+      /** void *dlopen(const char *file, int mode) */
+      dlopen: (/** @type {number} */ file, /** @type {number} */ mode) => {
+        const main = this.loadOrder[0];
+        if (file === 0) { main.refs++; return this.handleOf(main); }
+        const path = this.readCString(file);
+        const key = this.findLib(path);
+        if (key === null) return fail(`${path}: cannot open shared object file: No such file or directory`);
+        let dso = this.loaded.get(key);
+        if (!dso) {
+          if (mode & RTLD_NOLOAD) return fail(`${path}: not loaded (RTLD_NOLOAD)`);
+          dso = this.link([{ name: key, bytes: /** @type {BufferSource} */ (this.libs.get(key)) }], (mode & RTLD_GLOBAL) !== 0);
+        } else if (mode & RTLD_GLOBAL) {
+          this.promote(dso);
+        }
+        dso.refs++;
+        return this.handleOf(dso);
+      },
+      /** void *dlsym(void *handle, const char *name) */
+      dlsym: (/** @type {number} */ handle, /** @type {number} */ namePtr) => {
+        const name = this.readCString(namePtr);
+        const dso = this.dsoOfHandle(handle);
+        if (handle !== 0 && !dso) return fail(`dlsym: invalid handle ${handle >>> 0}`);
+        /** @type {SymbolDef | undefined} */ let sym;
+        let where;
+        if (handle === 0 || dso === this.loadOrder[0]) {
+          sym = this.symbols.get(name); // the global scope
+          where = handle === 0 ? 'RTLD_DEFAULT' : this.mainFileName;
+        } else {
+          const d = /** @type {Dso} */ (dso);
+          for (const s of this.searchList(d)) {
+            const kind = s.exportKinds.get(name);
+            if (kind) { sym = { dso: s, kind }; break; }
+          }
+          where = this.fileName(d);
+        }
+        if (!sym) return fail(`${where}: undefined symbol: ${name}`);
+        const v = this.cValue(sym, name);
+        if (v === null) return fail(`${where}: symbol ${name} is neither a function nor data`);
+        return v;
+      },
+      /** int dlclose(void *handle) */
+      dlclose: (/** @type {number} */ handle) => {
+        const dso = this.dsoOfHandle(handle);
+        if (!dso) { this.dlError = `dlclose: invalid handle ${handle >>> 0}`; return 1; }
+        if (dso.refs > 0) dso.refs--; // never unloaded
+        return 0;
+      },
+      /** char *dlerror(void) */
+      dlerror: () => {
+        if (this.dlError === null) return 0;
+        this.writeCString(this.dlScratch, this.dlError, DL_ERROR_SIZE);
+        this.dlError = null;
+        return this.dlScratch;
+      },
+      /**
+       * int dladdr(const void *addr, Dl_info *info): for a data address, the module whose
+       * data holds it and the nearest exported data symbol at or below it. (Function
+       * pointers are table slots, not addresses: not answered.)
+       */
+      dladdr: (/** @type {number} */ addr, /** @type {number} */ info) => {
+        const a = addr >>> 0;
+        const dso = this.loadOrder.find((d) => d.dylink && d.dylink.memorySize > 0 &&
+          a >= d.memoryBase && a < d.memoryBase + d.dylink.memorySize);
+        if (!dso) return 0;
+        let sname = 0, saddr = 0, best = -1;
+        for (const [name, kind] of dso.exportKinds) {
+          if (kind !== 'global') continue;
+          const s = this.dataAddress({ dso, kind }, name);
+          if (s === null || (s >>> 0) > a || (s >>> 0) < dso.memoryBase || (s >>> 0) <= best) continue;
+          best = s >>> 0;
+          sname = this.internCString(name);
+          saddr = s;
+        }
+        const fname = this.internCString(this.fileName(dso));
+        const view = new DataView(/** @type {WebAssembly.Memory} */ (this.memory).buffer);
+        view.setUint32(info, fname, true);
+        view.setUint32(info + 4, dso.memoryBase, true);
+        view.setUint32(info + 8, sname, true);
+        view.setUint32(info + 12, saddr, true);
+        return 1;
+      },
+    };
+  }
 }
 
 /**
@@ -423,6 +660,8 @@ class Linker {
  * @property {number} [minPages]   initial memory pages at least (default 256)
  * @property {number} [maxPages]   memory maximum (default none; 65536 when shared)
  * @property {boolean} [sharedMemory]
+ * @property {string} [mainName]  the main module's file name in dladdr's dli_fname and dlerror
+ *           messages (default "main.wasm")
  */
 
 /**
@@ -454,6 +693,7 @@ export function loadProgram(opts) {
     for (const [name, bytes] of linker.libs) if (!dlopenOnly.has(name)) roots.push({ name, bytes });
   }
   const main = linker.link(roots);
+  for (const d of linker.loadOrder) d.refs = 1; // held by the program
   const symbols = new Map();
   for (const name of linker.symbols.keys()) {
     const sym = /** @type {SymbolDef} */ (linker.symbols.get(name));
@@ -469,6 +709,7 @@ export function loadProgram(opts) {
       const key = linker.findLib(name);
       if (key === null) throw new LoadError(`dlopen: library not found: ${name}`);
       const dso = linker.link([{ name: key, bytes: /** @type {BufferSource} */ (linker.libs.get(key)) }]);
+      linker.promote(dso); // in case a C dlopen loaded it RTLD_LOCAL
       return /** @type {WebAssembly.Instance} */ (dso.instance).exports;
     },
     dlsym: (name) => linker.lookup(name),

@@ -18,6 +18,11 @@ struct LinkConfig {
   bool noDuplicates = false;
   bool importStackPointer = false;
   uint64_t stackSize = 64 * 1024;
+  // dlopen names: NAME=PATH (an input, by install name or path, also answers to PATH)
+  // and DIR=PREFIX (every input under DIR answers to PREFIX/<path below DIR>).
+  std::vector<std::string> dlopenNames;
+  std::vector<std::string> dlopenPrefixes;
+  bool noLibdl = false; // do not add the in-module libdl
 };
 
 struct LinkResult {

@@ -1,0 +1,226 @@
+/* The in-module libdl of a linked module: dlopen, dlsym, dlclose, dlerror and dladdr for
+ * the libraries prelink placed in the module, answered from the dl table prelink writes
+ * (prelink_dl.h), with no file read, no compile and no JavaScript. Names that were not
+ * prelinked go to the host's own functions, which prelink connects to the imports the
+ * main module had (__prelink_host_*). Built with clang-19 into a side module at build
+ * time, embedded in prelink and linked like any other library. No libc. */
+#include "prelink_dl.h"
+
+#define HOST(name) __attribute__((import_module("env"), import_name("__prelink_host_" #name)))
+HOST(dlopen) void *host_dlopen(const char *file, int mode);
+HOST(dlsym) void *host_dlsym(void *handle, const char *name);
+HOST(dlclose) int host_dlclose(void *handle);
+HOST(dlerror) char *host_dlerror(void);
+HOST(dladdr) int host_dladdr(const void *addr, void *info);
+
+extern struct pl_table __prelink_dl_table;
+#define T (&__prelink_dl_table)
+
+#define RTLD_NOLOAD 4
+#define RTLD_GLOBAL 256
+
+typedef struct {
+  const char *dli_fname;
+  void *dli_fbase;
+  const char *dli_sname;
+  void *dli_saddr;
+} Dl_info;
+
+static char errbuf[512];
+static int errpending;     /* an error of ours waits for dlerror() */
+static int lasthost;       /* the last failure came from the host */
+
+static unsigned slen(const char *s) {
+  unsigned n = 0;
+  while (s[n]) n++;
+  return n;
+}
+
+static int scmp(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return (unsigned char)*a - (unsigned char)*b;
+}
+
+static void errappend(unsigned *n, const char *s) {
+  while (*s && *n + 1 < sizeof errbuf) errbuf[(*n)++] = *s++;
+  errbuf[*n] = 0;
+}
+
+static void seterr(const char *a, const char *b, const char *c, const char *d) {
+  unsigned n = 0;
+  errappend(&n, a);
+  if (b) errappend(&n, b);
+  if (c) errappend(&n, c);
+  if (d) errappend(&n, d);
+  errpending = 1;
+  lasthost = 0;
+}
+
+/* A library answers to its install name, to its aliases, and to any path ending in
+ * "/" + one of those (dlopen("/usr/lib/python3.11/lib-dynload/_json.so") finds a
+ * library installed as "_json.so" or "lib-dynload/_json.so"). */
+static int names_match(const char *path, const char *name) {
+  unsigned pl = slen(path), nl = slen(name);
+  if (pl < nl) return 0;
+  if (scmp(path + pl - nl, name) != 0) return 0;
+  return pl == nl || path[pl - nl - 1] == '/';
+}
+
+static struct pl_lib *find_lib(const char *path) {
+  for (unsigned i = 0; i < T->nlibs; i++) {
+    struct pl_lib *l = &T->libs[i];
+    if (names_match(path, l->name)) return l;
+    for (unsigned k = 0; k < l->naliases; k++)
+      if (names_match(path, l->aliases[k])) return l;
+  }
+  return 0;
+}
+
+static int is_ours(const void *h) {
+  const char *p = (const char *)h, *b = (const char *)T->libs;
+  return p >= b && p <= b + T->nlibs * sizeof(struct pl_lib) &&
+         (unsigned)(p - b) % sizeof(struct pl_lib) == 0;
+}
+
+static const struct pl_sym *lookup_in(const struct pl_lib *l, const char *name) {
+  unsigned lo = 0, hi = l->nsyms;
+  while (lo < hi) {
+    unsigned mid = (lo + hi) / 2;
+    int c = scmp(l->syms[mid].name, name);
+    if (c == 0) return &l->syms[mid];
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return 0;
+}
+
+static void *symbol_value(const struct pl_sym *s) { return (void *)(unsigned long)s->value; }
+
+static void run_init(struct pl_lib *l) {
+  if (l->init_slot) ((void (*)(void))(unsigned long)l->init_slot)();
+}
+
+void *dlopen(const char *file, int mode) {
+  if (!file) return &T->libs[T->nlibs]; /* the global scope */
+  struct pl_lib *l = find_lib(file);
+  if (!l) {
+    if (T->flags & PL_HOST_DLOPEN) {
+      void *h = host_dlopen(file, mode);
+      if (!h) lasthost = 1, errpending = 0;
+      return h;
+    }
+    seterr("dlopen: cannot find library \"", file, "\": it was not prelinked", 0);
+    return 0;
+  }
+  if (!(l->flags & PL_LIB_GLOBAL) && l->refcount == 0) {
+    if (mode & RTLD_NOLOAD) return 0;
+    l->refcount = 1;
+    /* Constructors run once, at the first dlopen; the init function is guarded too. */
+    run_init(l);
+  } else {
+    l->refcount++;
+  }
+  if (mode & RTLD_GLOBAL) l->state |= PL_STATE_RTLD_GLOBAL;
+  return l;
+}
+
+static const struct pl_sym *lookup_default(const char *name) {
+  for (unsigned i = 0; i < T->nglobal; i++) {
+    const struct pl_sym *s = lookup_in(&T->libs[T->global_scope[i]], name);
+    if (s) return s;
+  }
+  for (unsigned i = 0; i < T->nlibs; i++) {
+    const struct pl_lib *l = &T->libs[i];
+    if ((l->state & PL_STATE_RTLD_GLOBAL) && !(l->flags & PL_LIB_GLOBAL)) {
+      const struct pl_sym *s = lookup_in(l, name);
+      if (s) return s;
+    }
+  }
+  return 0;
+}
+
+void *dlsym(void *handle, const char *name) {
+  if (handle && !is_ours(handle)) {
+    if (T->flags & PL_HOST_DLSYM) {
+      void *v = host_dlsym(handle, name);
+      if (!v) lasthost = 1, errpending = 0;
+      return v;
+    }
+    seterr("dlsym: invalid handle (looking up \"", name, "\")", 0);
+    return 0;
+  }
+  const struct pl_lib *l = handle;
+  if (!l || (l->flags & PL_LIB_PSEUDO)) {
+    const struct pl_sym *s = lookup_default(name);
+    if (s) return symbol_value(s);
+    if (!handle && (T->flags & PL_HOST_DLSYM)) {
+      void *v = host_dlsym(0, name);
+      if (v) return v;
+    }
+    seterr("dlsym: symbol \"", name, "\" not found in the global scope", 0);
+    return 0;
+  }
+  for (unsigned i = 0; i < l->nscope; i++) {
+    const struct pl_sym *s = lookup_in(&T->libs[l->scope[i]], name);
+    if (s) return symbol_value(s);
+  }
+  seterr("dlsym: symbol \"", name, "\" not found in ", l->name);
+  return 0;
+}
+
+int dlclose(void *handle) {
+  if (handle && !is_ours(handle)) {
+    if (T->flags & PL_HOST_DLCLOSE) return host_dlclose(handle);
+    seterr("dlclose: invalid handle", 0, 0, 0);
+    return 1;
+  }
+  struct pl_lib *l = handle;
+  if (!l) {
+    seterr("dlclose: invalid handle", 0, 0, 0);
+    return 1;
+  }
+  /* Libraries live in the module: closing only drops a reference. */
+  if (l->refcount) l->refcount--;
+  return 0;
+}
+
+char *dlerror(void) {
+  if (errpending) {
+    errpending = 0;
+    return errbuf;
+  }
+  if (lasthost && (T->flags & PL_HOST_DLERROR)) {
+    lasthost = 0;
+    return host_dlerror();
+  }
+  return 0;
+}
+
+int dladdr(const void *addr, Dl_info *info) {
+  unsigned a = (unsigned)(unsigned long)addr;
+  const struct pl_lib *best_lib = 0;
+  const struct pl_sym *best = 0;
+  for (unsigned i = 0; i < T->nlibs; i++) {
+    const struct pl_lib *l = &T->libs[i];
+    int data = a >= l->mem_base && a < l->mem_base + l->mem_size;
+    for (unsigned k = 0; k < l->nsyms; k++) {
+      const struct pl_sym *s = &l->syms[k];
+      if (s->kind == PL_SYM_FUNC && s->value == a) {
+        best_lib = l, best = s;
+        goto found;
+      }
+      if (data && s->kind == PL_SYM_DATA && s->value <= a && (!best || s->value > best->value)) best_lib = l, best = s;
+    }
+    if (data && !best_lib) best_lib = l;
+  }
+  if (!best_lib) {
+    if (T->flags & PL_HOST_DLADDR) return host_dladdr(addr, info);
+    return 0;
+  }
+found:
+  info->dli_fname = best_lib->name;
+  info->dli_fbase = (void *)(unsigned long)best_lib->mem_base;
+  info->dli_sname = best ? best->name : 0;
+  info->dli_saddr = best ? (void *)(unsigned long)best->value : 0;
+  return 1;
+}

@@ -1,0 +1,495 @@
+// Unit tests of the writer (modules built in memory, written, read back) and of the reader
+// and the linker on tiny hand-made modules written to a temporary directory.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <unistd.h>
+
+#include "wasmobj/link.h"
+#include "wasmobj/reader.h"
+#include "wasmobj/writer.h"
+
+using namespace wasmobj;
+namespace fs = std::filesystem;
+
+namespace {
+
+Bytes B(std::initializer_list<int> xs) {
+  Bytes b;
+  for (int x : xs) b.push_back(uint8_t(x));
+  return b;
+}
+
+Error errorOf(const std::function<void()> &f) {
+  try {
+    f();
+  } catch (const Error &e) {
+    return e;
+  }
+  FAIL("expected an Error");
+  return Error("");
+}
+
+ConstExpr expr(Module &m, Bytes b) { return ConstExpr{m.own(std::move(b)), 0}; }
+
+Import imp(std::string mod, std::string field, ExternKind k) {
+  Import i;
+  i.module = std::move(mod);
+  i.field = std::move(field);
+  i.kind = k;
+  return i;
+}
+Import globalImport(std::string mod, std::string field, ValType t, bool mut = false) {
+  Import i = imp(std::move(mod), std::move(field), ExternKind::Global);
+  i.global = GlobalType{t, mut};
+  return i;
+}
+
+// A side module in the shape wasm-ld -shared gives it: memory, table and bases imported,
+// functions exported, an active element and data segment relative to the bases.
+// FUNCS: exported function names, each `() -> i32` returning its index. IMPORTS: extra
+// function imports from "env" (type `() -> i32`).
+Module sideModule(const std::vector<std::string> &funcs, const std::vector<std::string> &imports = {},
+                  uint32_t memSize = 16, uint32_t tableSize = 1) {
+  Module m;
+  m.dylink = Dylink{};
+  m.dylink->hasMemInfo = true;
+  m.dylink->memorySize = memSize;
+  m.dylink->memoryAlign = 2;
+  m.dylink->tableSize = tableSize;
+  m.types.push_back(FuncType{{}, {ValType::i32()}});
+  Import mem = imp("env", "memory", ExternKind::Memory);
+  mem.memory.min = 1;
+  m.imports.push_back(mem);
+  Import tab = imp("env", "__indirect_function_table", ExternKind::Table);
+  tab.table.limits.min = tableSize;
+  m.imports.push_back(tab);
+  m.imports.push_back(globalImport("env", "__memory_base", ValType::i32()));
+  m.imports.push_back(globalImport("env", "__table_base", ValType::i32()));
+  for (auto &n : imports) m.imports.push_back(imp("env", n, ExternKind::Func)); // type 0
+  m.countImports();
+  const uint32_t nImported = m.numImportedFuncs;
+  for (size_t k = 0; k < funcs.size(); ++k) {
+    Function f;
+    f.typeIndex = 0;
+    f.body = m.own(B({0x00, 0x41, int(k), 0x0b}));
+    m.functions.push_back(f);
+    m.exports.push_back(Export{funcs[k], ExternKind::Func, nImported + uint32_t(k)});
+  }
+  if (!funcs.empty() && tableSize) {
+    ElemSegment e;
+    e.offset = expr(m, B({0x23, 0x01, 0x0b})); // global.get __table_base
+    e.funcs = {nImported};
+    m.elems.push_back(e);
+  }
+  if (memSize) {
+    DataSegment d;
+    d.offset = expr(m, B({0x23, 0x00, 0x0b})); // global.get __memory_base
+    d.bytes = m.own(B({'h', 'i'}));
+    m.datas.push_back(d);
+  }
+  return m;
+}
+
+// A PIE main module: defines memory and table; exports _start and FUNCS; NEEDED libraries
+// are in the global scope (the others are dlopen-only).
+Module mainModule(const std::vector<std::string> &funcs = {}, const std::vector<std::string> &needed = {}) {
+  Module m;
+  m.dylink = Dylink{};
+  m.dylink->hasMemInfo = true;
+  m.dylink->needed = needed;
+  m.types.push_back(FuncType{{}, {}});
+  m.types.push_back(FuncType{{}, {ValType::i32()}});
+  Function start;
+  start.body = m.own(B({0x00, 0x0b}));
+  m.functions.push_back(start);
+  m.exports.push_back(Export{"_start", ExternKind::Func, 0});
+  for (size_t k = 0; k < funcs.size(); ++k) {
+    Function f;
+    f.typeIndex = 1;
+    f.body = m.own(B({0x00, 0x41, 0x07, 0x0b}));
+    m.functions.push_back(f);
+    m.exports.push_back(Export{funcs[k], ExternKind::Func, uint32_t(1 + k)});
+  }
+  Table t;
+  t.type.limits.min = 1;
+  m.tables.push_back(t);
+  Limits mem;
+  mem.min = 1;
+  m.memories.push_back(mem);
+  return m;
+}
+
+// A fresh temporary directory, removed at the end of the test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int n = 0;
+    path = fs::temp_directory_path() / ("prelink-unit-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string write(const std::string &name, const Module &m) const {
+    std::string p = (path / name).string();
+    writeFileAtomic(p, writeModule(m));
+    return p;
+  }
+};
+
+// Sections of a written module: (id, payload offset, payload size).
+struct Sec {
+  uint8_t id;
+  size_t at, size;
+};
+std::vector<Sec> sectionsOf(const Bytes &b) {
+  std::vector<Sec> out;
+  Cursor c{ByteView(b)};
+  c.skip(8);
+  while (!c.atEnd()) {
+    uint8_t id = c.u8();
+    uint32_t size = c.u32();
+    out.push_back(Sec{id, c.pos(), size});
+    c.skip(size);
+  }
+  return out;
+}
+
+} // namespace
+
+// ---- writer ------------------------------------------------------------------------
+
+TEST_CASE("writer: a module built in memory reads back field for field") {
+  Module m;
+  m.types.push_back(FuncType{{ValType::i32(), ValType::i64()}, {ValType::i32()}});
+  m.types.push_back(FuncType{{}, {}});
+  m.imports.push_back(imp("env", "host", ExternKind::Func));
+  Import mem = imp("env", "memory", ExternKind::Memory);
+  mem.memory.flags = 1;
+  mem.memory.min = 2;
+  mem.memory.max = 10;
+  m.imports.push_back(mem);
+  m.imports.push_back(globalImport("env", "__memory_base", ValType::i32()));
+  m.imports.push_back(globalImport("GOT.mem", "counter", ValType::i32(), true));
+  m.countImports();
+  Function f0;
+  f0.typeIndex = 0;
+  f0.body = m.own(B({0x01, 0x01, 0x7f, 0x20, 0x00, 0x20, 0x02, 0x6a, 0x0b})); // 1 local i32; local.get 0 local.get 2 i32.add
+  Function f1;
+  f1.typeIndex = 1;
+  f1.body = m.own(B({0x00, 0x10, 0x00, 0x1a, 0x0b})); // call 0 (drop) -- types do not matter to the reader
+  m.functions = {f0, f1};
+  Table t;
+  t.type.limits.flags = 1;
+  t.type.limits.min = 3;
+  t.type.limits.max = 3;
+  m.tables.push_back(t);
+  Global g;
+  g.type = GlobalType{ValType::i32(), true};
+  g.init = expr(m, B({0x41, 0xc0, 0x00, 0x0b})); // i32.const 64
+  m.globals.push_back(g);
+  Global g2;
+  g2.type = GlobalType{ValType::i64(), false};
+  g2.init = expr(m, B({0x42, 0x7f, 0x0b})); // i64.const -1
+  m.globals.push_back(g2);
+  m.exports.push_back(Export{"add", ExternKind::Func, 1});
+  m.exports.push_back(Export{"sp", ExternKind::Global, 2});
+  m.exports.push_back(Export{"tab", ExternKind::Table, 0});
+  ElemSegment e;
+  e.offset = expr(m, B({0x41, 0x01, 0x0b}));
+  e.funcs = {1, 2};
+  m.elems.push_back(e);
+  DataSegment d;
+  d.offset = expr(m, B({0x23, 0x00, 0x0b})); // global.get __memory_base
+  d.bytes = m.own(B({'a', 'b', 'c'}));
+  m.datas.push_back(d);
+  DataSegment passive;
+  passive.flags = 1;
+  passive.bytes = m.own(B({0x01, 0x02}));
+  m.datas.push_back(passive);
+  m.dataCount = 2;
+  Bytes customPayload = B({0x01, 0x02, 0x03});
+  m.customs.push_back(CustomSection{"my.custom", m.own(customPayload), 0});
+  m.dylink = Dylink{};
+  m.dylink->hasMemInfo = true;
+  m.dylink->memorySize = 3;
+  m.dylink->needed = {"libdep.so"};
+  m.dylink->runtimePath = {"$ORIGIN"};
+
+  Bytes bytes = writeModule(m);
+  Module r = readModule(ByteView(bytes), "mem.wasm");
+
+  REQUIRE(r.types.size() == 2);
+  CHECK(r.types[0] == m.types[0]);
+  CHECK(r.types[0].str() == "(i32, i64) -> (i32)");
+  CHECK(r.types[1] == m.types[1]);
+  REQUIRE(r.imports.size() == 4);
+  CHECK(r.imports[0].field == "host");
+  CHECK(r.imports[0].kind == ExternKind::Func);
+  CHECK(r.imports[1].kind == ExternKind::Memory);
+  CHECK(r.imports[1].memory == mem.memory);
+  CHECK(r.imports[3].module == "GOT.mem");
+  CHECK(r.imports[3].global.mut);
+  CHECK(r.numImportedFuncs == 1);
+  CHECK(r.numImportedGlobals == 2);
+  REQUIRE(r.functions.size() == 2);
+  for (size_t k = 0; k < 2; ++k) {
+    CHECK(r.functions[k].typeIndex == m.functions[k].typeIndex);
+    CHECK(Bytes(r.functions[k].body.begin(), r.functions[k].body.end()) ==
+          Bytes(m.functions[k].body.begin(), m.functions[k].body.end()));
+    // The body offset points at the body in the written file.
+    CHECK(std::equal(r.functions[k].body.begin(), r.functions[k].body.end(), bytes.begin() + long(r.functions[k].bodyOffset)));
+  }
+  REQUIRE(r.tables.size() == 1);
+  CHECK(r.tables[0].type == t.type);
+  CHECK(r.memories.empty());
+  REQUIRE(r.globals.size() == 2);
+  CHECK(r.globals[0].type == g.type);
+  CHECK(Bytes(r.globals[0].init.bytes.begin(), r.globals[0].init.bytes.end()) == B({0x41, 0xc0, 0x00, 0x0b}));
+  CHECK(Bytes(r.globals[1].init.bytes.begin(), r.globals[1].init.bytes.end()) == B({0x42, 0x7f, 0x0b}));
+  REQUIRE(r.exports.size() == 3);
+  CHECK(r.exports[1].name == "sp");
+  CHECK(r.exports[1].kind == ExternKind::Global);
+  CHECK(r.exports[1].index == 2);
+  CHECK(r.findExport("tab") != nullptr);
+  REQUIRE(r.elems.size() == 1);
+  CHECK(r.elems[0].funcs == std::vector<uint32_t>{1, 2});
+  CHECK(r.elems[0].active());
+  REQUIRE(r.datas.size() == 2);
+  CHECK(Bytes(r.datas[0].bytes.begin(), r.datas[0].bytes.end()) == B({'a', 'b', 'c'}));
+  CHECK(Bytes(r.datas[0].offset.bytes.begin(), r.datas[0].offset.bytes.end()) == B({0x23, 0x00, 0x0b}));
+  CHECK_FALSE(r.datas[1].active());
+  CHECK(r.dataCount == std::optional<uint32_t>(2));
+  REQUIRE(r.customs.size() == 1);
+  CHECK(r.customs[0].name == "my.custom");
+  CHECK(Bytes(r.customs[0].payload.begin(), r.customs[0].payload.end()) == customPayload);
+  REQUIRE(r.dylink);
+  CHECK(r.dylink->memorySize == 3);
+  CHECK(r.dylink->needed == std::vector<std::string>{"libdep.so"});
+  CHECK(r.dylink->runtimePath == std::vector<std::string>{"$ORIGIN"});
+  CHECK(r.funcTypeIndex(0) == 0);
+  CHECK(r.funcTypeIndex(2) == 1);
+  CHECK(r.globalType(3).type == ValType::i64());
+
+  // Reading back and writing again gives the same bytes.
+  CHECK(writeModule(r) == bytes);
+}
+
+TEST_CASE("writer: header, canonical section order, dylink.0 first, customs last") {
+  Module m = sideModule({"f", "g"});
+  m.customs.push_back(CustomSection{"producers", m.own(B({0x00})), 0});
+  m.start = 1; // g (no imported functions)
+  Bytes b = writeModule(m);
+  REQUIRE(b.size() > 8);
+  CHECK(Bytes(b.begin(), b.begin() + 8) == B({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}));
+  std::vector<Sec> secs = sectionsOf(b);
+  std::vector<uint8_t> ids;
+  for (auto &s : secs) ids.push_back(s.id);
+  CHECK(ids == std::vector<uint8_t>{0, 1, 2, 3, 7, 8, 9, 10, 11, 0});
+  // dylink.0 first: its name, then MEM_INFO (subsection 1, 4 bytes: 16, 2, 1, 0).
+  Cursor c(ByteView(b).subspan(secs[0].at, secs[0].size));
+  CHECK(c.name() == "dylink.0");
+  CHECK(c.u8() == 1);
+  CHECK(c.u32() == 4);
+  CHECK(c.u32() == 16);
+  CHECK(c.u32() == 2);
+  CHECK(c.u32() == 1);
+  CHECK(c.u32() == 0);
+  CHECK(c.atEnd());
+  Cursor last(ByteView(b).subspan(secs.back().at, secs.back().size));
+  CHECK(last.name() == "producers");
+  // The start section holds exactly the function index.
+  CHECK(secs[5].size == 1);
+  CHECK(b[secs[5].at] == 1);
+  // The code section: 2 bodies of 4 bytes each, size-prefixed.
+  CHECK(Bytes(b.begin() + long(secs[7].at), b.begin() + long(secs[7].at + secs[7].size)) ==
+        B({0x02, 0x04, 0x00, 0x41, 0x00, 0x0b, 0x04, 0x00, 0x41, 0x01, 0x0b}));
+}
+
+TEST_CASE("writer: padded section sizes and custom section positions survive a round trip") {
+  Module m = sideModule({"f"});
+  Bytes b = writeModule(m);
+  // Pad the type section's size to 5 bytes by hand, and insert a custom section after it.
+  std::vector<Sec> secs = sectionsOf(b);
+  REQUIRE(secs[1].id == 1);
+  const size_t idAt = secs[1].at - 2; // id, 1-byte size
+  Bytes padded(b.begin(), b.begin() + long(idAt) + 1);
+  uint8_t t[5];
+  putUlebPadded(t, secs[1].size, 5);
+  padded.insert(padded.end(), t, t + 5);
+  padded.insert(padded.end(), b.begin() + long(secs[1].at), b.begin() + long(secs[1].at + secs[1].size));
+  Bytes custom = B({0x00, 0x04, 0x03, 'a', 'b', 'c'});
+  padded.insert(padded.end(), custom.begin(), custom.end());
+  padded.insert(padded.end(), b.begin() + long(secs[1].at + secs[1].size), b.end());
+  Module r = readModule(ByteView(padded), "padded.wasm");
+  CHECK(writeModule(r) == padded);
+  // A module built in memory puts new custom sections last.
+  r.layout.clear();
+  Bytes canon = writeModule(r);
+  CHECK(sectionsOf(canon).back().id == 0);
+  CHECK(canon.size() == padded.size() - 4);
+}
+
+TEST_CASE("writer: writeFileAtomic replaces the file and leaves no temporary behind") {
+  TempDir d;
+  std::string p = (d.path / "out.wasm").string();
+  writeFileAtomic(p, B({1, 2, 3}));
+  writeFileAtomic(p, B({4, 5}));
+  auto buf = loadFile(p);
+  CHECK(*buf == B({4, 5}));
+  size_t n = 0;
+  for ([[maybe_unused]] auto &e : fs::directory_iterator(d.path)) ++n;
+  CHECK(n == 1);
+  Error e = errorOf([&] { writeFileAtomic((d.path / "no-such-dir" / "x.wasm").string(), B({1})); });
+  CHECK(e.message() == "cannot create output file");
+}
+
+// ---- reader ------------------------------------------------------------------------
+
+TEST_CASE("reader: errors name the file and the offset") {
+  Module m = sideModule({"f"});
+  Bytes b = writeModule(m);
+  Bytes bad = b;
+  bad[4] = 2;
+  Error e = errorOf([&] { readModule(ByteView(bad), "x.wasm"); });
+  CHECK(e.format() == "x.wasm: unsupported wasm version 2 (at byte offset 4)");
+  // Two function entries but one body in the code section.
+  Module two = sideModule({"f", "g"});
+  Bytes tb = writeModule(two);
+  std::vector<Sec> ts = sectionsOf(tb);
+  for (auto &s : ts)
+    if (s.id == 10) {
+      // Keep one body: count 1, then the first body (5 bytes incl. its size), and fix the section size.
+      Bytes code = B({0x01});
+      code.insert(code.end(), tb.begin() + long(s.at) + 1, tb.begin() + long(s.at) + 6);
+      Bytes out(tb.begin(), tb.begin() + long(s.at) - 1);
+      out.push_back(uint8_t(code.size()));
+      out.insert(out.end(), code.begin(), code.end());
+      out.insert(out.end(), tb.begin() + long(s.at + s.size), tb.end());
+      e = errorOf([&] { readModule(ByteView(out), "two.wasm"); });
+      CHECK(e.message() == "the code section has 1 body for 2 functions");
+      CHECK(e.offset() == s.at);
+    }
+}
+
+TEST_CASE("reader: a malformed LEB inside a section LLVM parses is an error, not an abort") {
+  // type section; import section whose only import's type index is cut off.
+  Bytes b = B({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+               0x02, 0x08, 0x01, 0x01, 'e', 0x01, 'f', 0x00, 0x80, 0x80});
+  Error e = errorOf([&] { readModule(ByteView(b), "t.wasm"); });
+  CHECK(e.format() == "t.wasm: malformed import section: truncated LEB128 value (at byte offset 14)");
+}
+
+TEST_CASE("reader: names must be UTF-8") {
+  Module m;
+  m.types.push_back(FuncType{{}, {}});
+  m.imports.push_back(imp("env", std::string("\xc3\x28", 2), ExternKind::Func));
+  m.countImports();
+  Bytes b = writeModule(m);
+  Error e = errorOf([&] { readModule(ByteView(b), "u.wasm"); });
+  CHECK(e.message() == "import field name is not valid UTF-8");
+  // 8 header + type section (2 + 4) + import section id, size, count, "env" (4 bytes), name length.
+  CHECK(e.offset() == 8 + 6 + 2 + 1 + 4 + 1);
+  Module x;
+  x.types.push_back(FuncType{{}, {}});
+  Function f;
+  f.body = x.own(B({0x00, 0x0b}));
+  x.functions.push_back(f);
+  x.exports.push_back(Export{std::string("\xff", 1), ExternKind::Func, 0});
+  e = errorOf([&] { readModule(ByteView(writeModule(x)), "x.wasm"); });
+  CHECK(e.message() == "export name is not valid UTF-8");
+}
+
+TEST_CASE("reader: loadFile explains why a file cannot be read") {
+  TempDir d;
+  Error e = errorOf([&] { loadFile((d.path / "missing.wasm").string()); });
+  CHECK(e.format() == (d.path / "missing.wasm").string() + ": cannot open file: No such file or directory");
+  e = errorOf([&] { loadFile(d.path.string()); });
+  CHECK(e.message() == "is a directory, not a wasm module");
+  CHECK_FALSE(e.hasOffset());
+}
+
+// ---- link --------------------------------------------------------------------------
+
+TEST_CASE("link: a main and a side module link") {
+  TempDir d;
+  LinkConfig cfg;
+  cfg.inputs = {d.write("main.wasm", mainModule({}, {"side.wasm"})), d.write("side.wasm", sideModule({"get"}))};
+  LinkResult r = link(cfg);
+  CHECK(r.warnings.empty());
+  CHECK(r.module.findExport("get") != nullptr);
+  CHECK(r.module.imports.empty());
+  // The output is a valid module that reads back.
+  Bytes out = writeModule(r.module);
+  Module back = readModule(ByteView(out), "out.wasm");
+  CHECK(back.functions.size() == r.module.functions.size());
+}
+
+TEST_CASE("link: an undefined symbol error names the symbol") {
+  TempDir d;
+  LinkConfig cfg;
+  std::string side = d.write("side.wasm", sideModule({"get"}, {"missing_fn"}));
+  cfg.inputs = {d.write("main.wasm", mainModule()), side};
+  Error e = errorOf([&] { link(cfg); });
+  CHECK(e.format() == side + ": undefined symbol: missing_fn (function)");
+  // Several at once: the first in full, then the others by name.
+  cfg.inputs[1] = d.write("side2.wasm", sideModule({"get"}, {"a_fn", "b_fn", "c_fn"}));
+  e = errorOf([&] { link(cfg); });
+  CHECK(e.message() == cfg.inputs[1] + ": undefined symbol: a_fn (function) (and 2 more undefined symbols: b_fn, c_fn)");
+  // --allow-undefined leaves it to the host.
+  cfg.allowUndefined = true;
+  LinkResult r = link(cfg);
+  CHECK(r.module.numImportedFuncs == 3);
+}
+
+TEST_CASE("link: a symbol defined by another input resolves") {
+  TempDir d;
+  LinkConfig cfg;
+  cfg.inputs = {d.write("main.wasm", mainModule({"helper"})), d.write("side.wasm", sideModule({"get"}, {"helper"}))};
+  LinkResult r = link(cfg);
+  CHECK(r.module.numImportedFuncs == 0);
+}
+
+TEST_CASE("link: --no-duplicates makes a duplicate strong symbol an error") {
+  TempDir d;
+  LinkConfig cfg;
+  std::string side = d.write("side.wasm", sideModule({"dup"}));
+  cfg.inputs = {d.write("main.wasm", mainModule({"dup"}, {"side.wasm"})), side};
+  // Without the flag: a warning, and the first definition wins.
+  LinkResult r = link(cfg);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0] == side + ": duplicate symbol: dup (defined in main.wasm and side.wasm); the definition in main.wasm is used");
+  cfg.noDuplicates = true;
+  Error e = errorOf([&] { link(cfg); });
+  CHECK(e.format() == side + ": duplicate symbol: dup (defined in main.wasm and side.wasm)");
+}
+
+TEST_CASE("link: input errors") {
+  TempDir d;
+  LinkConfig cfg;
+  Module noDylink = sideModule({"get"});
+  noDylink.dylink.reset();
+  std::string plain = d.write("plain.wasm", noDylink);
+  cfg.inputs = {d.write("main.wasm", mainModule()), plain};
+  CHECK(errorOf([&] { link(cfg); }).format() == plain + ": not a dynamic library: no dylink.0 section");
+  Module needs = sideModule({"get"});
+  needs.dylink->needed = {"libnothere.so"};
+  std::string n = d.write("needs.wasm", needs);
+  cfg.inputs = {cfg.inputs[0], n};
+  CHECK(errorOf([&] { link(cfg); }).format() ==
+        n + ": cannot find library \"libnothere.so\" (NEEDED by needs.wasm): give it as an input or add its directory with -L");
+  // A data segment past MEM_INFO's memory size.
+  std::string small = d.write("small.wasm", sideModule({"get"}, {}, 1));
+  cfg.inputs = {cfg.inputs[0], small};
+  Error e = errorOf([&] { link(cfg); });
+  CHECK(e.message() == "data segment [0, +2) lies outside the library's memory size 1 (dylink.0 MEM_INFO)");
+  CHECK(e.file() == small);
+  CHECK(e.hasOffset());
+}
