@@ -1,0 +1,2 @@
+/* libpdep.so: dlopen-only, NEEDed only by libplugin.so. */
+int pdep_value = 7;
