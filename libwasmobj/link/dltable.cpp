@@ -113,7 +113,7 @@ DlLayout dlLayout(const Linker &k) {
   }
   nstr += 1; // the pseudo library's empty name
   l.header = 0;
-  l.libs = 7 * 4;
+  l.libs = 9 * 4;
   l.syms = l.libs + (k.libs.size() + 1) * 13 * 4;
   l.arrays = l.syms + nsyms * 3 * 4;
   l.strings = l.arrays + nwords * 4;
@@ -205,6 +205,12 @@ void Linker::buildDlTable() {
     wordAt += 4;
   }
   put(24, uint32_t(globals.size()));
+  put(28, base);
+  // libdl's own dlopen: its slot tells libdl how far the loader moved the table's slots.
+  uint32_t anchor = 0;
+  for (auto &L : libs)
+    if (L.isLibdl) anchor = slotOf.at(L.funcMap.at(L.mod.exports[L.exportIndex.at("dlopen")].index));
+  put(32, anchor);
   if (wordAt != lay.strings || strAt != lay.size) throw Error("internal error: dl table layout");
 }
 

@@ -16,6 +16,20 @@ HOST(dladdr) int host_dladdr(const void *addr, void *info);
 extern struct pl_table __prelink_dl_table;
 #define T (&__prelink_dl_table)
 
+void *dlopen(const char *file, int mode);
+
+/* Where the loader put things, relative to where prelink did (0 in a linked module). */
+static unsigned mem_delta(void) { return (unsigned)(unsigned long)T - T->linked_self; }
+static unsigned slot_delta(void) { return (unsigned)(unsigned long)&dlopen - T->anchor_slot; }
+#define P(type, p) ((type)((const char *)(p) + mem_delta()))
+static struct pl_lib *libs(void) { return P(struct pl_lib *, T->libs); }
+static const char *lib_name(const struct pl_lib *l) { return P(const char *, l->name); }
+static const struct pl_sym *lib_syms(const struct pl_lib *l) { return P(const struct pl_sym *, l->syms); }
+static const char *sym_name(const struct pl_sym *s) { return P(const char *, s->name); }
+static unsigned sym_value(const struct pl_sym *s) {
+  return s->value + (s->kind == PL_SYM_FUNC ? slot_delta() : mem_delta());
+}
+
 #define RTLD_NOLOAD 4
 #define RTLD_GLOBAL 256
 
@@ -68,40 +82,42 @@ static int names_match(const char *path, const char *name) {
 
 static struct pl_lib *find_lib(const char *path) {
   for (unsigned i = 0; i < T->nlibs; i++) {
-    struct pl_lib *l = &T->libs[i];
-    if (names_match(path, l->name)) return l;
+    struct pl_lib *l = &libs()[i];
+    if (names_match(path, lib_name(l))) return l;
+    const char *const *aliases = P(const char *const *, l->aliases);
     for (unsigned k = 0; k < l->naliases; k++)
-      if (names_match(path, l->aliases[k])) return l;
+      if (names_match(path, P(const char *, aliases[k]))) return l;
   }
   return 0;
 }
 
 static int is_ours(const void *h) {
-  const char *p = (const char *)h, *b = (const char *)T->libs;
+  const char *p = (const char *)h, *b = (const char *)libs();
   return p >= b && p <= b + T->nlibs * sizeof(struct pl_lib) &&
          (unsigned)(p - b) % sizeof(struct pl_lib) == 0;
 }
 
 static const struct pl_sym *lookup_in(const struct pl_lib *l, const char *name) {
+  const struct pl_sym *syms = lib_syms(l);
   unsigned lo = 0, hi = l->nsyms;
   while (lo < hi) {
     unsigned mid = (lo + hi) / 2;
-    int c = scmp(l->syms[mid].name, name);
-    if (c == 0) return &l->syms[mid];
+    int c = scmp(sym_name(&syms[mid]), name);
+    if (c == 0) return &syms[mid];
     if (c < 0) lo = mid + 1;
     else hi = mid;
   }
   return 0;
 }
 
-static void *symbol_value(const struct pl_sym *s) { return (void *)(unsigned long)s->value; }
+static void *symbol_value(const struct pl_sym *s) { return (void *)(unsigned long)sym_value(s); }
 
 static void run_init(struct pl_lib *l) {
-  if (l->init_slot) ((void (*)(void))(unsigned long)l->init_slot)();
+  if (l->init_slot) ((void (*)(void))(unsigned long)(l->init_slot + slot_delta()))();
 }
 
 void *dlopen(const char *file, int mode) {
-  if (!file) return &T->libs[T->nlibs]; /* the global scope */
+  if (!file) return &libs()[T->nlibs]; /* the global scope */
   struct pl_lib *l = find_lib(file);
   if (!l) {
     if (T->flags & PL_HOST_DLOPEN) {
@@ -125,12 +141,13 @@ void *dlopen(const char *file, int mode) {
 }
 
 static const struct pl_sym *lookup_default(const char *name) {
+  const unsigned *global_scope = P(const unsigned *, T->global_scope);
   for (unsigned i = 0; i < T->nglobal; i++) {
-    const struct pl_sym *s = lookup_in(&T->libs[T->global_scope[i]], name);
+    const struct pl_sym *s = lookup_in(&libs()[global_scope[i]], name);
     if (s) return s;
   }
   for (unsigned i = 0; i < T->nlibs; i++) {
-    const struct pl_lib *l = &T->libs[i];
+    const struct pl_lib *l = &libs()[i];
     if ((l->state & PL_STATE_RTLD_GLOBAL) && !(l->flags & PL_LIB_GLOBAL)) {
       const struct pl_sym *s = lookup_in(l, name);
       if (s) return s;
@@ -160,11 +177,12 @@ void *dlsym(void *handle, const char *name) {
     seterr("dlsym: symbol \"", name, "\" not found in the global scope", 0);
     return 0;
   }
+  const unsigned *scope = P(const unsigned *, l->scope);
   for (unsigned i = 0; i < l->nscope; i++) {
-    const struct pl_sym *s = lookup_in(&T->libs[l->scope[i]], name);
+    const struct pl_sym *s = lookup_in(&libs()[scope[i]], name);
     if (s) return symbol_value(s);
   }
-  seterr("dlsym: symbol \"", name, "\" not found in ", l->name);
+  seterr("dlsym: symbol \"", name, "\" not found in ", lib_name(l));
   return 0;
 }
 
@@ -201,15 +219,18 @@ int dladdr(const void *addr, Dl_info *info) {
   const struct pl_lib *best_lib = 0;
   const struct pl_sym *best = 0;
   for (unsigned i = 0; i < T->nlibs; i++) {
-    const struct pl_lib *l = &T->libs[i];
-    int data = a >= l->mem_base && a < l->mem_base + l->mem_size;
+    const struct pl_lib *l = &libs()[i];
+    unsigned base = l->mem_base + mem_delta();
+    int data = a >= base && a < base + l->mem_size;
+    const struct pl_sym *syms = lib_syms(l);
     for (unsigned k = 0; k < l->nsyms; k++) {
-      const struct pl_sym *s = &l->syms[k];
-      if (s->kind == PL_SYM_FUNC && s->value == a) {
+      const struct pl_sym *s = &syms[k];
+      unsigned v = sym_value(s);
+      if (s->kind == PL_SYM_FUNC && v == a) {
         best_lib = l, best = s;
         goto found;
       }
-      if (data && s->kind == PL_SYM_DATA && s->value <= a && (!best || s->value > best->value)) best_lib = l, best = s;
+      if (data && s->kind == PL_SYM_DATA && v <= a && (!best || v > sym_value(best))) best_lib = l, best = s;
     }
     if (data && !best_lib) best_lib = l;
   }
@@ -218,9 +239,9 @@ int dladdr(const void *addr, Dl_info *info) {
     return 0;
   }
 found:
-  info->dli_fname = best_lib->name;
-  info->dli_fbase = (void *)(unsigned long)best_lib->mem_base;
-  info->dli_sname = best ? best->name : 0;
-  info->dli_saddr = best ? (void *)(unsigned long)best->value : 0;
+  info->dli_fname = lib_name(best_lib);
+  info->dli_fbase = (void *)(unsigned long)(best_lib->mem_base + mem_delta());
+  info->dli_sname = best ? sym_name(best) : 0;
+  info->dli_saddr = best ? (void *)(unsigned long)sym_value(best) : 0;
   return 1;
 }

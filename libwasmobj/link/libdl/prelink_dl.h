@@ -1,6 +1,10 @@
 /* The dl table: the data prelink writes into a linked module for its in-module libdl
  * (prelink_dl.c). prelink lays it out byte for byte from this description (see
- * dltable.cpp); all fields are little-endian 32-bit, pointers are wasm32 addresses. */
+ * dltable.cpp); all fields are little-endian 32-bit. Pointers and data addresses are
+ * link-time addresses and function values link-time table slots: in a bundle (prelink
+ * --shared) the loader chooses the bases, so libdl adds the difference between where the
+ * table is and where prelink put it (and likewise for its own dlopen's slot). In a fully
+ * linked module both differences are 0. */
 #ifndef PRELINK_DL_H
 #define PRELINK_DL_H
 
@@ -52,6 +56,8 @@ struct pl_table {
   struct pl_lib *libs;
   const unsigned *global_scope;  /* library indices, load order */
   unsigned nglobal;
+  unsigned linked_self;          /* link-time address of this table */
+  unsigned anchor_slot;          /* link-time table slot of libdl's dlopen */
 };
 
 #endif
