@@ -54,6 +54,15 @@ int main(int argc, char **argv) {
   app.add_option("--dlopen-name", cfg.dlopenNames, "INPUT=PATH: the library INPUT also answers dlopen(PATH)");
   app.add_option("--dlopen-prefix", cfg.dlopenPrefixes, "DIR=PREFIX: inputs under DIR answer dlopen(PREFIX/<path below DIR>)");
   app.add_flag("--no-libdl", cfg.noLibdl, "do not answer dlopen inside the module (leave it to the host)");
+  app.add_option("--max-memory", cfg.maxMemory, "largest linked memory in bytes (default 4294967296)");
+  app.add_option("--max-table-size", cfg.maxTableSize, "most table slots of the linked program (default 10000000)");
+  // Whole-program optimisation with binaryen after the link (docs/cli.md).
+  std::string optLevel = "0";
+  app.add_option("-O", optLevel, "optimise the linked module with binaryen: -O0 (default), -O1, -O2, -O3, -Os, -Oz")
+      ->check(CLI::IsMember({"0", "1", "2", "3", "s", "z"}));
+  app.add_flag("--gc-sections,--gc", cfg.gcSections, "drop functions and globals no export, table slot or start function reaches");
+  app.add_option("--export", cfg.exports, "NAME: export this global-scope symbol (a root for --gc-sections)");
+  app.add_flag("--stats", cfg.stats, "print the time of each link stage on stderr");
 
   try {
     app.parse(argc, argv);
@@ -67,6 +76,8 @@ int main(int argc, char **argv) {
     if (inputs.empty()) return reportError("no input files (see prelink --help)");
     if (cfg.output.empty()) return reportError("no output file: use -o FILE");
     cfg.inputs = inputs;
+    if (optLevel == "s" || optLevel == "z") cfg.optimizeLevel = 2, cfg.shrinkLevel = optLevel == "s" ? 1 : 2;
+    else cfg.optimizeLevel = optLevel[0] - '0';
     return runLink(cfg);
   } catch (const Error &e) {
     return reportError(e.format());

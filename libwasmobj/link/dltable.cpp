@@ -129,6 +129,10 @@ void Linker::planDlTable() {
 }
 
 void Linker::assignDlSlots() {
+  // A host initialises a dlopen-only library through its init function's slot.
+  for (auto &L : libs)
+    if (L.initFunc) slotFor(*L.initFunc);
+  tableSize = uint32_t(slots.size());
   if (!hasLibdl) return;
   // Every function dlsym can return and every init function needs its one table slot.
   for (auto &L : libs) {

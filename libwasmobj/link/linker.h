@@ -27,6 +27,15 @@ struct Resolution {
   uint32_t index = 0;
   int64_t value = 0;
   std::string hostName; // Host: import under this field name instead of the input's
+
+  static Resolution make(Kind k, int lib, uint32_t index, int64_t value) {
+    Resolution r;
+    r.kind = k;
+    r.lib = lib;
+    r.index = index;
+    r.value = value;
+    return r;
+  }
 };
 
 struct Library {
@@ -125,6 +134,7 @@ public:
   uint32_t startFuncIndex = 0, ctorsFuncIndex = 0;
   std::optional<uint32_t> mainCtorsOriginal; // output index of the main's own ctors body
   uint32_t numGlobalsTotal = 0;
+  std::string stackPointerExport; // the export name of the stack pointer, if exported
   bool mainImportsMemory = false, mainImportsTable = false;
   // Output global -> its value at start-up when known at link time.
   std::vector<std::optional<int64_t>> knownGlobal;

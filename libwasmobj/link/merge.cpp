@@ -64,7 +64,7 @@ void Linker::resolveGotFunc() {
       if (imp.kind != ExternKind::Global) continue;
       Resolution &r = L.imports[ii];
       if (imp.module == "GOT.func" && r.kind == Resolution::Def) {
-        r = Resolution{Resolution::Const, -1, 0, int64_t(slotFor(libs[r.lib].funcMap.at(r.index)))};
+        r = Resolution::make(Resolution::Const, -1, 0, int64_t(slotFor(libs[r.lib].funcMap.at(r.index))));
         L.globalMap[gi] = GlobalRemap::i32(int32_t(r.value));
       }
       ++gi;
@@ -75,7 +75,17 @@ void Linker::resolveGotFunc() {
 
 void Linker::buildImages() {
   for (auto &L : libs) {
-    L.image.assign(L.memSize, 0);
+    // The image covers the library's memory, but for a large one (a claim of gigabytes
+    // costs nothing in the input) only up to the end of its data: the rest stays zero.
+    uint64_t imageSize = L.memSize;
+    if (imageSize > (uint64_t(16) << 20)) {
+      imageSize = 0;
+      for (auto &seg : L.mod.datas)
+        if (seg.active())
+          if (auto off = evalConstExpr(L, seg.offset); off && uint64_t(uint32_t(*off)) >= L.memBase)
+            imageSize = std::max<uint64_t>(imageSize, std::min<uint64_t>(L.memSize, uint64_t(uint32_t(*off)) - L.memBase + seg.bytes.size()));
+    }
+    L.image.assign(imageSize, 0);
     for (auto &seg : L.mod.datas) {
       if (!seg.active()) {
         L.hasPassiveData = true;
@@ -88,7 +98,8 @@ void Linker::buildImages() {
         throw Error("data segment [" + std::to_string(int64_t(a) - int64_t(L.memBase)) + ", +" + std::to_string(seg.bytes.size()) +
                         ") lies outside the library's memory size " + std::to_string(L.memSize) + " (dylink.0 MEM_INFO)",
                     seg.offset.offset, L.path);
-      if (!seg.bytes.empty()) std::memcpy(L.image.data() + (a - L.memBase), seg.bytes.data(), seg.bytes.size());
+      if (!seg.bytes.empty() && a - L.memBase + seg.bytes.size() <= L.image.size())
+        std::memcpy(L.image.data() + (a - L.memBase), seg.bytes.data(), seg.bytes.size());
     }
   }
 }

@@ -27,8 +27,10 @@ void Linker::layoutMemoryAndTable() {
     L.tableBase = uint32_t(tcursor);
     L.tableSize = d.tableSize;
     tcursor += d.tableSize;
-    if (cursor > (uint64_t(1) << 32)) throw Error("the libraries need more than 4 GiB of memory", Error::kNoOffset, L.path);
-    if (tcursor > 10000000) throw Error("the libraries need more than 10000000 table slots", Error::kNoOffset, L.path);
+    if (cursor > cfg.maxMemory)
+      throw Error("the libraries need more than " + std::to_string(cfg.maxMemory) + " bytes of memory (--max-memory)", Error::kNoOffset, L.path);
+    if (tcursor > cfg.maxTableSize)
+      throw Error("the libraries need more than " + std::to_string(cfg.maxTableSize) + " table slots (--max-table-size)", Error::kNoOffset, L.path);
   }
   if (hasLibdl) {
     dlTableBase = alignUp(cursor, 4);
@@ -133,7 +135,7 @@ void Linker::resolveImports() {
       case ExternKind::Tag: {
         const Sym *s = imp.module == "env" ? lookup(imp.field, li) : nullptr;
         if (s && libs[s->lib].mod.exports[s->exportIdx].kind == ExternKind::Tag) {
-          r = Resolution{Resolution::Def, s->lib, libs[s->lib].mod.exports[s->exportIdx].index, 0};
+          r = Resolution::make(Resolution::Def, s->lib, libs[s->lib].mod.exports[s->exportIdx].index, 0);
         } else {
           r.kind = Resolution::Host;
         }
@@ -141,9 +143,9 @@ void Linker::resolveImports() {
       }
       case ExternKind::Global: {
         if (imp.module == "env" && imp.field == "__memory_base") {
-          r = Resolution{Resolution::Const, -1, 0, int64_t(L.memBase)};
+          r = Resolution::make(Resolution::Const, -1, 0, int64_t(L.memBase));
         } else if (imp.module == "env" && imp.field == "__table_base") {
-          r = Resolution{Resolution::Const, -1, 0, int64_t(L.tableBase)};
+          r = Resolution::make(Resolution::Const, -1, 0, int64_t(L.tableBase));
         } else if (imp.module == "env" && imp.field == "__stack_pointer") {
           r.kind = Resolution::StackPtr;
         } else if (imp.module == "GOT.mem") {
@@ -157,13 +159,13 @@ void Linker::resolveImports() {
               throw Error("symbol " + imp.field + " is imported as data (GOT.mem) but " + D.name + " defines it as a " +
                               externKindName(e.kind),
                           Error::kNoOffset, L.path);
-            r = Resolution{Resolution::Const, -1, 0, dataAddress(D, e)};
+            r = Resolution::make(Resolution::Const, -1, 0, dataAddress(D, e));
           } else if (auto v = syntheticData(*this, imp.field, L)) {
-            r = Resolution{Resolution::Const, -1, 0, *v};
+            r = Resolution::make(Resolution::Const, -1, 0, *v);
           } else {
             undefined("data");
           }
-          if (r.kind == Resolution::Unset) r = Resolution{Resolution::Const, -1, 0, 0}; // undefined weak: 0
+          if (r.kind == Resolution::Unset) r = Resolution::make(Resolution::Const, -1, 0, 0); // undefined weak: 0
         } else if (imp.module == "GOT.func") {
           if (imp.global.type != ValType::i32())
             throw Error("GOT.func." + imp.field + " must be an i32 global", Error::kNoOffset, L.path);
@@ -176,10 +178,10 @@ void Linker::resolveImports() {
                               (isDataExport(D, e) ? "data symbol" : externKindName(e.kind)),
                           Error::kNoOffset, L.path);
             // Becomes the function's table slot once slots are assigned.
-            r = Resolution{Resolution::Def, s->lib, e.index, 0};
+            r = Resolution::make(Resolution::Def, s->lib, e.index, 0);
           } else {
             undefined("function address");
-            if (r.kind == Resolution::Unset) r = Resolution{Resolution::Const, -1, 0, 0};
+            if (r.kind == Resolution::Unset) r = Resolution::make(Resolution::Const, -1, 0, 0);
           }
         } else {
           const Sym *s = imp.module == "env" ? lookup(imp.field, li) : nullptr;
@@ -190,15 +192,15 @@ void Linker::resolveImports() {
             GlobalType t = D.mod.globalType(e.index);
             if (t.type != imp.global.type || t.mut != imp.global.mut)
               throw Error("global " + imp.field + " has a different type in " + D.name, Error::kNoOffset, L.path);
-            if (isDataExport(D, e)) r = Resolution{Resolution::Const, -1, 0, dataAddress(D, e)};
-            else r = Resolution{Resolution::Def, s->lib, e.index, 0};
+            if (isDataExport(D, e)) r = Resolution::make(Resolution::Const, -1, 0, dataAddress(D, e));
+            else r = Resolution::make(Resolution::Def, s->lib, e.index, 0);
           } else if (synth) {
-            r = Resolution{Resolution::Const, -1, 0, *synth};
+            r = Resolution::make(Resolution::Const, -1, 0, *synth);
           } else if (L.isMain || mainImports(imp) || imp.module != "env") {
             r.kind = Resolution::Host;
           } else {
             undefined("global");
-            if (r.kind == Resolution::Unset) r = Resolution{Resolution::Const, -1, 0, 0};
+            if (r.kind == Resolution::Unset) r = Resolution::make(Resolution::Const, -1, 0, 0);
           }
         }
         break;
@@ -236,7 +238,7 @@ void Linker::resolveImports() {
             throw Error("signature mismatch for " + imp.field + ": " + L.name + " imports it as " + want.str() + " but " + D.name +
                             " defines it as " + have.str(),
                         Error::kNoOffset, L.path);
-          r = Resolution{Resolution::Def, s->lib, e.index, 0};
+          r = Resolution::make(Resolution::Def, s->lib, e.index, 0);
         } else if (weak && imp.module == "env") {
           r.kind = Resolution::Stub;
         } else if (L.isMain || mainImports(imp) || imp.module != "env") {

@@ -1,11 +1,14 @@
 // Synthetic parts of the output: the start function, the combined __wasm_call_ctors, one
 // init function per dlopen-only library, the exports, and the manifest. Then link() and
 // runLink() drive all stages in order.
+#include <chrono>
 #include <cstdio>
 #include <functional>
+#include <unordered_set>
 
 #include "libdl/prelink_dl.h"
 #include "linker.h"
+#include "optimize.h"
 #include "wasmobj/writer.h"
 
 namespace wasmobj::linking {
@@ -135,7 +138,9 @@ void Linker::emitExports() {
     taken[ne.name] = true;
     out.exports.push_back(ne);
   }
-  // The global-scope symbols of the side modules, in load order.
+  // The global-scope symbols of the side modules, in load order. With --gc-sections only
+  // the --export names among them: exports are the collector's roots.
+  const std::unordered_set<std::string> wanted(cfg.exports.begin(), cfg.exports.end());
   for (int li = 1; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     if (!L.global) continue;
@@ -143,6 +148,7 @@ void Linker::emitExports() {
       const Export &e = L.mod.exports[ei];
       auto it = globalSyms.find(e.name);
       if (it == globalSyms.end() || it->second.lib != li || it->second.exportIdx != ei || taken.count(e.name)) continue;
+      if (cfg.gcSections && !wanted.count(e.name)) continue;
       Export ne = e;
       if (e.kind == ExternKind::Func) ne.index = L.funcMap.at(e.index);
       else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
@@ -152,10 +158,23 @@ void Linker::emitExports() {
       out.exports.push_back(ne);
     }
   }
-  // Libraries the host loads later (the runtime's fallback for names that were not
-  // prelinked) share the one stack pointer.
-  if (hasLibdl && (hostDlFlags & PL_HOST_DLOPEN) && !cfg.importStackPointer && !taken.count("__stack_pointer"))
+  // What a host needs to load more libraries later (prelink's runtime, for names that were
+  // not prelinked): the one stack pointer, the table and the memory.
+  if (!cfg.importStackPointer && !taken.count("__stack_pointer")) {
     out.exports.push_back(Export{"__stack_pointer", ExternKind::Global, spGlobal});
+    stackPointerExport = "__stack_pointer";
+  }
+  bool tableExported = false, memoryExported = false;
+  for (auto &e : out.exports) {
+    tableExported = tableExported || (e.kind == ExternKind::Table && e.index == 0);
+    memoryExported = memoryExported || e.kind == ExternKind::Memory;
+  }
+  if (!mainImportsTable && !tableExported && !taken.count("__indirect_function_table"))
+    out.exports.push_back(Export{"__indirect_function_table", ExternKind::Table, 0});
+  if (!mainImportsMemory && !memoryExported && !taken.count("memory"))
+    out.exports.push_back(Export{"memory", ExternKind::Memory, 0});
+  for (auto &name : cfg.exports)
+    if (!taken.count(name)) throw Error("--export " + name + ": no symbol of the global scope has that name");
 }
 
 nlohmann::ordered_json Linker::buildManifest() const {
@@ -168,6 +187,9 @@ nlohmann::ordered_json Linker::buildManifest() const {
   opts["allow_undefined"] = cfg.allowUndefined;
   opts["no_duplicates"] = cfg.noDuplicates;
   opts["import_stack_pointer"] = cfg.importStackPointer;
+  opts["optimize"] = cfg.shrinkLevel == 1 ? "-Os" : cfg.shrinkLevel >= 2 ? "-Oz" : "-O" + std::to_string(cfg.optimizeLevel);
+  opts["gc_sections"] = cfg.gcSections;
+  opts["exports"] = cfg.exports;
   json dirs = json::array();
   for (auto &d : cfg.searchDirs) dirs.push_back(d);
   opts["search_dirs"] = dirs;
@@ -185,7 +207,11 @@ nlohmann::ordered_json Linker::buildManifest() const {
   for (auto &i : Mm.imports)
     if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) tl = &i.table.limits;
   j["table"] = {{"imported", mainImportsTable}, {"min", tableSize}, {"max", tl && tl->hasMax() ? json(tl->max) : json(nullptr)}};
-  j["stack"] = {{"low", stackLow}, {"high", stackHigh}, {"size", stackHigh - stackLow}, {"pointer_imported", cfg.importStackPointer}};
+  j["stack"] = {{"low", stackLow},
+                {"high", stackHigh},
+                {"size", stackHigh - stackLow},
+                {"pointer_imported", cfg.importStackPointer},
+                {"pointer_export", stackPointerExport.empty() ? json(nullptr) : json(stackPointerExport)}};
   j["data_end"] = dataEnd;
   j["heap_base"] = heapBase;
   j["heap_end"] = heapEnd;
@@ -196,11 +222,9 @@ nlohmann::ordered_json Linker::buildManifest() const {
     l["name"] = L.name;
     if (L.isLibdl) l["prelink_libdl"] = true;
     l["sha256"] = L.sha256;
-    if (hasLibdl) {
-      json names = json::array({L.name});
-      for (auto &n : L.dlNames) names.push_back(n);
-      l["dlopen_names"] = names;
-    }
+    json names = json::array({L.name});
+    for (auto &n : L.dlNames) names.push_back(n);
+    l["dlopen_names"] = names;
     l["main"] = L.isMain;
     l["scope"] = L.global ? "global" : "dlopen";
     json needed = json::array();
@@ -213,6 +237,8 @@ nlohmann::ordered_json Linker::buildManifest() const {
     l["table_size"] = L.tableSize;
     l["init_order"] = L.initOrder >= 0 ? json(L.initOrder) : json(nullptr);
     l["init_function"] = L.initFunc ? json(*L.initFunc) : json(nullptr);
+    auto initSlot = L.initFunc ? slotOf.find(*L.initFunc) : slotOf.end();
+    l["init_slot"] = initSlot != slotOf.end() ? json(initSlot->second) : json(nullptr);
     // How much of the relocation code ran at link time.
     auto status = [&](bool has, bool done, uint32_t residual, uint32_t total, const std::string &why) {
       json s;
@@ -272,11 +298,25 @@ nlohmann::ordered_json Linker::buildManifest() const {
 }
 
 LinkResult Linker::run() {
+  // --stats: wall time per stage, summed where a stage's passes are interleaved.
+  std::vector<std::pair<std::string, double>> stageMs;
+  auto t0 = std::chrono::steady_clock::now();
+  auto lap = [&](const char *stage) {
+    auto t = std::chrono::steady_clock::now();
+    double ms = std::chrono::duration<double, std::milli>(t - t0).count();
+    t0 = t;
+    for (auto &s : stageMs)
+      if (s.first == stage) return void(s.second += ms);
+    stageMs.emplace_back(stage, ms);
+  };
   loadInputs();
   addLibdl();
+  lap("read");
   buildSymbolTable();
   planDlTable();
+  lap("resolve");
   layoutMemoryAndTable();
+  lap("layout");
   resolveImports();
   assignIndices();
   Library &M = libs[0];
@@ -285,9 +325,11 @@ LinkResult Linker::run() {
   placeElements();
   resolveGotFunc();
   assignDlSlots();
+  lap("resolve");
   buildImages();
   buildDlTable();
   evaluateRelocations();
+  lap("layout");
   if (M.ctorsFunc && *M.ctorsFunc >= M.mod.numImportedFuncs) {
     mainCtorsOriginal = M.funcMap[*M.ctorsFunc];
     M.funcMap[*M.ctorsFunc] = ctorsFuncIndex;
@@ -295,10 +337,15 @@ LinkResult Linker::run() {
   emitModule();
   emitInitFunctions();
   emitExports();
+  lap("rewrite");
   LinkResult r;
   r.manifest = buildManifest();
+  lap("manifest");
   r.warnings = warnings;
   r.module = std::move(out);
+  r.stageMs = std::move(stageMs);
+  for (auto &L : libs)
+    if (!L.isLibdl) r.inputBytes += L.bytes ? L.bytes->size() : 0;
   return r;
 }
 
@@ -312,14 +359,36 @@ LinkResult link(const LinkConfig &cfg) {
 }
 
 int runLink(const LinkConfig &cfg) {
+  auto start = std::chrono::steady_clock::now();
   LinkResult r = link(cfg);
   for (auto &w : r.warnings) std::fprintf(stderr, "prelink: warning: %s\n", w.c_str());
+  auto t0 = std::chrono::steady_clock::now();
   Bytes bytes = writeModule(r.module);
+  double encodeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (linking::wantsBinaryen(cfg)) {
+    r.stageMs.emplace_back("write", encodeMs);
+    encodeMs = 0;
+    bytes = linking::optimizeLinked(bytes, cfg, r.manifest, r.stageMs);
+  }
+  t0 = std::chrono::steady_clock::now();
   std::string manifest;
   if (!cfg.manifest.empty()) manifest = r.manifest.dump(2) + "\n";
   writeFileAtomic(cfg.output, bytes);
   if (!cfg.manifest.empty())
     writeFileAtomic(cfg.manifest, ByteView(reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size()));
+  auto end = std::chrono::steady_clock::now();
+  double writeMs = encodeMs + std::chrono::duration<double, std::milli>(end - t0).count();
+  bool merged = false;
+  for (auto &s : r.stageMs)
+    if (s.first == "write") s.second += writeMs, merged = true;
+  if (!merged) r.stageMs.emplace_back("write", writeMs);
+  if (cfg.stats) {
+    // One line per stage, then the totals; the format bench/ parses.
+    for (auto &s : r.stageMs) std::fprintf(stderr, "prelink: stats: %-14s %9.2f ms\n", s.first.c_str(), s.second);
+    double total = std::chrono::duration<double, std::milli>(end - start).count();
+    std::fprintf(stderr, "prelink: stats: total %.2f ms, input %llu bytes, output %zu bytes, %.1f MB/s\n", total,
+                 (unsigned long long)r.inputBytes, bytes.size(), total > 0 ? double(r.inputBytes) / 1e6 / (total / 1e3) : 0.0);
+  }
   return 0;
 }
 

@@ -22,6 +22,8 @@ import { loadProgram } from './refloader.mjs';
  * @property {string[]} [dlopen_only]
  * @property {string[]} [flags]
  * @property {string | null} [expect_error]
+ * @property {string} [host_dl]  "refloader": libraries not given to prelink are to be served
+ *           by a JS runtime in prelinked mode (not implemented yet: the host dl* still throw)
  */
 
 class TestFailure extends Error {}
@@ -44,6 +46,42 @@ export function makeHost(lines, getMemory) {
       // slice() copies, which TextDecoder needs for a shared memory
       lines.push(`str ${decoder.decode(bytes.slice(ptr >>> 0, end))}`);
     },
+  };
+}
+
+/** The C interface a linked module may import from its host (dlfcn.h). */
+const DL_FUNCTIONS = ['dlopen', 'dlsym', 'dlclose', 'dlerror', 'dladdr'];
+
+/**
+ * Host dl* functions for a prelinked module. Every library of a corpus program is given
+ * to prelink, whose in-module libdl must answer every call about them, so each call is
+ * recorded in `calls` and throws an Error naming the call and its arguments.
+ * @param {string[]} calls
+ * @param {() => WebAssembly.Memory} getMemory
+ */
+export function makeThrowingDl(calls, getMemory) {
+  const cstr = (/** @type {number} */ ptr) => {
+    if (ptr === 0) return 'NULL';
+    try {
+      const bytes = new Uint8Array(getMemory().buffer);
+      let end = ptr >>> 0;
+      while (end < bytes.length && bytes[end] !== 0 && end - (ptr >>> 0) < 200) end++;
+      return JSON.stringify(new TextDecoder('utf-8').decode(bytes.slice(ptr >>> 0, end)));
+    } catch {
+      return `<unreadable ${ptr >>> 0}>`;
+    }
+  };
+  const ptr = (/** @type {number} */ p) => (p === 0 ? 'NULL' : `0x${(p >>> 0).toString(16)}`);
+  const fail = (/** @type {string} */ call) => {
+    calls.push(call);
+    throw new Error(`host ${call} called: a prelinked library reached the host's dl functions`);
+  };
+  return {
+    dlopen: (/** @type {number} */ file, /** @type {number} */ mode) => fail(`dlopen(${cstr(file)}, ${mode})`),
+    dlsym: (/** @type {number} */ h, /** @type {number} */ name) => fail(`dlsym(${ptr(h)}, ${cstr(name)})`),
+    dlclose: (/** @type {number} */ h) => fail(`dlclose(${ptr(h)})`),
+    dlerror: () => fail('dlerror()'),
+    dladdr: (/** @type {number} */ addr, /** @type {number} */ info) => fail(`dladdr(${ptr(addr)}, ${ptr(info)})`),
   };
 }
 
@@ -78,8 +116,13 @@ export function runRuntime(/** @type {string} */ dir, /** @type {ProgramSpec} */
   return lines;
 }
 
-/** Runs prelink, checks its output, then runs it. @returns {string[] | null} null for a passed error case */
-export function runPrelinked(/** @type {string} */ dir, /** @type {ProgramSpec} */ spec, /** @type {string} */ prelink) {
+/**
+ * Runs prelink, checks its output, then runs it. Calls of the host's dl* functions are
+ * appended to `dlCalls` (each also makes run() trap).
+ * @returns {string[] | null} null for a passed error case
+ */
+export function runPrelinked(/** @type {string} */ dir, /** @type {ProgramSpec} */ spec, /** @type {string} */ prelink,
+  /** @type {string[]} */ dlCalls = []) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `prelink-e2e-${spec.name ?? 'prog'}-`));
   const out = path.join(tmp, 'out.wasm');
   const manifestPath = path.join(tmp, 'out.json');
@@ -98,7 +141,7 @@ export function runPrelinked(/** @type {string} */ dir, /** @type {ProgramSpec} 
     if (r.status !== 0) {
       throw new TestFailure(`prelinked: prelink exited with status ${r.status} (signal ${r.signal})\n  command: ${cmd}\n${r.stderr}`);
     }
-    const lines = runLinkedOutput(out, manifestPath);
+    const lines = runLinkedOutput(out, manifestPath, dlCalls);
     keep = false;
     return lines;
   } finally {
@@ -124,8 +167,13 @@ function checkErrorCase(/** @type {import('node:child_process').SpawnSyncReturns
   }
 }
 
-/** Validates and instantiates prelink's output, runs it. @returns {string[]} */
-export function runLinkedOutput(/** @type {string} */ out, /** @type {string} */ manifestPath) {
+/**
+ * Validates and instantiates prelink's output, runs it. The host's env.dlopen/dlsym/
+ * dlclose/dlerror/dladdr, if imported, throw and are recorded in `dlCalls`.
+ * @returns {string[]}
+ */
+export function runLinkedOutput(/** @type {string} */ out, /** @type {string} */ manifestPath,
+  /** @type {string[]} */ dlCalls = []) {
   const bytes = fs.readFileSync(out);
   if (!WebAssembly.validate(bytes)) {
     let why = '';
@@ -153,7 +201,8 @@ export function runLinkedOutput(/** @type {string} */ out, /** @type {string} */
   /** @type {WebAssembly.Memory | null} */ let memory = null;
   /** @type {WebAssembly.Table | null} */ let table = null;
   const lines = [];
-  const host = makeHost(lines, () => /** @type {WebAssembly.Memory} */ (memory));
+  const getMemory = () => /** @type {WebAssembly.Memory} */ (memory);
+  const host = { ...makeHost(lines, getMemory), ...makeThrowingDl(dlCalls, getMemory) };
   /** @type {Record<string, Record<string, any>>} */ const importObject = { env: {} };
   for (const imp of imports) {
     if (imp.module === 'env' && imp.kind === 'memory') {
@@ -219,14 +268,15 @@ function usage(/** @type {string} */ msg) {
 
 /** @param {string[]} argv */
 function parseArgs(argv) {
-  /** @type {{program?: string, prelink?: string, mode?: string}} */ const o = {};
+  /** @type {{program?: string, prelink?: string, mode?: string, extraFlags?: string}} */ const o = {};
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    const key = { '--program': 'program', '--prelink': 'prelink', '--mode': 'mode' }[flag];
+    // --extra-flags "-O2 --gc": more prelink options for every link of this run.
+    const key = { '--program': 'program', '--prelink': 'prelink', '--mode': 'mode', '--extra-flags': 'extraFlags' }[flag];
     if (!key) usage(`unknown argument ${argv[i]}`);
     const value = inline ?? argv[++i];
     if (value === undefined) usage(`${flag} needs a value`);
-    o[/** @type {'program'|'prelink'|'mode'} */ (key)] = value;
+    o[/** @type {'program'|'prelink'|'mode'|'extraFlags'} */ (key)] = value;
   }
   if (!o.program) usage('--program is required');
   o.mode ??= o.prelink ? 'both' : 'runtime';
@@ -236,7 +286,7 @@ function parseArgs(argv) {
 }
 
 /** Runs one program in the given mode(s); returns true when everything matched. */
-export function runDifferential(/** @type {{program: string, prelink?: string, mode: string}} */ opts) {
+export function runDifferential(/** @type {{program: string, prelink?: string, mode: string, extraFlags?: string}} */ opts) {
   const dir = opts.program;
   /** @type {ProgramSpec} */ let spec;
   try {
@@ -245,6 +295,7 @@ export function runDifferential(/** @type {{program: string, prelink?: string, m
     console.error(`FAIL ${dir}: cannot read program.json: ${e instanceof Error ? e.message : e}`);
     return false;
   }
+  if (opts.extraFlags) spec.flags = [...(spec.flags ?? []), ...opts.extraFlags.split(/\s+/).filter(Boolean)];
   const name = spec.name ?? path.basename(dir);
   const expectedPath = path.join(dir, 'expected.txt');
   const expected = fs.existsSync(expectedPath) ? fs.readFileSync(expectedPath, 'utf8').replace(/\n+$/, '') : '';
@@ -271,7 +322,18 @@ export function runDifferential(/** @type {{program: string, prelink?: string, m
     }
     else check('runtime', () => runRuntime(dir, spec));
   }
-  if (opts.mode !== 'runtime') check('prelinked', () => runPrelinked(dir, spec, /** @type {string} */ (opts.prelink)));
+  if (opts.mode !== 'runtime') {
+    /** @type {string[]} */ const dlCalls = [];
+    check('prelinked', () => runPrelinked(dir, spec, /** @type {string} */ (opts.prelink), dlCalls));
+    if (!spec.expect_error) {
+      if (dlCalls.length) {
+        ok = false;
+        console.error(`FAIL ${name}: prelinked: the host's dl functions were called: ${dlCalls.join(', ')}`);
+      }
+      summary.push(`host dl* calls: ${dlCalls.length ? dlCalls.length : 'none'}`);
+      if (spec.host_dl === 'refloader') summary.push('host_dl=refloader not implemented yet (host dl* throw)');
+    }
+  }
   if (ok) console.log(`PASS ${name}: ${summary.join(', ')}`);
   else console.error(`FAIL ${name}${summary.length ? ` (passed: ${summary.join(', ')})` : ''}`);
   return ok;

@@ -16,13 +16,15 @@
 // RTLD_GLOBAL (also on an already loaded library) adds a library and its closure to
 // the global scope; RTLD_NOLOAD; dlopen(NULL) is the global scope; a library answers
 // to its file name and to any path ending in "/" + that name; dlclose never unloads.
-// dlerror() texts (written into a scratch region above the stack):
-//   <path>: cannot open shared object file: No such file or directory
-//   <path>: not loaded (RTLD_NOLOAD)
-//   <library file name>: undefined symbol: <name>     dlsym on a library handle
-//   main.wasm: undefined symbol: <name>               dlsym on dlopen(NULL)'s handle
-//   RTLD_DEFAULT: undefined symbol: <name>            dlsym(RTLD_DEFAULT, ...)
-//   dlsym: invalid handle <n>, dlclose: invalid handle <n>
+// dlerror() texts (written into a scratch region above the stack; the wording of
+// prelink's in-module libdl, libwasmobj/link/libdl/prelink_dl.c):
+//   dlopen: cannot find library "<path>"
+//   dlsym: symbol "<name>" not found in <library file name>   (a library's handle)
+//   dlsym: symbol "<name>" not found in the global scope      (RTLD_DEFAULT, dlopen(NULL))
+//   dlsym: symbol "<name>" is neither a function nor data in <library file name>
+//   dlsym: invalid handle (looking up "<name>")
+//   dlclose: invalid handle
+// RTLD_NOLOAD of a library not loaded returns NULL and sets no message (as glibc).
 
 const WASM_DYLINK_MEM_INFO = 1;
 const WASM_DYLINK_NEEDED = 2;
@@ -568,10 +570,10 @@ class Linker {
         if (file === 0) { main.refs++; return this.handleOf(main); }
         const path = this.readCString(file);
         const key = this.findLib(path);
-        if (key === null) return fail(`${path}: cannot open shared object file: No such file or directory`);
+        if (key === null) return fail(`dlopen: cannot find library "${path}"`);
         let dso = this.loaded.get(key);
         if (!dso) {
-          if (mode & RTLD_NOLOAD) return fail(`${path}: not loaded (RTLD_NOLOAD)`);
+          if (mode & RTLD_NOLOAD) return 0;
           dso = this.link([{ name: key, bytes: /** @type {BufferSource} */ (this.libs.get(key)) }], (mode & RTLD_GLOBAL) !== 0);
         } else if (mode & RTLD_GLOBAL) {
           this.promote(dso);
@@ -583,12 +585,12 @@ class Linker {
       dlsym: (/** @type {number} */ handle, /** @type {number} */ namePtr) => {
         const name = this.readCString(namePtr);
         const dso = this.dsoOfHandle(handle);
-        if (handle !== 0 && !dso) return fail(`dlsym: invalid handle ${handle >>> 0}`);
+        if (handle !== 0 && !dso) return fail(`dlsym: invalid handle (looking up "${name}")`);
         /** @type {SymbolDef | undefined} */ let sym;
         let where;
         if (handle === 0 || dso === this.loadOrder[0]) {
           sym = this.symbols.get(name); // the global scope
-          where = handle === 0 ? 'RTLD_DEFAULT' : this.mainFileName;
+          where = 'the global scope';
         } else {
           const d = /** @type {Dso} */ (dso);
           for (const s of this.searchList(d)) {
@@ -597,15 +599,15 @@ class Linker {
           }
           where = this.fileName(d);
         }
-        if (!sym) return fail(`${where}: undefined symbol: ${name}`);
+        if (!sym) return fail(`dlsym: symbol "${name}" not found in ${where}`);
         const v = this.cValue(sym, name);
-        if (v === null) return fail(`${where}: symbol ${name} is neither a function nor data`);
+        if (v === null) return fail(`dlsym: symbol "${name}" is neither a function nor data in ${this.fileName(sym.dso)}`);
         return v;
       },
       /** int dlclose(void *handle) */
       dlclose: (/** @type {number} */ handle) => {
         const dso = this.dsoOfHandle(handle);
-        if (!dso) { this.dlError = `dlclose: invalid handle ${handle >>> 0}`; return 1; }
+        if (!dso) { this.dlError = 'dlclose: invalid handle'; return 1; }
         if (dso.refs > 0) dso.refs--; // never unloaded
         return 0;
       },
@@ -617,12 +619,30 @@ class Linker {
         return this.dlScratch;
       },
       /**
-       * int dladdr(const void *addr, Dl_info *info): for a data address, the module whose
-       * data holds it and the nearest exported data symbol at or below it. (Function
-       * pointers are table slots, not addresses: not answered.)
+       * int dladdr(const void *addr, Dl_info *info): for a function pointer (a table slot)
+       * the module exporting that function and its name (first export in load order); else
+       * for a data address the module whose data holds it and the nearest exported data
+       * symbol at or below it (as prelink's libdl: function slots are tried first).
        */
       dladdr: (/** @type {number} */ addr, /** @type {number} */ info) => {
         const a = addr >>> 0;
+        const view = () => new DataView(/** @type {WebAssembly.Memory} */ (this.memory).buffer);
+        const table = /** @type {WebAssembly.Table} */ (this.table);
+        const fn = a > 0 && a < table.length ? table.get(a) : null;
+        if (fn) {
+          for (const d of this.loadOrder) {
+            for (const [name, kind] of d.exportKinds) {
+              if (kind !== 'function' || d.instance?.exports[name] !== fn) continue;
+              const fname = this.internCString(this.fileName(d)), sname = this.internCString(name);
+              const v = view();
+              v.setUint32(info, fname, true);
+              v.setUint32(info + 4, d.memoryBase, true);
+              v.setUint32(info + 8, sname, true);
+              v.setUint32(info + 12, a, true);
+              return 1;
+            }
+          }
+        }
         const dso = this.loadOrder.find((d) => d.dylink && d.dylink.memorySize > 0 &&
           a >= d.memoryBase && a < d.memoryBase + d.dylink.memorySize);
         if (!dso) return 0;
@@ -636,11 +656,11 @@ class Linker {
           saddr = s;
         }
         const fname = this.internCString(this.fileName(dso));
-        const view = new DataView(/** @type {WebAssembly.Memory} */ (this.memory).buffer);
-        view.setUint32(info, fname, true);
-        view.setUint32(info + 4, dso.memoryBase, true);
-        view.setUint32(info + 8, sname, true);
-        view.setUint32(info + 12, saddr, true);
+        const v = view();
+        v.setUint32(info, fname, true);
+        v.setUint32(info + 4, dso.memoryBase, true);
+        v.setUint32(info + 8, sname, true);
+        v.setUint32(info + 12, saddr, true);
         return 1;
       },
     };

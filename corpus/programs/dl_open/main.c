@@ -68,5 +68,6 @@ int run(void) {
   log_i32(fn(2));      /* 15 = 7 * 2 + 1 */
   dlclose(h5);
   dlclose(h6);
+  log_str("done");     /* (and main imports log_str, which the libraries use) */
   return ctor_trace;   /* 21 */
 }

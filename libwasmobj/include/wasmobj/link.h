@@ -23,12 +23,27 @@ struct LinkConfig {
   std::vector<std::string> dlopenNames;
   std::vector<std::string> dlopenPrefixes;
   bool noLibdl = false; // do not add the in-module libdl
+  // Limits that protect the machine (docs/reliability.md): the linked program's memory
+  // in bytes (--max-memory; wasm32 cannot address more than 4 GiB) and table slots
+  // (--max-table-size).
+  uint64_t maxMemory = uint64_t(1) << 32;
+  uint64_t maxTableSize = 10000000;
+  // Whole-program optimisation (libwasmobj/link/optimize.cpp, binaryen): -O1..-O3 set
+  // optimizeLevel; -Os/-Oz set optimizeLevel 2 and shrinkLevel 1/2.
+  int optimizeLevel = 0;
+  int shrinkLevel = 0;
+  bool gcSections = false;          // --gc-sections: drop what no root reaches
+  std::vector<std::string> exports; // --export NAME: also a root, and exported
+  bool stats = false;               // --stats: time per stage on stderr
 };
 
 struct LinkResult {
   Module module;
   nlohmann::ordered_json manifest;
   std::vector<std::string> warnings;
+  // Milliseconds per stage, in the order the stages first ran (for --stats).
+  std::vector<std::pair<std::string, double>> stageMs;
+  uint64_t inputBytes = 0;
 };
 
 // Links in memory. Throws Error (naming the file and offset) on the first fatal problem,

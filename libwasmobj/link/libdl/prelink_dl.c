@@ -43,6 +43,7 @@ typedef struct {
 static char errbuf[512];
 static int errpending;     /* an error of ours waits for dlerror() */
 static int lasthost;       /* the last failure came from the host */
+static int host_opened;    /* the host has opened a library: RTLD_DEFAULT may reach it */
 
 static unsigned slen(const char *s) {
   unsigned n = 0;
@@ -123,19 +124,22 @@ void *dlopen(const char *file, int mode) {
     if (T->flags & PL_HOST_DLOPEN) {
       void *h = host_dlopen(file, mode);
       if (!h) lasthost = 1, errpending = 0;
+      else host_opened = 1;
       return h;
     }
     seterr("dlopen: cannot find library \"", file, "\": it was not prelinked", 0);
     return 0;
   }
-  if (!(l->flags & PL_LIB_GLOBAL) && l->refcount == 0) {
+  if (!(l->flags & PL_LIB_GLOBAL) && !(l->state & PL_STATE_LOADED)) {
     if (mode & RTLD_NOLOAD) return 0;
-    l->refcount = 1;
+    /* Its dependencies are loaded with it (their constructors run first, from its init
+     * function): a later RTLD_NOLOAD finds them. */
+    const unsigned *scope = P(const unsigned *, l->scope);
+    for (unsigned i = 0; i < l->nscope; i++) libs()[scope[i]].state |= PL_STATE_LOADED;
     /* Constructors run once, at the first dlopen; the init function is guarded too. */
     run_init(l);
-  } else {
-    l->refcount++;
   }
+  l->refcount++;
   if (mode & RTLD_GLOBAL) l->state |= PL_STATE_RTLD_GLOBAL;
   return l;
 }
@@ -170,7 +174,7 @@ void *dlsym(void *handle, const char *name) {
   if (!l || (l->flags & PL_LIB_PSEUDO)) {
     const struct pl_sym *s = lookup_default(name);
     if (s) return symbol_value(s);
-    if (!handle && (T->flags & PL_HOST_DLSYM)) {
+    if (host_opened && (T->flags & PL_HOST_DLSYM)) {
       void *v = host_dlsym(0, name);
       if (v) return v;
     }

@@ -28,6 +28,7 @@
 
 /* pl_lib.state (written at run time) */
 #define PL_STATE_RTLD_GLOBAL 1u /* opened with RTLD_GLOBAL: joins the default scope */
+#define PL_STATE_LOADED 2u      /* initialised; stays so (libraries are never unloaded) */
 
 struct pl_sym {
   const char *name;

@@ -1,0 +1,231 @@
+// Whole-program optimisation (-O1..-O3, -Os, -Oz) and --gc-sections: the linked module
+// goes through binaryen once, after the link. prelink does not optimise code itself
+// (shared/STYLE.md: hand binaryen the module, run named passes, validate); what it adds
+// is the knowledge binaryen lacks: which table slots are promised (the dl table and every
+// function pointer hold slot numbers), and how the manifest's indices move.
+#include "optimize.h"
+
+#include <binaryen-c.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "wasmobj/error.h"
+
+namespace wasmobj::linking {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ModuleHandle {
+  BinaryenModuleRef m = nullptr;
+  ~ModuleHandle() {
+    if (m) BinaryenModuleDispose(m);
+  }
+};
+
+// What LLVM emits and node 20's V8 runs. Binaryen may only use features the module has
+// enabled, so with this set it never writes an instruction or type encoding (GC, strings,
+// extended-const...) an ordinary engine rejects.
+BinaryenFeatures engineFeatures() {
+  return BinaryenFeatureMVP() | BinaryenFeatureMutableGlobals() | BinaryenFeatureSignExt() |
+         BinaryenFeatureNontrappingFPToInt() | BinaryenFeatureBulkMemory() | BinaryenFeatureSIMD128() |
+         BinaryenFeatureReferenceTypes() | BinaryenFeatureMultivalue() | BinaryenFeatureAtomics() |
+         BinaryenFeatureExceptionHandling() | BinaryenFeatureTailCall();
+}
+
+// Binaryen's validator prints its findings to stderr; the first, restricted attempt is
+// allowed to fail quietly.
+bool validateQuietly(BinaryenModuleRef m) {
+  std::fflush(stderr);
+  int saved = ::dup(2);
+  int devnull = saved >= 0 ? ::open("/dev/null", O_WRONLY) : -1;
+  if (devnull >= 0) ::dup2(devnull, 2);
+  bool ok = BinaryenModuleValidate(m);
+  std::fflush(stderr);
+  if (devnull >= 0) {
+    ::dup2(saved, 2);
+    ::close(devnull);
+  }
+  if (saved >= 0) ::close(saved);
+  return ok;
+}
+
+// Functions in the order binaryen writes them: imports first, then definitions.
+std::vector<std::string> functionNames(BinaryenModuleRef m) {
+  std::vector<std::string> imported, defined;
+  BinaryenIndex n = BinaryenGetNumFunctions(m);
+  for (BinaryenIndex i = 0; i < n; ++i) {
+    BinaryenFunctionRef f = BinaryenGetFunctionByIndex(m, i);
+    const char *mod = BinaryenFunctionImportGetModule(f);
+    (mod && *mod ? imported : defined).push_back(BinaryenFunctionGetName(f));
+  }
+  imported.insert(imported.end(), defined.begin(), defined.end());
+  return imported;
+}
+
+// Table slot -> function name, from the active element segments with constant offsets
+// ("" for a slot no segment fills).
+std::vector<std::string> tableSlots(BinaryenModuleRef m) {
+  std::vector<std::string> slots;
+  BinaryenIndex n = BinaryenGetNumElementSegments(m);
+  for (BinaryenIndex i = 0; i < n; ++i) {
+    BinaryenElementSegmentRef seg = BinaryenGetElementSegmentByIndex(m, i);
+    if (BinaryenElementSegmentIsPassive(seg)) continue;
+    BinaryenExpressionRef off = BinaryenElementSegmentGetOffset(seg);
+    if (BinaryenExpressionGetId(off) != BinaryenConstId()) continue;
+    uint32_t base = uint32_t(BinaryenConstGetValueI32(off));
+    BinaryenIndex len = BinaryenElementSegmentGetLength(seg);
+    if (slots.size() < size_t(base) + len) slots.resize(size_t(base) + len);
+    for (BinaryenIndex k = 0; k < len; ++k) {
+      const char *name = BinaryenElementSegmentGetData(seg, k);
+      slots[base + k] = name ? name : "";
+    }
+  }
+  return slots;
+}
+
+void runPass(BinaryenModuleRef m, const char *pass) {
+  const char *passes[] = {pass};
+  BinaryenModuleRunPasses(m, passes, 1);
+}
+
+std::string levelName(const LinkConfig &cfg) {
+  if (cfg.shrinkLevel == 1) return "-Os";
+  if (cfg.shrinkLevel >= 2) return "-Oz";
+  return "-O" + std::to_string(cfg.optimizeLevel);
+}
+
+// The manifest promised function indices of the linked module; after binaryen they are
+// recomputed: a function with a table slot is whatever the slot holds now (binaryen may
+// have merged identical functions, the slot is what callers use), any other by name; null
+// when the function no longer exists (inlined everywhere, or collected).
+void remapManifestIndices(nlohmann::ordered_json &manifest, const std::vector<std::string> &oldNames,
+                          const std::vector<std::string> &newNames, const std::vector<std::string> &newSlots) {
+  std::unordered_map<std::string, uint32_t> newIndex;
+  for (uint32_t i = 0; i < newNames.size(); ++i) newIndex.emplace(newNames[i], i);
+  auto byName = [&](const std::string &name) -> nlohmann::ordered_json {
+    auto it = newIndex.find(name);
+    return it == newIndex.end() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(it->second);
+  };
+  auto byOldIndex = [&](uint64_t old) -> nlohmann::ordered_json {
+    return old < oldNames.size() ? byName(oldNames[old]) : nlohmann::ordered_json(nullptr);
+  };
+  if (!manifest.contains("libraries")) return;
+  for (auto &lib : manifest["libraries"]) {
+    if (lib.contains("init_function") && lib["init_function"].is_number()) lib["init_function"] = byOldIndex(lib["init_function"].get<uint64_t>());
+    if (!lib.contains("symbols")) continue;
+    for (auto &s : lib["symbols"]) {
+      if (s.value("kind", "") != "function" || !s["function_index"].is_number()) continue;
+      if (s["table_slot"].is_number()) {
+        uint64_t slot = s["table_slot"].get<uint64_t>();
+        if (slot < newSlots.size() && !newSlots[slot].empty()) {
+          s["function_index"] = byName(newSlots[slot]);
+          continue;
+        }
+      }
+      s["function_index"] = byOldIndex(s["function_index"].get<uint64_t>());
+    }
+  }
+}
+
+} // namespace
+
+Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
+                     std::vector<std::pair<std::string, double>> &stageMs) {
+  using json = nlohmann::ordered_json;
+  auto t0 = Clock::now();
+  auto lap = [&](const char *stage) {
+    auto t = Clock::now();
+    stageMs.emplace_back(stage, std::chrono::duration<double, std::milli>(t - t0).count());
+    t0 = t;
+  };
+
+  std::vector<char> input(linked.begin(), linked.end());
+  ModuleHandle h;
+  h.m = BinaryenModuleRead(input.data(), input.size());
+  if (!h.m) throw Error("binaryen cannot read the linked module", Error::kNoOffset, cfg.output);
+  BinaryenModuleSetFeatures(h.m, engineFeatures());
+  std::string features = "engine";
+  if (!validateQuietly(h.m)) {
+    // The module uses something beyond the engine set: let binaryen see everything.
+    BinaryenModuleSetFeatures(h.m, BinaryenFeatureAll());
+    features = "all";
+    if (!BinaryenModuleValidate(h.m))
+      throw Error("binaryen rejects the linked module before optimisation (its messages are above)", Error::kNoOffset, cfg.output);
+  }
+  lap("binaryen-read");
+
+  const std::vector<std::string> oldNames = functionNames(h.m);
+  const std::vector<std::string> oldSlots = tableSlots(h.m);
+  const BinaryenIndex funcsBefore = BinaryenGetNumFunctions(h.m);
+  const BinaryenIndex globalsBefore = BinaryenGetNumGlobals(h.m);
+
+  if (cfg.gcSections) {
+    // Roots: the exports (the main's, --export names), the start function, and every
+    // function in the table (all that dlsym can return has a slot). Data segments stay.
+    const BinaryenIndex roots = BinaryenGetNumExports(h.m);
+    runPass(h.m, "remove-unused-module-elements");
+    json gc;
+    gc["root_exports"] = roots;
+    gc["functions_removed"] = funcsBefore - BinaryenGetNumFunctions(h.m);
+    gc["globals_removed"] = globalsBefore - BinaryenGetNumGlobals(h.m);
+    gc["data"] = "kept (segments are not collected)";
+    manifest["gc"] = gc;
+    lap("gc");
+  }
+  const BinaryenIndex funcsAfterGc = BinaryenGetNumFunctions(h.m);
+  if (cfg.optimizeLevel > 0 || cfg.shrinkLevel > 0) {
+    BinaryenSetOptimizeLevel(cfg.optimizeLevel > 0 ? cfg.optimizeLevel : 2);
+    BinaryenSetShrinkLevel(cfg.shrinkLevel);
+    BinaryenSetDebugInfo(false);
+    BinaryenModuleOptimize(h.m);
+    lap("optimize");
+  }
+  if (!BinaryenModuleValidate(h.m))
+    throw Error("binaryen's output does not validate (its messages are above)", Error::kNoOffset, cfg.output);
+
+  // The promise to the dl table and to every stored function pointer: each slot still
+  // holds the function it held. A different name is accepted only where binaryen merged
+  // the old function into another (the old name is gone).
+  const std::vector<std::string> newNames = functionNames(h.m);
+  const std::vector<std::string> newSlots = tableSlots(h.m);
+  std::unordered_map<std::string, bool> alive;
+  for (auto &n : newNames) alive.emplace(n, true);
+  if (newSlots.size() < oldSlots.size() && !oldSlots.empty())
+    throw Error("internal error: binaryen shrank the function table's element segments", Error::kNoOffset, cfg.output);
+  for (size_t s = 0; s < oldSlots.size(); ++s) {
+    if (oldSlots[s] == newSlots[s]) continue;
+    if (oldSlots[s].empty() || newSlots[s].empty() || alive.count(oldSlots[s]))
+      throw Error("internal error: binaryen moved table slot " + std::to_string(s), Error::kNoOffset, cfg.output);
+  }
+  remapManifestIndices(manifest, oldNames, newNames, newSlots);
+
+  BinaryenModuleAllocateAndWriteResult w = BinaryenModuleAllocateAndWrite(h.m, nullptr);
+  Bytes out(static_cast<const uint8_t *>(w.binary), static_cast<const uint8_t *>(w.binary) + w.binaryBytes);
+  std::free(w.binary);
+  std::free(w.sourceMap);
+  lap("binaryen-write");
+
+  json o;
+  o["level"] = cfg.optimizeLevel > 0 || cfg.shrinkLevel > 0 ? json(levelName(cfg)) : json(nullptr);
+  o["tool"] = "binaryen";
+  o["features"] = features;
+  o["functions_before"] = funcsBefore;
+  o["functions_after"] = BinaryenGetNumFunctions(h.m);
+  o["functions_removed_by_optimizer"] = funcsAfterGc - BinaryenGetNumFunctions(h.m);
+  o["function_indices"] = "recomputed after optimisation; null where the function no longer exists";
+  manifest["optimization"] = o;
+  return out;
+}
+
+} // namespace wasmobj::linking
