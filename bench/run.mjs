@@ -145,6 +145,10 @@ function p1p5() {
   row('P1', 'prelink stages (median ms)', [...stages].map(([k, v]) => `${k} ${f1(median(v))}`).join(', '));
   const R = median(rss);
   row('P5', 'peak RSS of the P1 link / input bytes', `${f1(R / 1e6)} MB / ${f1(inputBytes / 1e6)} MB = ${f2(R / inputBytes)}×`, '≤ 3×', R / inputBytes <= 3);
+  // What the process costs before it reads anything: the mapped and relocated shared
+  // libraries (libLLVM, libbinaryen, libcrypto).
+  const base = Number(/maxrss_kb (\d+)/.exec(sh('/usr/bin/time', ['-f', 'maxrss_kb %M', PRELINK, '--version']).stderr)?.[1] ?? 0) * 1024;
+  row('P5', 'of which the process baseline (prelink --version); the link\'s own growth / input bytes', `${f1(base / 1e6)} MB; ${f1((R - base) / 1e6)} MB = ${f2((R - base) / inputBytes)}×`);
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 

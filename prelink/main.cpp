@@ -54,6 +54,7 @@ int main(int argc, char **argv) {
   app.add_option("--dlopen-name", cfg.dlopenNames, "INPUT=PATH: the library INPUT also answers dlopen(PATH)");
   app.add_option("--dlopen-prefix", cfg.dlopenPrefixes, "DIR=PREFIX: inputs under DIR answer dlopen(PREFIX/<path below DIR>)");
   app.add_flag("--no-libdl", cfg.noLibdl, "do not answer dlopen inside the module (leave it to the host)");
+  app.add_flag("--shared", cfg.shared, "bundle mode: merge side modules into one side module");
   app.add_option("--max-memory", cfg.maxMemory, "largest linked memory in bytes (default 4294967296)");
   app.add_option("--max-table-size", cfg.maxTableSize, "most table slots of the linked program (default 10000000)");
   // Whole-program optimisation with binaryen after the link (docs/cli.md).

@@ -1,6 +1,7 @@
 // Stage 1: read the inputs, find NEEDED libraries and decide the load order and scope.
 // The main module first, then NEEDED breadth first, each library once (ld.so's order);
 // inputs that nothing NEEDs are dlopen-only (RTLD_LOCAL): laid out, not in global scope.
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 
@@ -104,6 +105,11 @@ void Linker::loadInputs() {
       for (auto &n : needed) {
         size_t before = libs.size();
         int j = findNeeded(n, libs[i]);
+        if (j < 0 && cfg.shared) {
+          // A bundle keeps what it does not contain as its own NEEDED.
+          if (std::find(externalNeeded.begin(), externalNeeded.end(), n) == externalNeeded.end()) externalNeeded.push_back(n);
+          continue;
+        }
         if (j < 0)
           throw Error("cannot find library \"" + n + "\" (NEEDED by " + libs[i].name +
                           "): give it as an input or add its directory with -L",

@@ -1,6 +1,7 @@
 // Internal state of one link, shared by the stages (inputs, symbols, layout, merge,
 // evaluate, manifest). Data flows one way: each stage fills its part and later stages read.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -27,6 +28,9 @@ struct Resolution {
   uint32_t index = 0;
   int64_t value = 0;
   std::string hostName; // Host: import under this field name instead of the input's
+  // Bundle mode: a Const that is an address relative to the bundle's __memory_base
+  // (RelocMemory) or a slot relative to its __table_base (RelocTable).
+  enum Reloc : uint8_t { NoReloc, RelocMemory, RelocTable } reloc = NoReloc;
 
   static Resolution make(Kind k, int lib, uint32_t index, int64_t value) {
     Resolution r;
@@ -135,6 +139,20 @@ public:
   std::optional<uint32_t> mainCtorsOriginal; // output index of the main's own ctors body
   uint32_t numGlobalsTotal = 0;
   std::string stackPointerExport; // the export name of the stack pointer, if exported
+  // Bundle mode (bundle.cpp).
+  std::vector<std::string> externalNeeded; // NEEDED names that stay outside the bundle
+  uint32_t bundleMemAlign = 0;
+  uint32_t memoryBaseGlobal = 0, tableBaseGlobal = 0; // the bundle's imported bases
+  uint32_t relocsFuncIndex = 0;                      // the bundle's __wasm_apply_data_relocs
+  uint32_t trapFuncIndex = 0;                        // the bundle's filler for empty slots
+  std::map<std::pair<int, int64_t>, uint32_t> baseRelativeGlobals; // (reloc kind, offset) -> global
+  std::map<uint32_t, std::pair<int, int64_t>> bundleGlobalSets;    // library global -> base + offset
+  void layoutBundle();
+  uint32_t baseRelativeGlobal(Resolution::Reloc kind, int64_t offset);
+  void relocateBundleConstants();
+  void emitBundleInitFunctions();
+  void emitBundleExports();
+  Bytes baseRelativeExpr(Resolution::Reloc kind, int64_t offset) const;
   bool mainImportsMemory = false, mainImportsTable = false;
   // Output global -> its value at start-up when known at link time.
   std::vector<std::optional<int64_t>> knownGlobal;
@@ -168,6 +186,7 @@ public:
   nlohmann::ordered_json buildManifest() const;
 
   // Helpers.
+  bool importsStackPointer() const { return cfg.importStackPointer || cfg.shared; }
   uint32_t internType(const FuncType &t);
   const Sym *lookup(const std::string &name, int fromLib) const;
   bool isDataExport(const Library &L, const Export &e) const;

@@ -65,6 +65,7 @@ void Linker::resolveGotFunc() {
       Resolution &r = L.imports[ii];
       if (imp.module == "GOT.func" && r.kind == Resolution::Def) {
         r = Resolution::make(Resolution::Const, -1, 0, int64_t(slotFor(libs[r.lib].funcMap.at(r.index))));
+        if (cfg.shared) r.reloc = Resolution::RelocTable;
         L.globalMap[gi] = GlobalRemap::i32(int32_t(r.value));
       }
       ++gi;
@@ -119,8 +120,16 @@ void Linker::emitModule() {
     const Import *ti = nullptr;
     for (auto &i : libs[0].mod.imports)
       if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) ti = &i;
-    Import t = *ti;
-    t.table.limits.min = std::max<uint64_t>(tableSize, t.table.limits.min);
+    Import t;
+    if (ti) {
+      t = *ti;
+    } else { // a bundle whose first input takes no function's address still needs it
+      t.module = "env";
+      t.field = "__indirect_function_table";
+      t.kind = ExternKind::Table;
+    }
+    // A bundle's loader makes room for it (dylink.0 table size) before instantiating.
+    t.table.limits.min = cfg.shared ? 0 : std::max<uint64_t>(tableSize, t.table.limits.min);
     if (t.table.limits.hasMax() && t.table.limits.max < tableSize)
       throw Error("the linked program needs " + std::to_string(tableSize) + " table slots but the main module allows at most " +
                       std::to_string(t.table.limits.max),
@@ -150,7 +159,7 @@ void Linker::emitModule() {
   }
 
   // Globals: the stack pointer, then every library's globals.
-  if (!cfg.importStackPointer) {
+  if (!importsStackPointer()) {
     Global sp;
     sp.type = GlobalType{ValType::i32(), true};
     sp.init.bytes = out.own(i32ConstExpr(int64_t(stackHigh)));
@@ -167,7 +176,11 @@ void Linker::emitModule() {
       Global ng;
       ng.type = g.type;
       ng.type.type = g.type.type;
-      if (auto it = evaluatedInit.find(og); it != evaluatedInit.end()) {
+      if (auto it = bundleGlobalSets.find(og); it != bundleGlobalSets.end()) {
+        // Bundle: base + offset, set by the start function.
+        ng.type.mut = true;
+        ng.init.bytes = out.own(i32ConstExpr(0));
+      } else if (auto it = evaluatedInit.find(og); it != evaluatedInit.end()) {
         ng.init.bytes = out.own(i32ConstExpr(it->second));
       } else if (dataExport[k]) {
         // A data symbol: the output holds its absolute address.
@@ -185,7 +198,20 @@ void Linker::emitModule() {
       out.globals.push_back(ng);
     }
     if (L.mod.dataCount) out.dataCount = 0;
+  }  if (cfg.shared) {
+    // The bundle's base-relative globals (bundle.cpp), in index order.
+    std::vector<uint32_t> order;
+    for (auto &[key, g] : baseRelativeGlobals) order.push_back(g);
+    std::sort(order.begin(), order.end());
+    for (uint32_t g : order) {
+      if (out.numImportedGlobals + out.globals.size() != g) throw Error("internal error: bundle global index");
+      Global bg;
+      bg.type = GlobalType{ValType::i32(), true};
+      bg.init.bytes = out.own(i32ConstExpr(0));
+      out.globals.push_back(bg);
+    }
   }
+
   // Per-library init guards for dlopen-only libraries.
   for (auto &L : libs) {
     (void)L;
@@ -210,7 +236,35 @@ void Linker::emitModule() {
     }
   }
   uint32_t firstImageSegment = uint32_t(out.datas.size());
+  if (cfg.shared) {
+    // One segment at the bundle's __memory_base holding every library's data, zeros
+    // between them included (MVP constant expressions cannot add an offset).
+    Bytes all(dataEnd, 0);
+    for (auto &L : libs)
+      if (!L.image.empty()) std::memcpy(all.data() + L.memBase, L.image.data(), L.image.size());
+    if (!dlImage.empty()) std::memcpy(all.data() + dlTableBase, dlImage.data(), dlImage.size());
+    size_t end = all.size();
+    while (end && all[end - 1] == 0) --end;
+    all.resize(end);
+    if (!all.empty()) {
+      DataSegment seg;
+      seg.offset.bytes = out.own([&] {
+        Bytes e = baseRelativeExpr(Resolution::RelocMemory, 0);
+        e.push_back(0x0b);
+        return e;
+      }());
+      seg.bytes = out.own(std::move(all));
+      out.datas.push_back(seg);
+    }
+    for (auto &L : libs) {
+      for (size_t d = 0; d < L.mod.datas.size(); ++d)
+        if (L.mod.datas[d].active()) L.dataMap[d] = firstImageSegment;
+      L.image.clear();
+    }
+    dlImage.clear();
+  }
   for (auto &L : libs) {
+    if (cfg.shared) break;
     ByteView img = out.own(std::move(L.image));
     // Split into runs of non-zero bytes; zero gaps of 32 bytes or more are left to the
     // zero-initialised memory.
@@ -268,7 +322,24 @@ void Linker::emitModule() {
       out.elems.push_back(std::move(ns));
     }
   }
-  for (size_t s = 0; s < slots.size();) {
+  if (cfg.shared) {
+    // One segment at the bundle's __table_base (MVP offsets cannot add). Slots no library
+    // filled get a function that traps, as a call through them would.
+    size_t n = slots.size();
+    while (n && slots[n - 1] < 0) --n;
+    if (n) {
+      ElemSegment seg;
+      seg.flags = 0;
+      seg.offset.bytes = out.own([&] {
+        Bytes e = baseRelativeExpr(Resolution::RelocTable, 0);
+        e.push_back(0x0b);
+        return e;
+      }());
+      for (size_t s = 0; s < n; ++s) seg.funcs.push_back(slots[s] < 0 ? trapFuncIndex : uint32_t(slots[s]));
+      out.elems.push_back(std::move(seg));
+    }
+  }
+  for (size_t s = 0; s < slots.size() && !cfg.shared;) {
     if (slots[s] < 0) {
       ++s;
       continue;

@@ -11,6 +11,7 @@ static uint64_t alignUp(uint64_t v, uint32_t p2) {
 }
 
 void Linker::layoutMemoryAndTable() {
+  if (cfg.shared) return layoutBundle();
   // Stack first: an overflow runs below address 0 and traps instead of corrupting data.
   stackLow = 0;
   stackHigh = alignUp(cfg.stackSize, 4);
@@ -60,6 +61,12 @@ void Linker::layoutMemoryAndTable() {
 
 // Symbols the linker defines (wasm-ld's names).
 static std::optional<int64_t> syntheticData(const Linker &k, const std::string &n, const Library &from) {
+  if (k.cfg.shared) {
+    // A bundle defines only what is its own; the heap and stack belong to its host.
+    if (n == "__dso_handle") return int64_t(from.memBase);
+    if (n == "__prelink_dl_table" && k.hasLibdl) return int64_t(k.dlTableBase);
+    return std::nullopt;
+  }
   if (n == "__heap_base") return int64_t(k.heapBase);
   if (n == "__heap_end") return int64_t(k.heapEnd);
   if (n == "__stack_low") return int64_t(k.stackLow);
@@ -117,6 +124,11 @@ void Linker::resolveImports() {
       Resolution &r = L.imports[ii];
       const bool weak = L.mod.dylink->isWeakImport(imp.field);
       auto undefined = [&](const char *what) {
+        if (cfg.shared) {
+          // A bundle keeps what it does not define as an import for its loader.
+          r.kind = Resolution::Host;
+          return;
+        }
         if (weak) return;
         if (cfg.allowUndefined) {
           r.kind = Resolution::Host;
@@ -144,13 +156,15 @@ void Linker::resolveImports() {
       case ExternKind::Global: {
         if (imp.module == "env" && imp.field == "__memory_base") {
           r = Resolution::make(Resolution::Const, -1, 0, int64_t(L.memBase));
+          r.reloc = Resolution::RelocMemory;
         } else if (imp.module == "env" && imp.field == "__table_base") {
           r = Resolution::make(Resolution::Const, -1, 0, int64_t(L.tableBase));
+          r.reloc = Resolution::RelocTable;
         } else if (imp.module == "env" && imp.field == "__stack_pointer") {
           r.kind = Resolution::StackPtr;
         } else if (imp.module == "GOT.mem") {
-          if (imp.global.type != ValType::i32())
-            throw Error("GOT.mem." + imp.field + " must be an i32 global", Error::kNoOffset, L.path);
+          if (imp.global.type != ValType::i32() || !imp.global.mut)
+            throw Error("GOT.mem." + imp.field + " must be a mutable i32 global", Error::kNoOffset, L.path);
           const Sym *s = lookup(imp.field, li);
           if (s) {
             const Library &D = libs[s->lib];
@@ -160,15 +174,17 @@ void Linker::resolveImports() {
                               externKindName(e.kind),
                           Error::kNoOffset, L.path);
             r = Resolution::make(Resolution::Const, -1, 0, dataAddress(D, e));
+            r.reloc = Resolution::RelocMemory;
           } else if (auto v = syntheticData(*this, imp.field, L)) {
             r = Resolution::make(Resolution::Const, -1, 0, *v);
+            r.reloc = Resolution::RelocMemory;
           } else {
             undefined("data");
           }
           if (r.kind == Resolution::Unset) r = Resolution::make(Resolution::Const, -1, 0, 0); // undefined weak: 0
         } else if (imp.module == "GOT.func") {
-          if (imp.global.type != ValType::i32())
-            throw Error("GOT.func." + imp.field + " must be an i32 global", Error::kNoOffset, L.path);
+          if (imp.global.type != ValType::i32() || !imp.global.mut)
+            throw Error("GOT.func." + imp.field + " must be a mutable i32 global", Error::kNoOffset, L.path);
           const Sym *s = lookup(imp.field, li);
           if (s) {
             const Library &D = libs[s->lib];
@@ -192,10 +208,14 @@ void Linker::resolveImports() {
             GlobalType t = D.mod.globalType(e.index);
             if (t.type != imp.global.type || t.mut != imp.global.mut)
               throw Error("global " + imp.field + " has a different type in " + D.name, Error::kNoOffset, L.path);
-            if (isDataExport(D, e)) r = Resolution::make(Resolution::Const, -1, 0, dataAddress(D, e));
+            if (isDataExport(D, e)) {
+              r = Resolution::make(Resolution::Const, -1, 0, dataAddress(D, e));
+              r.reloc = Resolution::RelocMemory;
+            }
             else r = Resolution::make(Resolution::Def, s->lib, e.index, 0);
           } else if (synth) {
             r = Resolution::make(Resolution::Const, -1, 0, *synth);
+            r.reloc = Resolution::RelocMemory;
           } else if (L.isMain || mainImports(imp) || imp.module != "env") {
             r.kind = Resolution::Host;
           } else {
@@ -239,7 +259,7 @@ void Linker::resolveImports() {
                             " defines it as " + have.str(),
                         Error::kNoOffset, L.path);
           r = Resolution::make(Resolution::Def, s->lib, e.index, 0);
-        } else if (weak && imp.module == "env") {
+        } else if (weak && imp.module == "env" && !cfg.shared) {
           r.kind = Resolution::Stub;
         } else if (L.isMain || mainImports(imp) || imp.module != "env") {
           r.kind = Resolution::Host;
@@ -308,7 +328,19 @@ void Linker::assignIndices() {
     L.typeMap.resize(L.mod.types.size());
     for (size_t t = 0; t < L.mod.types.size(); ++t) L.typeMap[t] = internType(L.mod.types[t]);
   }
-  if (cfg.importStackPointer) {
+  if (cfg.shared) {
+    // A bundle is a side module: its loader gives it one memory base and one table base.
+    for (const char *n : {"__memory_base", "__table_base"}) {
+      Import b;
+      b.module = "env";
+      b.field = n;
+      b.kind = ExternKind::Global;
+      b.global = GlobalType{ValType::i32(), false};
+      (std::string(n) == "__memory_base" ? memoryBaseGlobal : tableBaseGlobal) = addHost(b);
+    }
+    mainImportsMemory = mainImportsTable = true;
+  }
+  if (importsStackPointer()) {
     Import sp;
     sp.module = "env";
     sp.field = "__stack_pointer";
@@ -386,6 +418,10 @@ void Linker::assignIndices() {
   }
   // Synthetic functions come after the stubs: start, __wasm_call_ctors, library inits.
   startFuncIndex = next++;
+  if (cfg.shared) {
+    relocsFuncIndex = next++;
+    trapFuncIndex = next++;
+  }
   ctorsFuncIndex = next++;
   for (auto &L : libs)
     if (!L.global) L.initFunc = next++;
@@ -400,7 +436,7 @@ void Linker::assignIndices() {
   // Globals: host globals first, then the stack pointer (unless imported), then every
   // library's globals.
   uint32_t g = numHostGlobals;
-  if (!cfg.importStackPointer) spGlobal = g++;
+  if (!importsStackPointer()) spGlobal = g++;
   for (auto &L : libs) {
     L.globalMap.assign(L.mod.numGlobals(), GlobalRemap{});
     for (uint32_t k = 0; k < L.mod.globals.size(); ++k) L.globalMap[L.mod.numImportedGlobals + k] = GlobalRemap::to(g++);

@@ -160,7 +160,7 @@ void Linker::emitExports() {
   }
   // What a host needs to load more libraries later (prelink's runtime, for names that were
   // not prelinked): the one stack pointer, the table and the memory.
-  if (!cfg.importStackPointer && !taken.count("__stack_pointer")) {
+  if (!importsStackPointer() && !taken.count("__stack_pointer")) {
     out.exports.push_back(Export{"__stack_pointer", ExternKind::Global, spGlobal});
     stackPointerExport = "__stack_pointer";
   }
@@ -182,6 +182,7 @@ nlohmann::ordered_json Linker::buildManifest() const {
   json j;
   j["prelink_version"] = "0.1.0";
   j["flavor"] = "llvm";
+  j["mode"] = cfg.shared ? "shared" : "executable";
   json opts;
   opts["stack_size"] = cfg.stackSize;
   opts["allow_undefined"] = cfg.allowUndefined;
@@ -210,7 +211,7 @@ nlohmann::ordered_json Linker::buildManifest() const {
   j["stack"] = {{"low", stackLow},
                 {"high", stackHigh},
                 {"size", stackHigh - stackLow},
-                {"pointer_imported", cfg.importStackPointer},
+                {"pointer_imported", importsStackPointer()},
                 {"pointer_export", stackPointerExport.empty() ? json(nullptr) : json(stackPointerExport)}};
   j["data_end"] = dataEnd;
   j["heap_base"] = heapBase;
@@ -320,8 +321,6 @@ LinkResult Linker::run() {
   resolveImports();
   assignIndices();
   Library &M = libs[0];
-  // The main's __wasm_call_ctors: callers (its export, _start, _initialize) now reach the
-  // combined function, which calls the original last.
   placeElements();
   resolveGotFunc();
   assignDlSlots();
@@ -330,13 +329,22 @@ LinkResult Linker::run() {
   buildDlTable();
   evaluateRelocations();
   lap("layout");
-  if (M.ctorsFunc && *M.ctorsFunc >= M.mod.numImportedFuncs) {
+  if (cfg.shared) {
+    relocateBundleConstants();
+  } else if (M.ctorsFunc && *M.ctorsFunc >= M.mod.numImportedFuncs) {
+    // The main's __wasm_call_ctors: callers (its export, _start, _initialize) now reach
+    // the combined function, which calls the original last.
     mainCtorsOriginal = M.funcMap[*M.ctorsFunc];
     M.funcMap[*M.ctorsFunc] = ctorsFuncIndex;
   }
   emitModule();
-  emitInitFunctions();
-  emitExports();
+  if (cfg.shared) {
+    emitBundleInitFunctions();
+    emitBundleExports();
+  } else {
+    emitInitFunctions();
+    emitExports();
+  }
   lap("rewrite");
   LinkResult r;
   r.manifest = buildManifest();
@@ -373,9 +381,12 @@ int runLink(const LinkConfig &cfg) {
   t0 = std::chrono::steady_clock::now();
   std::string manifest;
   if (!cfg.manifest.empty()) manifest = r.manifest.dump(2) + "\n";
-  writeFileAtomic(cfg.output, bytes);
+  // Both temporaries first, then the renames, the module last (writer.h).
+  std::vector<std::pair<std::string, ByteView>> outputs;
   if (!cfg.manifest.empty())
-    writeFileAtomic(cfg.manifest, ByteView(reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size()));
+    outputs.emplace_back(cfg.manifest, ByteView(reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size()));
+  outputs.emplace_back(cfg.output, bytes);
+  writeFilesAtomic(outputs);
   auto end = std::chrono::steady_clock::now();
   double writeMs = encodeMs + std::chrono::duration<double, std::milli>(end - t0).count();
   bool merged = false;

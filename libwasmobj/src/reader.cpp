@@ -212,7 +212,7 @@ std::unique_ptr<llvm::object::WasmObjectFile> llvmParse(ByteView bytes, std::str
 [[noreturn]] void failWithLlvmError(ByteView bytes, const std::vector<Framed> &secs, const std::string &msg) {
   Bytes prefix(bytes.begin(), bytes.begin() + 8);
   for (auto &s : secs) {
-    size_t end = size_t(s.payload.data() + s.payload.size() - bytes.data());
+    size_t end = size_t(s.payloadOffset + s.payload.size());
     prefix.assign(bytes.begin(), bytes.begin() + end);
     std::string m;
     if (!llvmParse(prefix, m)) {
@@ -290,12 +290,28 @@ void readElemSection(Cursor c, Module &m) {
     }
     uint32_t count = c.u32();
     if (count > c.remaining()) c.fail("element segment count " + std::to_string(count) + " exceeds the section size");
+    // Function indices are checked here: LLVM does not check those of element segments.
+    auto checkFunc = [&](uint32_t f, uint64_t off) {
+      if (f >= m.numFuncs())
+        c.failAt("element segment refers to function " + std::to_string(f) + " (the module has " +
+                     std::to_string(m.numFuncs()) + ")",
+                 off);
+    };
     if (s.usesExprs()) {
       s.exprs.reserve(count);
-      for (uint32_t k = 0; k < count; ++k) s.exprs.push_back(readConstExpr(c));
+      for (uint32_t k = 0; k < count; ++k) {
+        s.exprs.push_back(readConstExpr(c));
+        InstrReader r = InstrReader::prefixOf(s.exprs.back().bytes, s.exprs.back().offset);
+        Instr in;
+        if (r.next(in) && in.prefix == 0 && in.op == 0xd2) checkFunc(in.index, in.offset);
+      }
     } else {
       s.funcs.reserve(count);
-      for (uint32_t k = 0; k < count; ++k) s.funcs.push_back(c.u32());
+      for (uint32_t k = 0; k < count; ++k) {
+        const uint64_t at = c.offset();
+        s.funcs.push_back(c.u32());
+        checkFunc(s.funcs.back(), at);
+      }
     }
     m.elems.push_back(std::move(s));
   }
@@ -362,9 +378,25 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
     checkFunctionCount(secs);
     checkEntryCounts(secs);
 
+    // LLVM also parses some custom sections ("name", "linking", "reloc.*", "producers",
+    // "target_features", "build_id", dylink) that we read ourselves or keep as bytes; its
+    // name-section parser dereferences null on some malformed inputs (found by fuzzing).
+    // It gets a copy in which their names are masked, so it skips them.
+    Bytes masked;
+    ByteView llvmBytes = bytes;
+    for (auto &s : secs) {
+      if (s.rec.id != SectionId::Custom || s.customName.empty()) continue;
+      std::string_view n = s.customName;
+      if (n == "name" || n == "linking" || n.starts_with("reloc.") || n == "producers" || n == "target_features" ||
+          n == "build_id" || n == "dylink" || n == "dylink.0") {
+        if (masked.empty()) masked.assign(bytes.begin(), bytes.end());
+        masked[size_t(reinterpret_cast<const uint8_t *>(n.data()) - bytes.data())] = '_';
+      }
+    }
+    if (!masked.empty()) llvmBytes = ByteView(masked);
     std::string msg;
-    auto obj = llvmParse(bytes, msg);
-    if (!obj) failWithLlvmError(bytes, secs, msg);
+    auto obj = llvmParse(llvmBytes, msg);
+    if (!obj) failWithLlvmError(llvmBytes, secs, msg);
     if (obj->hasUnmodeledTypes())
       for (auto &s : secs)
         if (s.rec.id == SectionId::Type) throw Error("the type section uses GC or typed-reference types, which are not supported", s.rec.offset);
@@ -399,7 +431,7 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
     // LLVM does not check that names are UTF-8; its StringRefs point into BYTES.
     auto checkName = [&](llvm::StringRef n, const char *what) {
       if (!Cursor::validUtf8(std::string_view(n.data(), n.size())))
-        throw Error(std::string(what) + " is not valid UTF-8", uint64_t(reinterpret_cast<const uint8_t *>(n.data()) - bytes.data()));
+        throw Error(std::string(what) + " is not valid UTF-8", uint64_t(reinterpret_cast<const uint8_t *>(n.data()) - llvmBytes.data()));
     };
     for (auto &imp : obj->imports()) {
       checkName(imp.Module, "import module name");

@@ -1,6 +1,8 @@
 #include "wasmobj/writer.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -339,28 +341,43 @@ Bytes writeModule(const Module &m) {
   return out;
 }
 
-void writeFileAtomic(const std::string &path, ByteView bytes) {
+void writeFileAtomic(const std::string &path, ByteView bytes) { writeFilesAtomic({{path, bytes}}); }
+
+void writeFilesAtomic(const std::vector<std::pair<std::string, ByteView>> &files) {
   namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path dir = target.parent_path();
-  if (dir.empty()) dir = ".";
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
-  {
+  std::vector<std::string> temps;
+  auto removeTemps = [&](size_t from) {
+    for (size_t i = from; i < temps.size(); ++i) std::remove(temps[i].c_str());
+  };
+  for (auto &[path, bytes] : files) {
+    fs::path target(path);
+    fs::path dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+    errno = 0;
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot create output file", Error::kNoOffset, path);
+    if (!out) {
+      const int err = errno;
+      removeTemps(0);
+      throw Error(std::string("cannot create output file") + (err ? std::string(": ") + std::strerror(err) : ""),
+                  Error::kNoOffset, path);
+    }
+    temps.push_back(tmp);
     out.write(reinterpret_cast<const char *>(bytes.data()), std::streamsize(bytes.size()));
     out.flush();
+    out.close();
     if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
+      removeTemps(0);
       throw Error("cannot write output file", Error::kNoOffset, path);
     }
   }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw Error("cannot rename output file into place: " + ec.message(), Error::kNoOffset, path);
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::error_code ec;
+    fs::rename(temps[i], files[i].first, ec);
+    if (ec) {
+      removeTemps(i);
+      throw Error("cannot rename output file into place: " + ec.message(), Error::kNoOffset, files[i].first);
+    }
   }
 }
 

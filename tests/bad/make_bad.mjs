@@ -99,9 +99,9 @@ function sideList(p) {
 function side(o = {}) { return assemble(sideList(sideParts(o))); }
 
 // The main module: a PIE main that defines the memory and the table and imports nothing.
-function mainModule() {
+function mainModule(needed = []) {
   return assemble([
-    custom('dylink.0', memInfo(0, 0, 0, 0)),
+    custom('dylink.0', [...memInfo(0, 0, 0, 0), ...(needed.length ? dylinkSub(2, vec(needed.map((n) => name(n)))) : [])]),
     sec(1, vec([[0x60, 0x00, 0x00]])),
     sec(3, vec([uleb(0)])),
     sec(4, vec([[FUNCREF, 0x00, ...uleb(1)]])),
@@ -214,11 +214,106 @@ L('link-elem-past-tablesize.wasm', () => side({ tableSize: 0 }));
 L('link-got-mem-i64.wasm', () =>
   side({ extraImports: [[...name('GOT.mem'), ...name('counter'), 0x03, I64, 0x01]] }));
 
+// ---- hardening cases (docs/reliability.md) ---------------------------------------------
+
+const U32MAX = 4294967295;
+/** A side module with section KEY's payload replaced by BYTES (a malformed tail). */
+function sideWith(key, bytes, o = {}) {
+  const p = sideParts(o);
+  p[key] = sec(p[key].id, bytes);
+  return assemble(sideList(p));
+}
+/** The side module with extra sections inserted before the one at index K of sideList. */
+function sideInsert(k, extra, o = {}) {
+  const list = sideList(sideParts(o));
+  list.splice(k, 0, ...extra);
+  return assemble(list);
+}
+
+// A LEB128 whose continuation bit is set on the last byte of each section kind.
+C('truncated-leb-in-type.wasm', () => sideWith('type', [...uleb(1), 0x60, 0x81]));
+C('truncated-leb-in-function.wasm', () => sideWith('function', [...uleb(1), 0x80]));
+C('truncated-leb-in-table.wasm', () => sideInsert(4, [sec(4, [...uleb(1), FUNCREF, 0x00, 0x81])]));
+C('truncated-leb-in-memory.wasm', () => sideInsert(4, [sec(5, [...uleb(1), 0x00, 0x81])]));
+C('truncated-leb-in-global.wasm', () => sideInsert(4, [sec(6, [...uleb(1), I32, 0x00, 0x41, 0x80])]));
+C('truncated-leb-in-export.wasm', () => sideWith('export', [...uleb(1), ...name('get'), 0x00, 0x80]));
+C('truncated-leb-in-start.wasm', () => sideInsert(5, [sec(8, [0x80])]));
+C('truncated-leb-in-elem.wasm', () => sideWith('elem', [...uleb(1), 0x00, 0x23, 0x81]));
+C('truncated-leb-in-datacount.wasm', () => sideInsert(6, [sec(12, [0x81])]));
+C('truncated-leb-in-code.wasm', () => sideWith('code', [...uleb(1), 0x85]));
+C('truncated-leb-in-data.wasm', () => sideWith('data', [...uleb(1), 0x00, 0x23, 0x00, 0x0b, 0x85]));
+C('truncated-leb-in-dylink.wasm', () => side({ dylinkBody: [0x01, 0x04, 16, 2, 1, 0x80] }));
+// A code body whose size runs past the section.
+C('truncated-code-body.wasm', () => {
+  const body = [0x00, 0x41, ...sleb(42), 0x0b];
+  return sideWith('code', [...uleb(1), ...uleb(body.length + 40), ...body]);
+});
+// Counts that claim far more entries than there are bytes (LLVM would reserve for them).
+C('function-count-4g.wasm', () => sideWith('function', [...uleb(U32MAX), 0x00]));
+C('import-count-4g.wasm', () => sideWith('import', [...uleb(U32MAX), ...name('env'), ...name('memory'), 0x02, 0x00, 0x01]));
+C('non-utf8-export-name.wasm', () => sideWith('export', [...uleb(1), ...name([0x67, 0xff, 0x74]), 0x00, 0x00]));
+C('export-name-past-section.wasm', () => sideWith('export', [...uleb(1), ...uleb(1000), 0x67, 0x65, 0x74, 0x00, 0x00]));
+C('dylink-needed-non-utf8.wasm', () => side({ dylinkBody: [...memInfo(16, 2, 1, 0), ...dylinkSub(2, [...uleb(1), ...name([0x6c, 0x69, 0x62, 0xc0, 0xaf])])] }));
+C('dylink-needed-name-too-long.wasm', () =>
+  side({ dylinkBody: [...memInfo(16, 2, 1, 0), ...dylinkSub(2, [...uleb(1), ...uleb(100000), 0x6c, 0x69, 0x62])] }));
+C('elem-bad-table-index.wasm', () => sideWith('elem', [...uleb(1), 0x02, ...uleb(5), 0x23, ...uleb(1), 0x0b, 0x00, ...vec([uleb(0)])]));
+C('start-out-of-range.wasm', () => sideInsert(5, [sec(8, uleb(7))]));
+C('datacount-mismatch.wasm', () => sideInsert(6, [sec(12, uleb(3))]));
+C('import-unknown-kind.wasm', () =>
+  sideWith('import', vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)], [...name('env'), ...name('thing'), 0x07, 0x00]])));
+
+// Link cases with their own command line: LINKARGS[name](outName) is prelink's argv, and
+// cases in LINKOK must succeed (exit 0, output written).
+export const linkArgs = {};
+export const linkOk = new Set();
+/** Extra files a case needs: [name, () => Buffer]. */
+export const auxFiles = [];
+L('link-table-size-4g.wasm', () => side({ tableSize: U32MAX }));
+L('link-memory-4g.wasm', () => side({ memSize: U32MAX - 8 }));
+L('link-got-mem-immutable.wasm', () =>
+  side({ extraImports: [[...name('GOT.mem'), ...name('counter'), 0x03, I32, 0x00]] }));
+L('link-needed-not-found.wasm', () => side({ dylinkBody: [...memInfo(16, 2, 1, 0), ...dylinkSub(2, vec([name('libmissing.so')]))] }));
+// Both define `get` and are in the global scope (the main NEEDs them).
+L('link-duplicate-symbol.wasm', () => side());
+auxFiles.push(['main-needs-two.wasm', () => mainModule(['valid-side.wasm', 'link-duplicate-symbol.wasm'])]);
+linkArgs['link-duplicate-symbol.wasm'] = (out) =>
+  ['main-needs-two.wasm', 'valid-side.wasm', 'link-duplicate-symbol.wasm', '--no-duplicates', '-o', out];
+// 3 GiB of memory claimed: links, without allocating it (the runner's ulimit -v is 1 GiB).
+L('link-memory-3g.wasm', () => side({ memSize: 3 * 1024 * 1024 * 1024 }));
+linkOk.add('link-memory-3g.wasm');
+// Imports `get` as (i32) -> i32 from the library it NEEDs, which defines () -> i32.
+L('link-signature-mismatch.wasm', () => {
+  const p = sideParts({
+    dylinkBody: [...memInfo(16, 2, 1, 0), ...dylinkSub(2, vec([name('valid-side.wasm')]))],
+    extraImports: [[...name('env'), ...name('get'), 0x00, ...uleb(1)]],
+  });
+  p.type = sec(1, vec([[0x60, 0x00, 0x01, I32], [0x60, 0x01, I32, 0x01, I32]]));
+  p.export = sec(7, vec([[...name('get2'), 0x00, ...uleb(1)]]));
+  p.elem = sec(9, vec([[0x00, 0x23, ...uleb(1), 0x0b, ...vec([uleb(1)])]]));
+  return assemble(sideList(p));
+});
+linkArgs['link-signature-mismatch.wasm'] = (out) =>
+  ['main.wasm', 'link-signature-mismatch.wasm', 'valid-side.wasm', '-o', out];
+// Cyclic NEEDED works: a NEEDs b, b NEEDs a.
+L('link-needed-cycle.wasm', () => side({ dylinkBody: [...memInfo(16, 2, 1, 0), ...dylinkSub(2, vec([name('needed-cycle-b.wasm')]))] }));
+auxFiles.push(['needed-cycle-b.wasm', () => {
+  const p = sideParts({ dylinkBody: [...memInfo(16, 2, 1, 0), ...dylinkSub(2, vec([name('link-needed-cycle.wasm')]))] });
+  p.export = sec(7, vec([[...name('get_b'), 0x00, ...uleb(0)]]));
+  return assemble(sideList(p));
+}]);
+linkArgs['link-needed-cycle.wasm'] = (out) => ['main.wasm', 'link-needed-cycle.wasm', 'needed-cycle-b.wasm', '-o', out];
+linkOk.add('link-needed-cycle.wasm');
+// A valid link whose manifest cannot be written: neither output may appear.
+L('link-manifest-unwritable.wasm', () => side());
+linkArgs['link-manifest-unwritable.wasm'] = (out) =>
+  ['main.wasm', 'link-manifest-unwritable.wasm', '--manifest', 'no-such-dir/out.json', '-o', out];
+
 /** Writes the valid modules and every case into DIR. */
 export function generate(dir) {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'main.wasm'), mainModule());
   fs.writeFileSync(path.join(dir, 'valid-side.wasm'), side());
+  for (const [n, make] of auxFiles) fs.writeFileSync(path.join(dir, n), make());
   for (const [n, make] of Object.entries(cases)) {
     const p = path.join(dir, n);
     fs.rmSync(p, { recursive: true, force: true });

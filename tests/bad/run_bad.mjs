@@ -1,6 +1,10 @@
 // Runs the malformed-input suite: generates the crafted files (make_bad.mjs), then for
 // each one runs prelink and checks that it fails cleanly: exit status 1, exactly one
-// stderr line equal to the expected one (expected.txt), no output file, within 2 s.
+// stderr line equal to the expected one (expected.txt), within 2 s and 1 GiB of address
+// space (`ulimit -v`; PRELINK_BAD_NO_ULIMIT=1 turns that off for sanitizer builds, which
+// reserve terabytes of address space). Link cases must leave no output and no temporary
+// behind, and must not touch an existing output (every other case starts with one); a
+// case expected as `(exit 0)` must succeed.
 //
 // usage: node run_bad.mjs --prelink PATH --dir DIR
 import { spawnSync } from 'node:child_process';
@@ -8,10 +12,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { cases, generate, linkCases } from './make_bad.mjs';
+import { cases, generate, linkArgs, linkCases, linkOk } from './make_bad.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TIME_LIMIT_MS = 2000;
+const VM_LIMIT_KB = 1024 * 1024;
+const useUlimit = process.env.PRELINK_BAD_NO_ULIMIT !== '1';
 
 function usage(msg) {
   console.error(`run_bad.mjs: ${msg}\nusage: node run_bad.mjs --prelink PATH --dir DIR`);
@@ -42,7 +48,10 @@ function readExpected() {
 
 function run(argv) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(prelink, argv, { cwd: dir, encoding: 'utf8', timeout: 10 * TIME_LIMIT_MS });
+  const r = useUlimit
+    ? spawnSync('/bin/sh', ['-c', `ulimit -v ${VM_LIMIT_KB} && exec "$0" "$@"`, prelink, ...argv],
+                { cwd: dir, encoding: 'utf8', timeout: 10 * TIME_LIMIT_MS })
+    : spawnSync(prelink, argv, { cwd: dir, encoding: 'utf8', timeout: 10 * TIME_LIMIT_MS });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ...r, ms };
 }
@@ -66,24 +75,37 @@ for (const n of expected.keys()) if (!(n in cases)) failures.push(`${n}: in expe
 }
 
 let passed = 0;
+let caseNo = 0;
+const SENTINEL = 'an existing good output\n';
 for (const [n, want] of expected) {
   if (!(n in cases)) continue;
   const isLink = linkCases.has(n);
+  const mustWork = linkOk.has(n);
   const outName = `out-${n}`;
-  fs.rmSync(path.join(dir, outName), { force: true });
-  const r = isLink ? run(['main.wasm', n, '-o', outName]) : run(['inspect', n]);
+  const outPath = path.join(dir, outName);
+  fs.rmSync(outPath, { force: true });
+  const existing = isLink && !mustWork && caseNo++ % 2 === 0;
+  if (existing) fs.writeFileSync(outPath, SENTINEL);
+  const argv = isLink ? (linkArgs[n] ? linkArgs[n](outName) : ['main.wasm', n, '-o', outName]) : ['inspect', n];
+  const r = run(argv);
   const problems = [];
   if (r.error) problems.push(`cannot run prelink: ${r.error.message}`);
   if (r.signal) problems.push(`killed by signal ${r.signal}`);
-  else if (r.status !== 1) problems.push(`exit status ${r.status}, want 1`);
+  else if (r.status !== (mustWork ? 0 : 1)) problems.push(`exit status ${r.status}, want ${mustWork ? 0 : 1}`);
   const lines = (r.stderr ?? '').split('\n');
   if (lines.at(-1) === '') lines.pop();
-  if (lines.length !== 1) problems.push(`${lines.length} stderr lines, want 1`);
+  if (mustWork) {
+    if (want !== '(exit 0)') problems.push('expected.txt: a case that must link is written `(exit 0)`');
+    if (lines.length) problems.push(`stderr not empty: ${lines[0]}`);
+    if (!fs.existsSync(outPath)) problems.push('no output written');
+  } else if (lines.length !== 1) problems.push(`${lines.length} stderr lines, want 1`);
   else if (lines[0] !== want) problems.push(`stderr line differs:\n    got:  ${lines[0]}\n    want: ${want}`);
   if (r.ms > TIME_LIMIT_MS) problems.push(`took ${r.ms.toFixed(0)} ms (limit ${TIME_LIMIT_MS} ms)`);
-  if (isLink) {
-    const left = fs.readdirSync(dir).filter((f) => f === outName || f.startsWith(`.${outName}.tmp`));
+  if (isLink && !mustWork) {
+    const left = fs.readdirSync(dir).filter((f) => (!existing && f === outName) || f.startsWith(`.${outName}.tmp`) || f.startsWith('.out.json.tmp'));
     if (left.length) problems.push(`output left behind: ${left.join(', ')}`);
+    if (existing && (!fs.existsSync(outPath) || fs.readFileSync(outPath, 'utf8') !== SENTINEL))
+      problems.push('the existing output was changed');
   }
   if (problems.length) {
     failures.push(`${n} (${isLink ? 'link' : 'inspect'}): ${problems.join('; ')}` +

@@ -178,6 +178,7 @@ class Linker {
     this.minPages = opts.minPages ?? 256;
     this.maxPages = opts.maxPages;
     this.shared = opts.sharedMemory ?? false;
+    this.ctorsBeforeRelocs = opts.ctorsBeforeRelocs ?? false;
     this.otherImports = opts.imports ?? {};
     this.hostOption = opts.host ?? {};
     /** @type {HostFunctions} */ this.host = {};
@@ -495,8 +496,9 @@ class Linker {
       this.fillGot(false); // so start functions of later modules see their dependencies' addresses
     }
     this.fillGot(true);
-    for (const dso of batch) /** @type {any} */ (dso.instance?.exports).__wasm_apply_data_relocs?.();
-    for (const dso of order) /** @type {any} */ (dso.instance?.exports).__wasm_call_ctors?.();
+    const relocs = () => { for (const dso of batch) /** @type {any} */ (dso.instance?.exports).__wasm_apply_data_relocs?.(); };
+    const ctors = () => { for (const dso of order) /** @type {any} */ (dso.instance?.exports).__wasm_call_ctors?.(); };
+    if (this.ctorsBeforeRelocs) { ctors(); relocs(); } else { relocs(); ctors(); }
     return root;
   }
 
@@ -680,6 +682,9 @@ class Linker {
  * @property {number} [minPages]   initial memory pages at least (default 256)
  * @property {number} [maxPages]   memory maximum (default none; 65536 when shared)
  * @property {boolean} [sharedMemory]
+ * @property {boolean} [ctorsBeforeRelocs] call each batch's __wasm_call_ctors before its
+ *           __wasm_apply_data_relocs, as cowasm's loader (dylink 0.13) does (default: after,
+ *           as emscripten does)
  * @property {string} [mainName]  the main module's file name in dladdr's dli_fname and dlerror
  *           messages (default "main.wasm")
  */

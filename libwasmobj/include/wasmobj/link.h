@@ -23,6 +23,9 @@ struct LinkConfig {
   std::vector<std::string> dlopenNames;
   std::vector<std::string> dlopenPrefixes;
   bool noLibdl = false; // do not add the in-module libdl
+  // Bundle mode (--shared): the inputs become ONE side module that any dylink.0 loader
+  // loads in place of the first input (libwasmobj/link/bundle.cpp).
+  bool shared = false;
   // Limits that protect the machine (docs/reliability.md): the linked program's memory
   // in bytes (--max-memory; wasm32 cannot address more than 4 GiB) and table slots
   // (--max-table-size).
