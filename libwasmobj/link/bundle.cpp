@@ -18,26 +18,10 @@ static uint64_t alignUp(uint64_t v, uint32_t p2) {
 }
 
 void Linker::layoutBundle() {
+  // Offsets from the bundle's own bases: both start at 0.
   uint64_t cursor = 0, tcursor = 0;
-  for (auto &L : libs) {
-    const Dylink &d = *L.mod.dylink;
-    L.memAlign = d.memoryAlign;
-    L.memSize = d.memorySize;
-    bundleMemAlign = std::max(bundleMemAlign, d.memoryAlign);
-    cursor = alignUp(cursor, d.memoryAlign);
-    L.memBase = cursor;
-    cursor += d.memorySize;
-    tcursor = alignUp(tcursor, d.tableAlign);
-    L.tableBase = uint32_t(tcursor);
-    L.tableSize = d.tableSize;
-    tcursor += d.tableSize;
-    if (cursor > cfg.maxMemory)
-      throw Error("the libraries need more than " + std::to_string(cfg.maxMemory) + " bytes of memory (--max-memory)",
-                  Error::kNoOffset, L.path);
-    if (tcursor > cfg.maxTableSize)
-      throw Error("the libraries need more than " + std::to_string(cfg.maxTableSize) + " table slots (--max-table-size)",
-                  Error::kNoOffset, L.path);
-  }
+  placeLibraries(cursor, tcursor);
+  for (auto &L : libs) bundleMemAlign = std::max(bundleMemAlign, L.memAlign);
   if (hasLibdl) {
     dlTableBase = alignUp(cursor, 4);
     cursor = dlTableBase + dlTableSize;
@@ -225,22 +209,7 @@ void Linker::emitBundleExports() {
   // The global-scope symbols, in load order; data as globals holding offsets from the
   // bundle's __memory_base (the dylink.0 convention). prelink's libdl stays private: the
   // bundle's dlopen import must keep reaching the host.
-  for (int li = 0; li < int(libs.size()); ++li) {
-    Library &L = libs[li];
-    if (!L.global || L.isLibdl) continue;
-    for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
-      const Export &e = L.mod.exports[ei];
-      auto it = globalSyms.find(e.name);
-      if (it == globalSyms.end() || it->second.lib != li || it->second.exportIdx != ei || taken.count(e.name)) continue;
-      Export ne = e;
-      if (e.kind == ExternKind::Func) ne.index = L.funcMap.at(e.index);
-      else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
-      else if (e.kind == ExternKind::Tag) ne.index = L.tagMap.at(e.index);
-      else continue;
-      taken[ne.name] = true;
-      out.exports.push_back(ne);
-    }
-  }
+  exportGlobalScope(0, taken, [](const std::string &) { return true; }, false);
   // dylink.0 of the bundle: one memory and table need, what stays outside as NEEDED, and
   // the weak flags of the imports it kept.
   Dylink d;

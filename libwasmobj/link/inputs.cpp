@@ -7,6 +7,7 @@
 
 #include <openssl/evp.h>
 
+#include "archive.h"
 #include "linker.h"
 #include "wasmobj/reader.h"
 
@@ -29,19 +30,37 @@ static std::string hexSha256(ByteView b) {
   return s;
 }
 
-static Library readLibrary(const std::string &path) {
+static Library readLibrary(InputFile f) {
   Library L;
-  L.path = path;
-  L.name = fs::path(path).filename().string();
-  L.bytes = loadFile(path);
-  L.mod = readModule(ByteView(*L.bytes), path, L.bytes);
+  L.path = std::move(f.path);
+  L.name = std::move(f.name);
+  L.bytes = std::move(f.bytes);
+  L.mod = readModule(ByteView(*L.bytes), L.path, L.bytes);
   L.sha256 = hexSha256(ByteView(*L.bytes));
   return L;
 }
 
+static Library readLibrary(const std::string &path) {
+  return readLibrary(InputFile{fs::path(path).filename().string(), path, loadFile(path), false});
+}
+
+// NEEDED NAME refers to the input installed as NAME or as ".../NAME": a library from a
+// directory or an archive is found by its file name (docs/cli.md).
+static bool neededMatches(const std::string &installName, const std::string &needed) {
+  return installName == needed ||
+         (installName.size() > needed.size() && installName[installName.size() - needed.size() - 1] == '/' &&
+          installName.compare(installName.size() - needed.size(), needed.size(), needed) == 0);
+}
+
 void Linker::loadInputs() {
+  // The main module is a plain file; a directory or an archive stands for every .so in it.
   std::vector<Library> inputs;
-  for (auto &p : cfg.inputs) inputs.push_back(readLibrary(p));
+  uint64_t budget = cfg.maxInputBytes;
+  for (size_t i = 0; i < cfg.inputs.size(); ++i) {
+    if (i == 0) inputs.push_back(readLibrary(cfg.inputs[0]));
+    else
+      for (auto &f : expandInput(cfg.inputs[i], budget)) inputs.push_back(readLibrary(std::move(f)));
+  }
   for (size_t i = 1; i < inputs.size(); ++i)
     if (!inputs[i].mod.dylink)
       throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, inputs[i].path);
@@ -57,19 +76,40 @@ void Linker::loadInputs() {
         throw Error("two inputs have the same name \"" + inputs[i].name + "\" (also " + inputs[i].path + ")",
                     Error::kNoOffset, inputs[j].path);
 
+  // A library from a directory or an archive also answers dlopen by its file name, unless
+  // another input has that file name too.
+  std::vector<std::string> inputNames, inputPaths; // inputs[i] is moved into libs when taken
+  for (auto &L : inputs) inputNames.push_back(L.name), inputPaths.push_back(L.path);
+  for (auto &L : inputs) {
+    std::string base = fs::path(L.name).filename().string();
+    if (base == L.name) continue;
+    if (std::count_if(inputNames.begin(), inputNames.end(), [&](auto &n) { return neededMatches(n, base); }) == 1)
+      L.dlNames.push_back(base);
+  }
+
   std::vector<bool> taken(inputs.size(), false);
+  std::vector<int> libOf(inputs.size(), -1);   // input -> index in libs once taken
   std::unordered_map<std::string, int> byName; // install name -> index in libs
 
   // Finds NAME for library FROM: among inputs, then -L dirs, then FROM's RUNTIME_PATH.
   auto findNeeded = [&](const std::string &name, const Library &from) -> int {
-    if (auto it = byName.find(name); it != byName.end()) return it->second;
+    std::vector<size_t> hits;
     for (size_t i = 0; i < inputs.size(); ++i)
-      if (!taken[i] && inputs[i].name == name) {
+      if (neededMatches(inputNames[i], name)) hits.push_back(i);
+    if (hits.size() > 1)
+      throw Error("NEEDED \"" + name + "\" (of " + from.name + ") is ambiguous: inputs " + inputPaths[hits[0]] + " and " +
+                      inputPaths[hits[1]] + " both have that name",
+                  Error::kNoOffset, from.path);
+    if (hits.size() == 1) {
+      size_t i = hits[0];
+      if (!taken[i]) {
         taken[i] = true;
         libs.push_back(std::move(inputs[i]));
-        byName[name] = int(libs.size() - 1);
-        return int(libs.size() - 1);
+        libOf[i] = int(libs.size() - 1);
       }
+      return libOf[i];
+    }
+    if (auto it = byName.find(name); it != byName.end()) return it->second;
     std::vector<std::string> dirs = cfg.searchDirs;
     std::string origin = fs::path(from.path).parent_path().string();
     if (origin.empty()) origin = ".";
@@ -93,6 +133,7 @@ void Linker::loadInputs() {
   };
 
   taken[0] = true;
+  libOf[0] = 0;
   libs.push_back(std::move(inputs[0]));
   byName[libs[0].name] = 0;
   auto expand = [&](int root, bool global) {
@@ -127,6 +168,7 @@ void Linker::loadInputs() {
     std::string name = inputs[i].name;
     libs.push_back(std::move(inputs[i]));
     int root = int(libs.size() - 1);
+    libOf[i] = root;
     byName[name] = root;
     expand(root, false);
   }

@@ -1,6 +1,7 @@
 // Internal state of one link, shared by the stages (inputs, symbols, layout, merge,
 // evaluate, manifest). Data flows one way: each stage fills its part and later stages read.
 #pragma once
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -148,10 +149,15 @@ public:
   std::map<std::pair<int, int64_t>, uint32_t> baseRelativeGlobals; // (reloc kind, offset) -> global
   std::map<uint32_t, std::pair<int, int64_t>> bundleGlobalSets;    // library global -> base + offset
   void layoutBundle();
+  void placeLibraries(uint64_t &cursor, uint64_t &tcursor);
   uint32_t baseRelativeGlobal(Resolution::Reloc kind, int64_t offset);
   void relocateBundleConstants();
   void emitBundleInitFunctions();
   void emitBundleExports();
+  // Exports the global-scope symbols of libs[firstLib..] that WANT accepts and TAKEN does
+  // not hold yet; prelink's libdl only with WITHLIBDL.
+  void exportGlobalScope(int firstLib, std::unordered_map<std::string, bool> &taken,
+                         const std::function<bool(const std::string &)> &want, bool withLibdl);
   Bytes baseRelativeExpr(Resolution::Reloc kind, int64_t offset) const;
   bool mainImportsMemory = false, mainImportsTable = false;
   // Output global -> its value at start-up when known at link time.

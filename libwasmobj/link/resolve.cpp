@@ -10,13 +10,9 @@ static uint64_t alignUp(uint64_t v, uint32_t p2) {
   return (v + a - 1) & ~(a - 1);
 }
 
-void Linker::layoutMemoryAndTable() {
-  if (cfg.shared) return layoutBundle();
-  // Stack first: an overflow runs below address 0 and traps instead of corrupting data.
-  stackLow = 0;
-  stackHigh = alignUp(cfg.stackSize, 4);
-  uint64_t cursor = stackHigh;
-  uint64_t tcursor = 1; // slot 0 stays null
+// Each library's memory and table base, in load order, at its dylink.0 alignments, from
+// CURSOR and TCURSOR on (both advanced past the last library).
+void Linker::placeLibraries(uint64_t &cursor, uint64_t &tcursor) {
   for (auto &L : libs) {
     const Dylink &d = *L.mod.dylink;
     L.memAlign = d.memoryAlign;
@@ -33,6 +29,16 @@ void Linker::layoutMemoryAndTable() {
     if (tcursor > cfg.maxTableSize)
       throw Error("the libraries need more than " + std::to_string(cfg.maxTableSize) + " table slots (--max-table-size)", Error::kNoOffset, L.path);
   }
+}
+
+void Linker::layoutMemoryAndTable() {
+  if (cfg.shared) return layoutBundle();
+  // Stack first: an overflow runs below address 0 and traps instead of corrupting data.
+  stackLow = 0;
+  stackHigh = alignUp(cfg.stackSize, 4);
+  uint64_t cursor = stackHigh;
+  uint64_t tcursor = 1; // slot 0 stays null
+  placeLibraries(cursor, tcursor);
   if (hasLibdl) {
     dlTableBase = alignUp(cursor, 4);
     cursor = dlTableBase + dlTableSize;

@@ -141,23 +141,7 @@ void Linker::emitExports() {
   // The global-scope symbols of the side modules, in load order. With --gc-sections only
   // the --export names among them: exports are the collector's roots.
   const std::unordered_set<std::string> wanted(cfg.exports.begin(), cfg.exports.end());
-  for (int li = 1; li < int(libs.size()); ++li) {
-    Library &L = libs[li];
-    if (!L.global) continue;
-    for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
-      const Export &e = L.mod.exports[ei];
-      auto it = globalSyms.find(e.name);
-      if (it == globalSyms.end() || it->second.lib != li || it->second.exportIdx != ei || taken.count(e.name)) continue;
-      if (cfg.gcSections && !wanted.count(e.name)) continue;
-      Export ne = e;
-      if (e.kind == ExternKind::Func) ne.index = L.funcMap.at(e.index);
-      else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
-      else if (e.kind == ExternKind::Tag) ne.index = L.tagMap.at(e.index);
-      else continue;
-      taken[ne.name] = true;
-      out.exports.push_back(ne);
-    }
-  }
+  exportGlobalScope(1, taken, [&](const std::string &n) { return !cfg.gcSections || wanted.count(n); }, true);
   // What a host needs to load more libraries later (prelink's runtime, for names that were
   // not prelinked): the one stack pointer, the table and the memory.
   if (!importsStackPointer() && !taken.count("__stack_pointer")) {
@@ -175,6 +159,27 @@ void Linker::emitExports() {
     out.exports.push_back(Export{"memory", ExternKind::Memory, 0});
   for (auto &name : cfg.exports)
     if (!taken.count(name)) throw Error("--export " + name + ": no symbol of the global scope has that name");
+}
+
+void Linker::exportGlobalScope(int firstLib, std::unordered_map<std::string, bool> &taken,
+                               const std::function<bool(const std::string &)> &want, bool withLibdl) {
+  for (int li = firstLib; li < int(libs.size()); ++li) {
+    Library &L = libs[li];
+    if (!L.global || (L.isLibdl && !withLibdl)) continue;
+    for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
+      const Export &e = L.mod.exports[ei];
+      auto it = globalSyms.find(e.name);
+      if (it == globalSyms.end() || it->second.lib != li || it->second.exportIdx != ei || taken.count(e.name)) continue;
+      if (!want(e.name)) continue;
+      Export ne = e;
+      if (e.kind == ExternKind::Func) ne.index = L.funcMap.at(e.index);
+      else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
+      else if (e.kind == ExternKind::Tag) ne.index = L.tagMap.at(e.index);
+      else continue;
+      taken[ne.name] = true;
+      out.exports.push_back(ne);
+    }
+  }
 }
 
 nlohmann::ordered_json Linker::buildManifest() const {

@@ -354,13 +354,10 @@ void writeFilesAtomic(const std::vector<std::pair<std::string, ByteView>> &files
     fs::path dir = target.parent_path();
     if (dir.empty()) dir = ".";
     std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
-    errno = 0;
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) {
-      const int err = errno;
       removeTemps(0);
-      throw Error(std::string("cannot create output file") + (err ? std::string(": ") + std::strerror(err) : ""),
-                  Error::kNoOffset, path);
+      throw Error("cannot create output file", Error::kNoOffset, path);
     }
     temps.push_back(tmp);
     out.write(reinterpret_cast<const char *>(bytes.data()), std::streamsize(bytes.size()));

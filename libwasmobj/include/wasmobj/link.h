@@ -31,6 +31,9 @@ struct LinkConfig {
   // (--max-table-size).
   uint64_t maxMemory = uint64_t(1) << 32;
   uint64_t maxTableSize = 10000000;
+  // The most bytes the libraries found in directories and archives may take in total
+  // (--max-input-bytes): a zip bomb fails with an error instead of exhausting memory.
+  uint64_t maxInputBytes = uint64_t(2) << 30;
   // Whole-program optimisation (libwasmobj/link/optimize.cpp, binaryen): -O1..-O3 set
   // optimizeLevel; -Os/-Oz set optimizeLevel 2 and shrinkLevel 1/2.
   int optimizeLevel = 0;

@@ -1,0 +1,229 @@
+// Directories, wheels/zip files and tarballs as inputs: every `.so` inside is one library,
+// named by its normalised path inside. Archives are read with libarchive, in memory:
+// nothing is extracted to disk, so a hostile name cannot write anywhere; it is still
+// rejected, as is a link pointing outside, so that a bad archive fails loudly.
+#include "archive.h"
+
+#include <algorithm>
+#include <archive.h>
+#include <archive_entry.h>
+#include <filesystem>
+
+#include "wasmobj/error.h"
+#include "wasmobj/reader.h"
+
+namespace wasmobj::linking {
+
+namespace fs = std::filesystem;
+
+static bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+static bool isZipName(const std::string &path) {
+  std::string f = fs::path(path).filename().string();
+  return endsWith(f, ".whl") || endsWith(f, ".zip");
+}
+
+bool isArchiveName(const std::string &path) {
+  std::string f = fs::path(path).filename().string();
+  for (const char *s : {".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst"})
+    if (endsWith(f, s)) return true;
+  return false;
+}
+
+static bool isLibraryName(const std::string &name) { return endsWith(name, ".so"); }
+
+// Splits on '/' and '\\' (a zip made on Windows), drops empty and "." components.
+static std::vector<std::string> components(const std::string &name) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : name + "/") {
+    if (c == '/' || c == '\\') {
+      if (!cur.empty() && cur != ".") parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return parts;
+}
+
+static bool isAbsoluteName(const std::string &name) {
+  if (name.empty()) return false;
+  if (name[0] == '/' || name[0] == '\\') return true;
+  // "C:..." (a zip made on Windows).
+  return name.size() >= 2 && name[1] == ':' && std::isalpha(static_cast<unsigned char>(name[0]));
+}
+
+std::optional<std::string> normaliseMemberName(const std::string &name) {
+  if (isAbsoluteName(name)) return std::nullopt;
+  std::string out;
+  for (auto &p : components(name)) {
+    if (p == "..") return std::nullopt;
+    out += (out.empty() ? "" : "/") + p;
+  }
+  return out;
+}
+
+// Whether a symbolic link at member LINK (normalised) to TARGET stays inside the archive.
+static bool linkStaysInside(const std::string &link, const std::string &target) {
+  if (target.empty() || isAbsoluteName(target)) return false;
+  std::vector<std::string> at = components(link);
+  if (!at.empty()) at.pop_back(); // the link's directory
+  for (auto &p : components(target)) {
+    if (p != "..") {
+      at.push_back(p);
+    } else if (at.empty()) {
+      return false;
+    } else {
+      at.pop_back();
+    }
+  }
+  return true;
+}
+
+namespace {
+
+struct ArchiveReader {
+  struct archive *a = archive_read_new();
+  ~ArchiveReader() { archive_read_free(a); }
+  std::string why() const {
+    const char *e = archive_error_string(a);
+    return e ? e : "unknown error";
+  }
+};
+
+std::string sizeText(uint64_t n) { return std::to_string(n) + " bytes"; }
+
+} // namespace
+
+static std::vector<InputFile> readArchive(const std::string &path, uint64_t &budget) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error("cannot open archive: no such file", Error::kNoOffset, path);
+  ArchiveReader r;
+  archive_read_support_filter_all(r.a);
+  if (isZipName(path)) {
+    // The seekable reader trusts the central directory at the end: a truncated zip is
+    // an error, not an archive that silently lost its last members.
+    archive_read_support_format_zip_seekable(r.a);
+  } else {
+    archive_read_support_format_tar(r.a);
+    archive_read_support_format_gnutar(r.a);
+  }
+  if (archive_read_open_filename(r.a, path.c_str(), 64 * 1024) != ARCHIVE_OK)
+    throw Error("cannot read archive: " + r.why(), Error::kNoOffset, path);
+
+  std::vector<InputFile> out;
+  std::string previous; // the last member read, for errors found while reading the next header
+  for (;;) {
+    struct archive_entry *e = nullptr;
+    int rc = archive_read_next_header(r.a, &e);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc < ARCHIVE_WARN)
+      throw Error("truncated or corrupt archive" + (previous.empty() ? "" : " after member " + previous) + ": " + r.why(),
+                  Error::kNoOffset, path);
+    const char *raw = archive_entry_pathname(e);
+    if (!raw) raw = archive_entry_pathname_utf8(e);
+    if (!raw) throw Error("a member name cannot be decoded" + (previous.empty() ? "" : " (after " + previous + ")"), Error::kNoOffset, path);
+    std::string rawName = raw;
+    std::string member = path + ":" + rawName;
+    auto name = normaliseMemberName(rawName);
+    if (!name) throw Error("unsafe member name: absolute or with \"..\"", Error::kNoOffset, member);
+    member = path + ":" + *name;
+    previous = *name;
+    if (const char *hl = archive_entry_hardlink(e)) {
+      if (!normaliseMemberName(hl)) throw Error("hard link points outside the archive (to \"" + std::string(hl) + "\")", Error::kNoOffset, member);
+      continue;
+    }
+    auto type = archive_entry_filetype(e);
+    if (type == AE_IFLNK) {
+      const char *target = archive_entry_symlink(e);
+      std::string t = target ? target : "";
+      if (!linkStaysInside(*name, t)) throw Error("symbolic link points outside the archive (to \"" + t + "\")", Error::kNoOffset, member);
+      continue; // links are checked, never followed
+    }
+    if (type != AE_IFREG || !isLibraryName(*name)) continue;
+
+    auto bytes = std::make_shared<Bytes>();
+    if (archive_entry_size_is_set(e)) {
+      auto size = uint64_t(std::max<la_int64_t>(0, archive_entry_size(e)));
+      if (size > budget)
+        throw Error("member of " + sizeText(size) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
+                    Error::kNoOffset, member);
+      bytes->reserve(size);
+    }
+    uint8_t buf[64 * 1024];
+    for (;;) {
+      la_ssize_t n = archive_read_data(r.a, buf, sizeof buf);
+      if (n == 0) break;
+      if (n < 0) {
+        if (n == ARCHIVE_WARN) continue;
+        throw Error("truncated or corrupt archive: " + r.why(), Error::kNoOffset, member);
+      }
+      if (uint64_t(n) > budget)
+        throw Error("member is over what --max-input-bytes still allows (" + sizeText(budget) + ")", Error::kNoOffset, member);
+      budget -= uint64_t(n);
+      bytes->insert(bytes->end(), buf, buf + n);
+    }
+    out.push_back(InputFile{*name, member, std::move(bytes), true});
+  }
+  return out;
+}
+
+static std::vector<InputFile> readDirectory(const std::string &dir, uint64_t &budget) {
+  std::error_code ec;
+  fs::path root = fs::canonical(dir, ec);
+  if (ec) throw Error("cannot open directory: " + ec.message(), Error::kNoOffset, dir);
+  std::vector<std::pair<std::string, fs::path>> found; // install name, path
+  fs::recursive_directory_iterator it(dir, ec), end;
+  if (ec) throw Error("cannot open directory: " + ec.message(), Error::kNoOffset, dir);
+  for (; it != end; it.increment(ec)) {
+    if (ec) throw Error("cannot read directory: " + ec.message(), Error::kNoOffset, dir);
+    const fs::path &p = it->path();
+    std::string rel = p.lexically_relative(dir).generic_string();
+    std::string shown = (fs::path(dir) / rel).string();
+    if (it->is_symlink(ec)) {
+      // Checked, never followed: the target must be inside the directory.
+      fs::path target = fs::weakly_canonical(p, ec);
+      fs::path inside = ec ? fs::path() : target.lexically_relative(root);
+      if (ec || inside.empty() || *inside.begin() == "..")
+        throw Error("symbolic link points outside the directory", Error::kNoOffset, shown);
+      continue;
+    }
+    if (!it->is_regular_file(ec) || !isLibraryName(rel)) continue;
+    found.emplace_back(rel, p);
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<InputFile> out;
+  for (auto &[rel, p] : found) {
+    std::string shown = (fs::path(dir) / rel).string();
+    uint64_t size = fs::file_size(p, ec);
+    if (!ec && size > budget)
+      throw Error("file of " + sizeText(size) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
+                  Error::kNoOffset, shown);
+    auto bytes = loadFile(shown);
+    if (bytes->size() > budget)
+      throw Error("file is over what --max-input-bytes still allows (" + sizeText(budget) + ")", Error::kNoOffset, shown);
+    budget -= bytes->size();
+    out.push_back(InputFile{rel, shown, std::move(bytes), true});
+  }
+  return out;
+}
+
+std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget) {
+  std::error_code ec;
+  std::vector<InputFile> out;
+  bool dir = fs::is_directory(path, ec);
+  if (dir) out = readDirectory(path, budget);
+  else if (isArchiveName(path)) out = readArchive(path, budget);
+  else return {InputFile{fs::path(path).filename().string(), path, loadFile(path), false}};
+  if (out.empty())
+    throw Error(std::string("no .so file in this ") + (dir ? "directory" : "archive"), Error::kNoOffset, path);
+  std::sort(out.begin(), out.end(), [](const InputFile &a, const InputFile &b) { return a.name < b.name; });
+  for (size_t i = 1; i < out.size(); ++i)
+    if (out[i].name == out[i - 1].name) throw Error("two members have the same name", Error::kNoOffset, out[i].path);
+  return out;
+}
+
+} // namespace wasmobj::linking
