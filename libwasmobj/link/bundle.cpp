@@ -94,46 +94,11 @@ Bytes Linker::baseRelativeExpr(Resolution::Reloc kind, int64_t offset) const {
 }
 
 void Linker::emitBundleInitFunctions() {
-  const uint32_t voidType = internType(FuncType{});
-  auto addFunction = [&](uint32_t expectIndex, Bytes body) {
-    if (out.numImportedFuncs + out.functions.size() != expectIndex) throw Error("internal error: synthetic function index");
-    Function f;
-    f.typeIndex = voidType;
-    f.body = out.own(std::move(body));
-    out.functions.push_back(f);
-  };
-  auto call = [](ByteSink &b, uint32_t f) {
-    b.u8(0x10);
-    b.uleb(f);
-  };
-  auto addGuard = [&]() {
-    Global g;
-    g.type = GlobalType{ValType::i32(), true};
-    g.init.bytes = out.own(Bytes{0x41, 0x00, 0x0b});
-    out.globals.push_back(g);
-    return out.numImportedGlobals + uint32_t(out.globals.size() - 1);
-  };
-  // Guarded once: `if (done) return; done = 1;`
-  auto guardOnce = [](ByteSink &b, uint32_t g) {
-    b.u8(0x23); b.uleb(g);
-    b.u8(0x04); b.u8(0x40); b.u8(0x0f); b.u8(0x0b);
-    b.u8(0x41); b.u8(0x01); b.u8(0x24); b.uleb(g);
-  };
-
-  // Constructor order of the bundle's global scope: dependencies first, the first input last.
-  std::vector<int> order;
-  std::vector<uint8_t> seen(libs.size(), 0);
-  std::function<void(int)> visit = [&](int i) {
-    seen[i] = 1;
-    for (int j : libs[i].needed)
-      if (!seen[j] && libs[j].global) visit(j);
-    order.push_back(i);
-  };
-  visit(0);
-  for (size_t i = 0; i < libs.size(); ++i)
-    if (libs[i].global && !seen[i]) visit(int(i));
-  int pos = 0;
-  for (int i : order) libs[i].initOrder = pos++;
+  auto addFunction = [&](uint32_t expectIndex, Bytes body) { addSyntheticFunction(expectIndex, std::move(body)); };
+  const auto &call = emitCall;
+  const auto &guardOnce = emitGuardOnce;
+  const auto addGuard = [&] { return addGuardGlobal(); };
+  const std::vector<int> order = constructorOrder();
 
   // start: base-relative globals, then each library's own start function.
   ByteSink start;

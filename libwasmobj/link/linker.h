@@ -102,6 +102,25 @@ inline bool isLinkerInternal(const std::string &n) {
          n == "__tls_base" || n == "__tls_size" || n == "__tls_align";
 }
 
+// Code snippets of the synthetic functions.
+inline void emitCall(ByteSink &b, uint32_t f) {
+  b.u8(0x10);
+  b.uleb(f);
+}
+// `if (done) return; done = 1;` with DONE an i32 global.
+inline void emitGuardOnce(ByteSink &b, uint32_t done) {
+  b.u8(0x23);
+  b.uleb(done);
+  b.u8(0x04);
+  b.u8(0x40);
+  b.u8(0x0f);
+  b.u8(0x0b);
+  b.u8(0x41);
+  b.u8(0x01);
+  b.u8(0x24);
+  b.uleb(done);
+}
+
 class Linker {
 public:
   explicit Linker(const LinkConfig &cfg) : cfg(cfg) {}
@@ -188,6 +207,10 @@ public:
   void evaluateRelocations();
   void emitModule();
   void emitInitFunctions();
+  // Shared by both modes' init functions.
+  std::vector<int> constructorOrder();                        // global scope, dependencies first
+  void addSyntheticFunction(uint32_t expectIndex, Bytes body); // a () -> () function
+  uint32_t addGuardGlobal();                                   // a mutable i32 global, 0
   void emitExports();
   nlohmann::ordered_json buildManifest() const;
 

@@ -13,39 +13,46 @@
 
 namespace wasmobj::linking {
 
-namespace {
-
-void emitCall(ByteSink &b, uint32_t f) {
-  b.u8(0x10);
-  b.uleb(f);
-}
-
-} // namespace
-
-void Linker::emitInitFunctions() {
-  const uint32_t voidType = internType(FuncType{});
-  Library &M = libs[0];
-  // Constructors of the global scope: dependencies before dependents (depth-first
-  // post-order over NEEDED, cycles broken where they close), the main module last.
+// Constructors of the global scope: dependencies before dependents (depth-first
+// post-order over NEEDED from the first library, cycles broken where they close), the
+// first library (the main module, or the bundle's first input) last. Sets initOrder.
+std::vector<int> Linker::constructorOrder() {
   std::vector<int> order;
-  std::vector<uint8_t> state(libs.size(), 0);
+  std::vector<uint8_t> seen(libs.size(), 0);
   std::function<void(int)> visit = [&](int i) {
-    state[i] = 1;
+    seen[i] = 1;
     for (int j : libs[i].needed)
-      if (state[j] == 0 && libs[j].global) visit(j);
+      if (!seen[j] && libs[j].global) visit(j);
     order.push_back(i);
   };
   visit(0);
+  for (size_t i = 0; i < libs.size(); ++i)
+    if (libs[i].global && !seen[i] && !libs[i].isLibdl) visit(int(i));
   int pos = 0;
   for (int i : order) libs[i].initOrder = pos++;
+  return order;
+}
 
-  auto addFunction = [&](uint32_t expectIndex, Bytes body) {
-    if (out.numImportedFuncs + out.functions.size() != expectIndex) throw Error("internal error: synthetic function index");
-    Function f;
-    f.typeIndex = voidType;
-    f.body = out.own(std::move(body));
-    out.functions.push_back(f);
-  };
+void Linker::addSyntheticFunction(uint32_t expectIndex, Bytes body) {
+  if (out.numImportedFuncs + out.functions.size() != expectIndex) throw Error("internal error: synthetic function index");
+  Function f;
+  f.typeIndex = internType(FuncType{});
+  f.body = out.own(std::move(body));
+  out.functions.push_back(f);
+}
+
+uint32_t Linker::addGuardGlobal() {
+  Global g;
+  g.type = GlobalType{ValType::i32(), true};
+  g.init.bytes = out.own(Bytes{0x41, 0x00, 0x0b});
+  out.globals.push_back(g);
+  return out.numImportedGlobals + uint32_t(out.globals.size() - 1);
+}
+
+void Linker::emitInitFunctions() {
+  Library &M = libs[0];
+  const std::vector<int> order = constructorOrder();
+  auto addFunction = [&](uint32_t expectIndex, Bytes body) { addSyntheticFunction(expectIndex, std::move(body)); };
 
   // start: relocation code that could not be evaluated at link time, in load order.
   ByteSink start;
@@ -88,22 +95,13 @@ void Linker::emitInitFunctions() {
   addFunction(ctorsFuncIndex, std::move(ctors.out));
 
   // dlopen-only libraries: init once (guarded), dependencies first.
-  for (auto &L : libs) {
-    if (!L.global) {
-      Global guard;
-      guard.type = GlobalType{ValType::i32(), true};
-      guard.init.bytes = out.own(Bytes{0x41, 0x00, 0x0b});
-      L.initGuard = out.numImportedGlobals + uint32_t(out.globals.size());
-      out.globals.push_back(guard);
-    }
-  }
+  for (auto &L : libs)
+    if (!L.global) L.initGuard = addGuardGlobal();
   for (auto &L : libs) {
     if (L.global) continue;
     ByteSink b;
     b.u8(0);
-    b.u8(0x23); b.uleb(L.initGuard); // if (initialised) return;
-    b.u8(0x04); b.u8(0x40); b.u8(0x0f); b.u8(0x0b);
-    b.u8(0x41); b.u8(0x01); b.u8(0x24); b.uleb(L.initGuard);
+    emitGuardOnce(b, L.initGuard);
     for (int j : L.needed)
       if (!libs[j].global) emitCall(b, *libs[j].initFunc);
     if (L.startFunc && !L.startEvaluated) emitCall(b, L.funcMap.at(*L.startFunc));
