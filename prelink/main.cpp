@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
 
   LinkConfig cfg;
   std::vector<std::string> inputs;
-  app.add_option("inputs", inputs, "main module, then side modules");
+  app.add_option("inputs", inputs, "main module, then side modules, directories and archives (.whl, .zip, .tar[.gz|.xz])");
   app.add_option("-o,--output", cfg.output, "linked module to write");
   app.add_option("--manifest", cfg.manifest, "JSON manifest to write");
   app.add_option("-L", cfg.searchDirs, "directory to search for NEEDED libraries");
@@ -57,6 +57,8 @@ int main(int argc, char **argv) {
   app.add_flag("--shared", cfg.shared, "bundle mode: merge side modules into one side module");
   app.add_option("--max-memory", cfg.maxMemory, "largest linked memory in bytes (default 4294967296)");
   app.add_option("--max-table-size", cfg.maxTableSize, "most table slots of the linked program (default 10000000)");
+  app.add_option("--max-input-bytes", cfg.maxInputBytes,
+                 "most bytes of libraries read from directories and archives (default 2147483648)");
   // Whole-program optimisation with binaryen after the link (docs/cli.md).
   std::string optLevel = "0";
   app.add_option("-O", optLevel, "optimise the linked module with binaryen: -O0 (default), -O1, -O2, -O3, -Os, -Oz")

@@ -3,7 +3,7 @@
 # when everything is already present. Run as root (or with sudo available).
 set -euo pipefail
 pkgs=(clang-19 lld-19 llvm-19-dev libclang-rt-19-dev-wasm32 libclang-rt-19-dev libzstd-dev libcli11-dev
-      doctest-dev libssl-dev binaryen wabt cmake ninja-build nlohmann-json3-dev nodejs npm
+      doctest-dev libssl-dev libarchive-dev binaryen wabt cmake ninja-build nlohmann-json3-dev nodejs npm
       chromium) # chromium: tests/browser (headless, driven by npm's playwright-core)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,7 +2,7 @@
 // named by its normalised path inside. Archives are read with libarchive, in memory:
 // nothing is extracted to disk, so a hostile name cannot write anywhere; it is still
 // rejected, as is a link pointing outside, so that a bad archive fails loudly.
-#include "archive.h"
+#include "archive_inputs.h"
 
 #include <algorithm>
 #include <archive.h>
@@ -112,7 +112,8 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
     archive_read_support_format_gnutar(r.a);
   }
   if (archive_read_open_filename(r.a, path.c_str(), 64 * 1024) != ARCHIVE_OK)
-    throw Error("cannot read archive: " + r.why(), Error::kNoOffset, path);
+    throw Error("cannot read archive: " + r.why() + (isZipName(path) ? " (truncated, or not a zip file)" : ""),
+                Error::kNoOffset, path);
 
   std::vector<InputFile> out;
   std::string previous; // the last member read, for errors found while reading the next header

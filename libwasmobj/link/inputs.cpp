@@ -7,7 +7,7 @@
 
 #include <openssl/evp.h>
 
-#include "archive.h"
+#include "archive_inputs.h"
 #include "linker.h"
 #include "wasmobj/reader.h"
 
@@ -199,6 +199,16 @@ void Linker::computeLocalScopes() {
 }
 
 void Linker::buildSymbolTable() {
+  // Thread-local storage needs a per-thread __tls_base that prelink does not lay out yet:
+  // say so rather than link it wrongly.
+  for (auto &L : libs) {
+    for (auto &e : L.mod.dylink->exportInfo)
+      if (e.flags & kSymTLS)
+        throw Error("thread-local symbol " + e.name + ": thread-local storage is not supported yet", Error::kNoOffset, L.path);
+    for (auto &i : L.mod.imports)
+      if (i.module == "env" && (i.field == "__tls_base" || i.field == "__tls_size" || i.field == "__tls_align"))
+        throw Error("imports " + i.field + ": thread-local storage is not supported yet", Error::kNoOffset, L.path);
+  }
   size_t duplicates = 0;
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];

@@ -124,7 +124,6 @@ void Linker::resolveImports() {
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     L.imports.resize(L.mod.imports.size());
-    uint32_t funcIdx = 0;
     for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
       const Import &imp = L.mod.imports[ii];
       Resolution &r = L.imports[ii];
@@ -247,7 +246,6 @@ void Linker::resolveImports() {
           } else {
             r.kind = Resolution::Stub; // never called: the table's flags say it is absent
           }
-          ++funcIdx;
           break;
         }
         const Sym *s = imp.module == "env" ? lookup(imp.field, li) : nullptr;
@@ -272,7 +270,6 @@ void Linker::resolveImports() {
         } else {
           undefined("function");
         }
-        ++funcIdx;
         break;
       }
       }

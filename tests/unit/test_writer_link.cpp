@@ -493,3 +493,36 @@ TEST_CASE("link: input errors") {
   CHECK(e.file() == small);
   CHECK(e.hasOffset());
 }
+
+TEST_CASE("link: thread-local storage is refused clearly") {
+  TempDir d;
+  LinkConfig cfg;
+  Module tls = sideModule({"get"});
+  tls.dylink->exportInfo.push_back(DylinkExportInfo{"get", kSymTLS});
+  std::string side = d.write("tls.wasm", tls);
+  cfg.inputs = {d.write("main.wasm", mainModule({}, {"tls.wasm"})), side};
+  CHECK(errorOf([&] { link(cfg); }).format() == side + ": thread-local symbol get: thread-local storage is not supported yet");
+}
+
+TEST_CASE("link: bundle mode keeps what it does not define as imports") {
+  TempDir d;
+  LinkConfig cfg;
+  cfg.shared = true;
+  Module a = sideModule({"get"}, {"from_host"});
+  a.dylink->needed = {"libelsewhere.so"};
+  cfg.inputs = {d.write("a.so", a)};
+  LinkResult r = link(cfg);
+  REQUIRE(r.module.dylink);
+  CHECK(r.module.dylink->needed == std::vector<std::string>{"libelsewhere.so"});
+  bool hostImport = false, memoryBase = false;
+  for (auto &i : r.module.imports) {
+    hostImport = hostImport || (i.module == "env" && i.field == "from_host" && i.kind == ExternKind::Func);
+    memoryBase = memoryBase || (i.module == "env" && i.field == "__memory_base" && i.kind == ExternKind::Global);
+  }
+  CHECK(hostImport);
+  CHECK(memoryBase);
+  CHECK(r.module.findExport("get") != nullptr);
+  CHECK(r.module.findExport("__wasm_call_ctors") != nullptr);
+  CHECK(r.module.findExport("__wasm_apply_data_relocs") != nullptr);
+  CHECK(r.manifest["mode"] == "shared");
+}
