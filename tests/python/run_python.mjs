@@ -31,14 +31,20 @@ const DlopenManager = requireKernel(requireKernel.resolve('dylink/dist/dlopen.js
 const { recvString } = requireKernel(requireKernel.resolve('dylink/dist/util.js'));
 
 const dlopenPaths = [];
+const dlopenMs = []; // time in each call (a nested call counts in its caller's too)
 const realDlopen = DlopenManager.prototype.dlopen;
 // Patched before the kernel exists: add_dlmethods binds this[name] when a loader is made.
 DlopenManager.prototype.dlopen = function (pathPtr, flags) {
   dlopenPaths.push(pathPtr ? recvString(pathPtr, this.memory) : null);
-  return realDlopen.call(this, pathPtr, flags);
+  const t = performance.now();
+  try {
+    return realDlopen.call(this, pathPtr, flags);
+  } finally {
+    dlopenMs.push(performance.now() - t);
+  }
 };
 
-const report = { wasm, dlopenPaths };
+const report = { wasm, dlopenPaths, dlopenMs };
 const writeReport = () => { if (reportFile) fs.writeFileSync(reportFile, JSON.stringify(report, null, 1)); };
 try {
   const { syncKernel } = requirePkg('@cowasm/kernel');
