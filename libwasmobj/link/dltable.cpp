@@ -200,7 +200,7 @@ void Linker::buildDlTable() {
   }
   put(0, PL_DL_MAGIC);
   put(4, PL_DL_VERSION);
-  put(8, hostDlFlags);
+  put(8, hostDlFlags | (cfg.shared ? PL_BUNDLE : 0));
   put(12, nlibs);
   put(16, base + uint32_t(lay.libs));
   put(20, base + uint32_t(wordAt));

@@ -118,7 +118,8 @@ static void run_init(struct pl_lib *l) {
 }
 
 void *dlopen(const char *file, int mode) {
-  if (!file) return &libs()[T->nlibs]; /* the global scope */
+  /* The global scope: in a bundle it is the host program's, which contains the bundle. */
+  if (!file) return (T->flags & PL_BUNDLE) && (T->flags & PL_HOST_DLOPEN) ? host_dlopen(file, mode) : &libs()[T->nlibs];
   struct pl_lib *l = find_lib(file);
   if (!l) {
     if (T->flags & PL_HOST_DLOPEN) {
@@ -174,7 +175,7 @@ void *dlsym(void *handle, const char *name) {
   if (!l || (l->flags & PL_LIB_PSEUDO)) {
     const struct pl_sym *s = lookup_default(name);
     if (s) return symbol_value(s);
-    if (host_opened && (T->flags & PL_HOST_DLSYM)) {
+    if ((host_opened || (T->flags & PL_BUNDLE)) && (T->flags & PL_HOST_DLSYM)) {
       void *v = host_dlsym(0, name);
       if (v) return v;
     }

@@ -17,6 +17,7 @@
 #define PL_HOST_DLCLOSE 4u
 #define PL_HOST_DLERROR 8u
 #define PL_HOST_DLADDR 16u
+#define PL_BUNDLE 32u /* the module is a bundle: the program's global scope is the host's */
 
 /* pl_sym.kind */
 #define PL_SYM_FUNC 0u
