@@ -357,6 +357,8 @@ void readDataSection(Cursor c, Module &m) {
 extern "C" const char *__lsan_default_suppressions() {
   return "leak:libLLVM.so\n";
 }
+// Keep the one-line error contract under the sanitizers: no suppression statistics.
+extern "C" const char *__lsan_default_options() { return "print_suppressions=0"; }
 #endif
 
 Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const void> owner) {
