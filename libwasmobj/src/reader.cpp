@@ -230,7 +230,15 @@ ValType fromLlvm(llvm::wasm::ValType t, uint64_t off) {
   return ValType{code, 0};
 }
 
-Limits limitsFromLlvm(const llvm::wasm::WasmLimits &l) {
+// LLVM 19 reads the limits flags it knows (max, shared, 64-bit) and ignores the rest, so
+// a flag it does not know (0x08: custom page sizes) would be misread: refuse it here.
+Limits limitsFromLlvm(const llvm::wasm::WasmLimits &l, uint64_t sectionOffset, const char *what) {
+  if (l.Flags & ~0x07u)
+    throw Error(std::string(what) + " limits flags 0x" + [&] {
+      char b[8];
+      std::snprintf(b, sizeof b, "%02x", unsigned(l.Flags));
+      return std::string(b);
+    }() + " are not supported (only maximum, shared and 64-bit)", sectionOffset);
   Limits r;
   r.flags = l.Flags;
   r.min = l.Minimum;
@@ -446,9 +454,9 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
       case llvm::wasm::WASM_EXTERNAL_FUNCTION: i.typeIndex = imp.SigIndex; break;
       case llvm::wasm::WASM_EXTERNAL_TABLE:
         i.table.elem = fromLlvm(imp.Table.ElemType, importAt);
-        i.table.limits = limitsFromLlvm(imp.Table.Limits);
+        i.table.limits = limitsFromLlvm(imp.Table.Limits, importAt, "table");
         break;
-      case llvm::wasm::WASM_EXTERNAL_MEMORY: i.memory = limitsFromLlvm(imp.Memory); break;
+      case llvm::wasm::WASM_EXTERNAL_MEMORY: i.memory = limitsFromLlvm(imp.Memory, importAt, "memory"); break;
       case llvm::wasm::WASM_EXTERNAL_GLOBAL:
         i.global.type = fromLlvm(llvm::wasm::ValType(imp.Global.Type), importAt);
         i.global.mut = imp.Global.Mutable;
@@ -484,10 +492,10 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
     for (auto &t : obj->tables()) {
       Table tb;
       tb.type.elem = fromLlvm(t.Type.ElemType, secOffset(SectionId::Table));
-      tb.type.limits = limitsFromLlvm(t.Type.Limits);
+      tb.type.limits = limitsFromLlvm(t.Type.Limits, secOffset(SectionId::Table), "table");
       m.tables.push_back(tb);
     }
-    for (auto &l : obj->memories()) m.memories.push_back(limitsFromLlvm(l));
+    for (auto &l : obj->memories()) m.memories.push_back(limitsFromLlvm(l, secOffset(SectionId::Memory), "memory"));
     for (auto &t : obj->tags()) m.tags.push_back(TagType{0, t.SigIndex});
     // LLVM keeps the raw bytes of extended initialisers only; it records where each global
     // definition starts in the section, so take the initialiser's bytes from there.
