@@ -1,5 +1,5 @@
-// The corpus programs' host functions (corpus/include/host.h) for the runtime tests,
-// shared by tests/e2e/runtime.mjs (node) and the browser page (tests/browser/page.html).
+// The corpus programs' host functions (corpus/include/host.h): the one definition, used by
+// the node tests (tests/e2e/differential.mjs, runtime.mjs) and the browser page.
 // Each call appends one transcript line.
 
 /**
@@ -16,6 +16,7 @@ export function corpusHost(lines, getMemory) {
       const bytes = new Uint8Array(getMemory().buffer);
       let end = ptr >>> 0;
       while (end < bytes.length && bytes[end] !== 0) end++;
+      // slice() copies, which TextDecoder needs for a shared memory
       lines.push(`str ${decoder.decode(bytes.slice(ptr >>> 0, end))}`);
     },
   };

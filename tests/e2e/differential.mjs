@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { corpusHost } from '../browser/corpus_host.mjs';
 import { loadProgram } from './refloader.mjs';
 
 /**
@@ -29,24 +30,13 @@ import { loadProgram } from './refloader.mjs';
 class TestFailure extends Error {}
 
 /**
- * Host functions of module "env"; each call appends one transcript line.
+ * Host functions of module "env"; each call appends one transcript line (one definition,
+ * shared with the browser page: tests/browser/corpus_host.mjs).
  * @param {string[]} lines
  * @param {() => WebAssembly.Memory} getMemory
  */
 export function makeHost(lines, getMemory) {
-  const decoder = new TextDecoder('utf-8');
-  return {
-    log_i32: (/** @type {number} */ n) => { lines.push(`i32 ${n}`); },
-    log_i64: (/** @type {bigint} */ n) => { lines.push(`i64 ${n}`); },
-    log_f64: (/** @type {number} */ x) => { lines.push(`f64 ${String(x)}`); },
-    log_str: (/** @type {number} */ ptr) => {
-      const bytes = new Uint8Array(getMemory().buffer);
-      let end = ptr >>> 0;
-      while (end < bytes.length && bytes[end] !== 0) end++;
-      // slice() copies, which TextDecoder needs for a shared memory
-      lines.push(`str ${decoder.decode(bytes.slice(ptr >>> 0, end))}`);
-    },
-  };
+  return corpusHost(lines, getMemory);
 }
 
 /** The C interface a linked module may import from its host (dlfcn.h). */

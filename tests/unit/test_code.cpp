@@ -1,6 +1,7 @@
 // Unit tests of the instruction decoder and the code rewriter (wasmobj/code.h). Byte
 // sequences are hand-assembled; encodings were cross-checked with wabt's wasm-objdump
 // during development (the tests do not need it).
+#include "test_util.h"
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -60,16 +61,7 @@ std::vector<Instr> decodeAll(ByteView expr, uint64_t base = 0) {
   return out;
 }
 
-// The Error thrown by F (fails the test if none is thrown).
-template <class F> Error errorOf(F &&f) {
-  try {
-    f();
-  } catch (const Error &e) {
-    return e;
-  }
-  FAIL("expected a wasmobj::Error");
-  return Error("unreachable");
-}
+using testutil::errorOf;
 
 bool contains(const std::string &s, const std::string &needle) {
   return s.find(needle) != std::string::npos;

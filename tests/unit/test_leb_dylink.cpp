@@ -1,5 +1,6 @@
 // Unit tests of the LEB128 / UTF-8 primitives (wasmobj/leb.h) and of dylink.0 parsing and
 // encoding (wasmobj/dylink.h). Byte sequences are hand-assembled.
+#include "test_util.h"
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -13,25 +14,10 @@
 #include "wasmobj/leb.h"
 
 using namespace wasmobj;
+using testutil::B;
+using testutil::errorOf;
 
 namespace {
-
-Bytes B(std::initializer_list<int> xs) {
-  Bytes b;
-  for (int x : xs) b.push_back(uint8_t(x));
-  return b;
-}
-
-// The Error F throws (fails the test when it throws nothing).
-Error errorOf(const std::function<void()> &f) {
-  try {
-    f();
-  } catch (const Error &e) {
-    return e;
-  }
-  FAIL("expected an Error");
-  return Error("");
-}
 
 uint64_t readU(const Bytes &b, unsigned bits, size_t *used = nullptr) {
   Cursor c{ByteView(b)};

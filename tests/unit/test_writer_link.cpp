@@ -1,5 +1,6 @@
 // Unit tests of the writer (modules built in memory, written, read back) and of the reader
 // and the linker on tiny hand-made modules written to a temporary directory.
+#include "test_util.h"
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -14,25 +15,11 @@
 #include "wasmobj/writer.h"
 
 using namespace wasmobj;
+using testutil::B;
+using testutil::errorOf;
 namespace fs = std::filesystem;
 
 namespace {
-
-Bytes B(std::initializer_list<int> xs) {
-  Bytes b;
-  for (int x : xs) b.push_back(uint8_t(x));
-  return b;
-}
-
-Error errorOf(const std::function<void()> &f) {
-  try {
-    f();
-  } catch (const Error &e) {
-    return e;
-  }
-  FAIL("expected an Error");
-  return Error("");
-}
 
 ConstExpr expr(Module &m, Bytes b) { return ConstExpr{m.own(std::move(b)), 0}; }
 
