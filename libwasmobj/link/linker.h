@@ -220,7 +220,6 @@ public:
   const Sym *lookup(const std::string &name, int fromLib) const;
   bool isDataExport(const Library &L, const Export &e) const;
   int64_t dataAddress(const Library &L, const Export &e) const;
-  uint32_t outFunc(int lib, uint32_t localFunc, int depth = 0) const;
   std::optional<int64_t> evalConstExpr(const Library &L, const ConstExpr &e) const;
   uint32_t slotFor(uint32_t outFunc);
   std::string where(const Library &L) const { return L.path; }

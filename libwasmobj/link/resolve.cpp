@@ -290,13 +290,6 @@ void Linker::resolveImports() {
   }
 }
 
-uint32_t Linker::outFunc(int lib, uint32_t f, int depth) const {
-  const Library &L = libs[lib];
-  if (f >= L.mod.numImportedFuncs) return L.funcMap.at(f);
-  if (depth > 64) throw Error("import cycle while resolving function " + std::to_string(f), Error::kNoOffset, L.path);
-  // Imported: follow its resolution (a re-exported import points at another import).
-  return L.funcMap.at(f);
-}
 
 void Linker::assignIndices() {
   const Module &M = libs[0].mod;
@@ -403,8 +396,12 @@ void Linker::assignIndices() {
         ++f;
       }
     }
-  // Chains longer than two re-exports are resolved by repeating until stable.
+  // Chains longer than two re-exports are resolved by repeating until stable; a chain
+  // cannot be longer than the number of libraries, unless it is a cycle.
+  size_t passes = 0;
   for (bool changed = true; changed;) {
+    if (++passes > libs.size() + 2)
+      throw Error("functions re-exported in a cycle between libraries: no library defines them");
     changed = false;
     for (auto &L : libs) {
       uint32_t f = 0;
