@@ -159,6 +159,24 @@ void checkEntryCounts(const std::vector<Framed> &secs) {
       throw Error(std::string("the ") + sectionName(s.rec.id) + " section claims " + std::to_string(n) + " entries in " +
                       std::to_string(c.remaining()) + " bytes",
                   at);
+    if (s.rec.id != SectionId::Code) continue;
+    // Each body's count of local declaration groups: LLVM reserves for it up front too.
+    try {
+      for (uint32_t k = 0; k < n; ++k) {
+        uint32_t size = c.u32();
+        const uint64_t bodyAt = c.offset();
+        Cursor body(c.bytes(size), bodyAt);
+        const uint64_t groupsAt = body.offset();
+        uint32_t groups = body.u32();
+        if (groups > body.remaining() / 2)
+          throw Error("a function body claims " + std::to_string(groups) + " local declarations in " +
+                          std::to_string(body.remaining()) + " bytes",
+                      groupsAt);
+      }
+    } catch (const Error &e) {
+      if (e.message().rfind("a function body claims", 0) == 0) throw;
+      throw Error(std::string("malformed code section: ") + e.message(), e.offset());
+    }
   }
 }
 
