@@ -278,9 +278,19 @@ std::optional<uint32_t> functionByName(const Module &m, std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<uint32_t> findFunction(const Module &m, std::string_view name) {
-  if (const Export *e = m.findExport(name); e && e->kind == ExternKind::Func) return e->index;
-  return functionByName(m, name);
+// A function the loaders call with no arguments (constructors, relocations), by export
+// or, failing that, by its name in the "name" section (advisory: an index out of range
+// there is ignored). It must take and return nothing, as the loaders call it.
+std::optional<uint32_t> findFunction(const Library &L, std::string_view name) {
+  const Module &m = L.mod;
+  std::optional<uint32_t> f;
+  if (const Export *e = m.findExport(name); e && e->kind == ExternKind::Func) f = e->index;
+  else f = functionByName(m, name);
+  if (!f || *f >= m.numFuncs()) return std::nullopt;
+  const FuncType &t = m.types.at(m.funcTypeIndex(*f));
+  if (!t.params.empty() || !t.results.empty())
+    throw Error(std::string(name) + " has type " + t.str() + "; the dynamic-linking ABI wants () -> ()", Error::kNoOffset, L.path);
+  return f;
 }
 
 } // namespace
@@ -294,9 +304,14 @@ void Linker::evaluateRelocations() {
       knownGlobal[og] = evalConstExpr(L, L.mod.globals[k].init);
     }
   for (auto &L : libs) {
-    L.relocFunc = findFunction(L.mod, "__wasm_apply_data_relocs");
-    L.ctorsFunc = findFunction(L.mod, "__wasm_call_ctors");
+    L.relocFunc = findFunction(L, "__wasm_apply_data_relocs");
+    L.ctorsFunc = findFunction(L, "__wasm_call_ctors");
     L.startFunc = L.mod.start;
+    if (L.startFunc) {
+      const FuncType &t = L.mod.types.at(L.mod.funcTypeIndex(*L.startFunc));
+      if (!t.params.empty() || !t.results.empty())
+        throw Error("the start function has type " + t.str() + "; a start function takes and returns nothing", Error::kNoOffset, L.path);
+    }
   }
   // A bundle's bases are the loader's: its relocation code runs at load time, unchanged.
   if (cfg.shared) return;

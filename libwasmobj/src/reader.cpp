@@ -242,15 +242,27 @@ std::unique_ptr<llvm::object::WasmObjectFile> llvmParse(ByteView bytes, std::str
   throw Error("malformed module: " + msg, 0);
 }
 
+// The value types prelink models with one byte. LLVM hands global types over as raw bytes,
+// so a typed reference (0x63/0x64 + heap type) would arrive without its heap type.
 ValType fromLlvm(llvm::wasm::ValType t, uint64_t off) {
   uint8_t code = uint8_t(t);
-  if (t == llvm::wasm::ValType::OTHERREF) throw Error("typed reference types are not supported", off);
-  return ValType{code, 0};
+  switch (code) {
+  case ValType::I32: case ValType::I64: case ValType::F32: case ValType::F64: case ValType::V128:
+  case ValType::FuncRef: case ValType::ExternRef: case ValType::ExnRef:
+    return ValType{code, 0};
+  default: {
+    char b[8];
+    std::snprintf(b, sizeof b, "0x%02x", unsigned(code));
+    throw Error(std::string("value type ") + b + " is not supported (typed references and GC types are not)", off);
+  }
+  }
 }
 
 // LLVM 19 reads the limits flags it knows (max, shared, 64-bit) and ignores the rest, so
 // a flag it does not know (0x08: custom page sizes) would be misread: refuse it here.
 Limits limitsFromLlvm(const llvm::wasm::WasmLimits &l, uint64_t sectionOffset, const char *what) {
+  if ((l.Flags & 0x02) && !(l.Flags & 0x01))
+    throw Error(std::string("shared ") + what + " without a maximum size", sectionOffset);
   if (l.Flags & ~0x07u)
     throw Error(std::string(what) + " limits flags 0x" + [&] {
       char b[8];
