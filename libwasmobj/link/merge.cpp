@@ -1,12 +1,38 @@
 // Stages 5-8: table slots, data images, the merged module, start-up functions, exports.
 #include <algorithm>
+#include <exception>
 #include <functional>
+#include <thread>
 
 #include "linker.h"
 
 namespace wasmobj::linking {
 
 namespace {
+
+// Runs FN(0..N-1) split into contiguous chunks over the machine's cores (inline for small
+// N); the first exception thrown by any chunk is rethrown.
+void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn) {
+  const uint32_t workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  if (workers == 1 || n < 256) {
+    for (uint32_t k = 0; k < n; ++k) fn(k);
+    return;
+  }
+  std::vector<std::thread> threads;
+  std::vector<std::exception_ptr> errors(workers);
+  const uint32_t chunk = (n + workers - 1) / workers;
+  for (uint32_t w = 0; w < workers; ++w)
+    threads.emplace_back([&, w] {
+      try {
+        for (uint32_t k = w * chunk; k < std::min(n, (w + 1) * chunk); ++k) fn(k);
+      } catch (...) {
+        errors[w] = std::current_exception();
+      }
+    });
+  for (auto &t : threads) t.join();
+  for (auto &e : errors)
+    if (e) std::rethrow_exception(e);
+}
 
 Bytes i32ConstExpr(int64_t v) {
   ByteSink s;
@@ -361,25 +387,32 @@ void Linker::emitModule() {
       if (auto it = L.newBodies.find(L.mod.numImportedFuncs + k); it != L.newBodies.end()) return {ByteView(it->second), 0};
       return {L.mod.functions[k].body, L.mod.functions[k].bodyOffset};
     };
+    // Bodies are independent: both passes (size, then bytes at precomputed offsets) run
+    // on every core; the output does not depend on how the work was split.
+    const uint32_t n = uint32_t(L.mod.functions.size());
     try {
-      for (uint32_t k = 0; k < L.mod.functions.size(); ++k) {
+      parallelFor(n, [&](uint32_t k) {
         auto [body, off] = bodyOf(k);
         sizes[k] = rewrittenSize(body, maps, BodyKind::Function, off);
-        total += sizes[k];
-      }
+      });
     } catch (const Error &e) {
       throw e.withFile(L.path); // decoding errors name the library
     }
+    std::vector<size_t> at(n);
+    for (uint32_t k = 0; k < n; ++k) {
+      at[k] = total;
+      total += sizes[k];
+    }
     out.arena.emplace_back(total);
-    uint8_t *p = out.arena.back().data();
-    for (uint32_t k = 0; k < L.mod.functions.size(); ++k) {
-      const Function &fn = L.mod.functions[k];
-      Function nf;
-      nf.typeIndex = L.typeMap.at(fn.typeIndex);
+    uint8_t *base = out.arena.back().data();
+    parallelFor(n, [&](uint32_t k) {
       auto [body, off] = bodyOf(k);
-      rewriteInto(body, maps, BodyKind::Function, p, off);
-      nf.body = ByteView(p, sizes[k]);
-      p += sizes[k];
+      rewriteInto(body, maps, BodyKind::Function, base + at[k], off);
+    });
+    for (uint32_t k = 0; k < n; ++k) {
+      Function nf;
+      nf.typeIndex = L.typeMap.at(L.mod.functions[k].typeIndex);
+      nf.body = ByteView(base + at[k], sizes[k]);
       out.functions.push_back(nf);
     }
   }
