@@ -277,10 +277,37 @@ Limits limitsFromLlvm(const llvm::wasm::WasmLimits &l, uint64_t sectionOffset, c
 }
 
 // Length of the constant expression starting at the beginning of BYTES (through its end).
+// Only constant instructions may appear (the spec's list, with extended-const's integer
+// add/sub/mul, and GC's allocation of constants); anything else, a block opener above all,
+// would make the expression's extent ambiguous.
+bool isConstantInstr(const Instr &in) {
+  if (in.prefix == kPrefixSimd) return in.op == 0x0c;                 // v128.const
+  if (in.prefix == kPrefixGC) return in.op <= 0x08 || in.op == 0x1c || // struct/array.new*, ref.i31
+                                     in.op == 0x1a || in.op == 0x1b;   // any/extern.convert
+  if (in.prefix != 0) return false;
+  switch (in.op) {
+  case 0x0b:                                   // end
+  case 0x23:                                   // global.get
+  case 0x41: case 0x42: case 0x43: case 0x44: // t.const
+  case 0xd0: case 0xd2:                        // ref.null, ref.func
+  case 0x6a: case 0x6b: case 0x6c:             // i32.add/sub/mul
+  case 0x7c: case 0x7d: case 0x7e:             // i64.add/sub/mul
+    return true;
+  default:
+    return false;
+  }
+}
+
 size_t constExprLength(ByteView bytes, uint64_t base) {
   InstrReader r = InstrReader::prefixOf(bytes, base);
   Instr in;
   while (r.next(in)) {
+    if (!isConstantInstr(in)) {
+      char b[16];
+      std::snprintf(b, sizeof b, in.prefix ? "0x%02x 0x%02x" : "0x%02x", in.prefix ? unsigned(in.prefix) : unsigned(in.op),
+                    unsigned(in.op));
+      throw Error(std::string("opcode ") + b + " is not allowed in a constant expression", in.offset);
+    }
   }
   return size_t(r.offset() - base);
 }
