@@ -46,13 +46,13 @@ int main(int argc, char **argv) {
   app.add_option("inputs", inputs, "main module, then side modules, directories and archives (.whl, .zip, .tar[.gz|.xz])");
   app.add_option("-o,--output", cfg.output, "linked module to write");
   app.add_option("--manifest", cfg.manifest, "JSON manifest to write");
-  app.add_option("-L", cfg.searchDirs, "directory to search for NEEDED libraries");
+  app.add_option("-L", cfg.searchDirs, "directory to search for NEEDED libraries")->allow_extra_args(false);
   app.add_flag("--allow-undefined", cfg.allowUndefined, "leave unresolved symbols as imports for the host");
   app.add_flag("--no-duplicates", cfg.noDuplicates, "a strong symbol defined twice is an error");
   app.add_option("--stack-size", cfg.stackSize, "stack size in bytes (default 65536)");
   app.add_flag("--import-stack-pointer", cfg.importStackPointer, "keep __stack_pointer imported from the host");
-  app.add_option("--dlopen-name", cfg.dlopenNames, "INPUT=PATH: the library INPUT also answers dlopen(PATH)");
-  app.add_option("--dlopen-prefix", cfg.dlopenPrefixes, "DIR=PREFIX: inputs under DIR answer dlopen(PREFIX/<path below DIR>)");
+  app.add_option("--dlopen-name", cfg.dlopenNames, "INPUT=PATH: the library INPUT also answers dlopen(PATH)")->allow_extra_args(false);
+  app.add_option("--dlopen-prefix", cfg.dlopenPrefixes, "DIR=PREFIX: inputs under DIR answer dlopen(PREFIX/<path below DIR>)")->allow_extra_args(false);
   app.add_flag("--no-libdl", cfg.noLibdl, "do not answer dlopen inside the module (leave it to the host)");
   app.add_flag("--shared", cfg.shared, "bundle mode: merge side modules into one side module");
   app.add_option("--max-memory", cfg.maxMemory, "largest linked memory in bytes (default 4294967296)");
@@ -64,7 +64,7 @@ int main(int argc, char **argv) {
   app.add_option("-O", optLevel, "optimise the linked module with binaryen: -O0 (default), -O1, -O2, -O3, -Os, -Oz")
       ->check(CLI::IsMember({"0", "1", "2", "3", "s", "z"}));
   app.add_flag("--gc-sections,--gc", cfg.gcSections, "drop functions and globals no export, table slot or start function reaches");
-  app.add_option("--export", cfg.exports, "NAME: export this global-scope symbol (a root for --gc-sections)");
+  app.add_option("--export", cfg.exports, "NAME: export this global-scope symbol (a root for --gc-sections)")->allow_extra_args(false);
   app.add_flag("--stats", cfg.stats, "print the time of each link stage on stderr");
 
   try {

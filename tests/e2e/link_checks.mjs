@@ -93,6 +93,10 @@ if (args.check === 'determinism') {
   const viaL = path.join(tmp, 'viaL.wasm');
   const r = run([path.join(dir, 'main.wasm'), '-L', dir, '-o', viaL]);
   if (!fs.readFileSync(ref).equals(fs.readFileSync(viaL))) fail('linking with -L differs from linking with explicit inputs');
+  // Each -L takes one directory: what follows it is an input again, and -L repeats.
+  const viaL2 = path.join(tmp, 'viaL2.wasm');
+  run(['-L', dir, path.join(dir, 'main.wasm'), '-L', tmp, '-o', viaL2]);
+  if (!fs.readFileSync(ref).equals(fs.readFileSync(viaL2))) fail('-L before the inputs, or repeated, links differently');
   // RUNTIME_PATH: main's copy says "$ORIGIN/libs"; libraries live there.
   const libs = path.join(tmp, 'libs');
   fs.mkdirSync(libs);
