@@ -245,7 +245,14 @@ void Linker::emitModule() {
 
   // Tables defined by libraries (other than the indirect function table), and tags.
   for (auto &L : libs) {
-    for (auto &t : L.mod.tables) out.tables.push_back(t);
+    for (auto &t : L.mod.tables) {
+      Table nt = t;
+      if (t.init) {
+        RewriteMaps maps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
+        nt.init->bytes = out.own(rewrite(t.init->bytes, maps, BodyKind::ConstExpr, t.init->offset));
+      }
+      out.tables.push_back(nt);
+    }
     for (auto t : L.mod.tags) {
       t.typeIndex = L.typeMap.at(t.typeIndex);
       out.tags.push_back(t);

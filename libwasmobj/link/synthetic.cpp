@@ -353,6 +353,11 @@ LinkResult Linker::run() {
   r.manifest = buildManifest();
   lap("manifest");
   r.warnings = warnings;
+  // The output still views some input bytes (passive data segments): it keeps every
+  // input alive for as long as it lives.
+  auto inputs = std::make_shared<std::vector<std::shared_ptr<const void>>>();
+  for (auto &L : libs) inputs->push_back(L.mod.storage);
+  out.storage = inputs;
   r.module = std::move(out);
   r.stageMs = std::move(stageMs);
   for (auto &L : libs)
