@@ -345,17 +345,23 @@ void Linker::evaluateRelocations() {
     L.newBodies[func] = std::move(body);
     return "";
   };
+  // Evaluates FUNC of L and records the outcome; false if nothing could be evaluated.
+  auto evaluateInto = [&](Library &L, uint32_t func, bool &done, uint32_t &residual, uint32_t &total, std::string &why,
+                          const char *partly) {
+    Evaluation ev = evaluateBody(*this, L, func);
+    why = apply(L, func, ev);
+    if (!why.empty()) return false;
+    done = ev.residualOps == 0;
+    residual = ev.residualOps;
+    total = ev.totalOps;
+    if (ev.residualOps) why = partly;
+    return true;
+  };
   // Start functions first (they run at instantiation), then data relocations.
   for (auto &L : libs) {
     if (!L.startFunc) continue;
-    Evaluation ev = evaluateBody(*this, L, *L.startFunc);
-    L.startWhy = apply(L, *L.startFunc, ev);
-    if (L.startWhy.empty()) {
-      L.startEvaluated = ev.residualOps == 0;
-      L.startResidual = ev.residualOps;
-      L.startTotal = ev.totalOps;
-      if (ev.residualOps) L.startWhy = "some values are not known at link time";
-    } else {
+    if (!evaluateInto(L, *L.startFunc, L.startEvaluated, L.startResidual, L.startTotal, L.startWhy,
+                      "some values are not known at link time")) {
       // It runs as is at start-up and may change any mutable global: forget what we knew.
       for (auto &D : libs)
         for (uint32_t k = 0; k < D.mod.globals.size(); ++k)
@@ -368,14 +374,8 @@ void Linker::evaluateRelocations() {
       L.relocsWhy = "the library has passive data segments, initialised at start-up";
       continue;
     }
-    Evaluation ev = evaluateBody(*this, L, *L.relocFunc);
-    L.relocsWhy = apply(L, *L.relocFunc, ev);
-    if (L.relocsWhy.empty()) {
-      L.relocsEvaluated = ev.residualOps == 0;
-      L.relocsResidual = ev.residualOps;
-      L.relocsTotal = ev.totalOps;
-      if (ev.residualOps) L.relocsWhy = "some values are not known at link time (host imports)";
-    }
+    evaluateInto(L, *L.relocFunc, L.relocsEvaluated, L.relocsResidual, L.relocsTotal, L.relocsWhy,
+                 "some values are not known at link time (host imports)");
   }
 }
 
