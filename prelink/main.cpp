@@ -49,7 +49,12 @@ int main(int argc, char **argv) {
   app.add_option("-L", cfg.searchDirs, "directory to search for NEEDED libraries")->allow_extra_args(false);
   app.add_flag("--allow-undefined", cfg.allowUndefined, "leave unresolved symbols as imports for the host");
   app.add_flag("--no-duplicates", cfg.noDuplicates, "a strong symbol defined twice is an error");
-  app.add_option("--stack-size", cfg.stackSize, "stack size in bytes (default 65536)");
+  auto *stackOpt = app.add_option("--stack-size", cfg.stackSize,
+                                  "stack size in bytes (default 65536; emscripten flavour: the glue's, else 5242880)");
+  std::string flavor = "auto";
+  app.add_option("--flavor", flavor, "host of the output: auto (default: detect), llvm, emscripten")
+      ->check(CLI::IsMember({"auto", "llvm", "emscripten"}));
+  app.add_option("--emscripten-glue", cfg.emscriptenGlue, "emcc's JS glue of the main module (default: <main>.js beside it)");
   app.add_flag("--import-stack-pointer", cfg.importStackPointer, "keep __stack_pointer imported from the host");
   app.add_option("--dlopen-name", cfg.dlopenNames, "INPUT=PATH: the library INPUT also answers dlopen(PATH)")->allow_extra_args(false);
   app.add_option("--dlopen-prefix", cfg.dlopenPrefixes, "DIR=PREFIX: inputs under DIR answer dlopen(PREFIX/<path below DIR>)")->allow_extra_args(false);
@@ -79,6 +84,8 @@ int main(int argc, char **argv) {
     if (inputs.empty()) return reportError("no input files (see prelink --help)");
     if (cfg.output.empty()) return reportError("no output file: use -o FILE");
     cfg.inputs = inputs;
+    cfg.stackSizeSet = stackOpt->count() > 0;
+    cfg.flavor = flavor == "llvm" ? LinkConfig::Flavor::Llvm : flavor == "emscripten" ? LinkConfig::Flavor::Emscripten : LinkConfig::Flavor::Auto;
     if (optLevel == "s" || optLevel == "z") cfg.optimizeLevel = 2, cfg.shrinkLevel = optLevel == "s" ? 1 : 2;
     else cfg.optimizeLevel = optLevel[0] - '0';
     return runLink(cfg);

@@ -121,6 +121,28 @@ inline void emitGuardOnce(ByteSink &b, uint32_t done) {
   b.uleb(done);
 }
 
+// The host's dl functions libdl can fall back to (__prelink_host_<name> imports of the
+// libdl, connected to the main module's import of <name>) and their pl_table flag.
+struct HostDlFunction {
+  const char *name;
+  uint32_t flag;
+};
+inline constexpr HostDlFunction kHostDlFunctions[] = {
+    {"dlopen", 1}, {"dlsym", 2}, {"dlclose", 4}, {"dlerror", 8}, {"dladdr", 16}, // PL_HOST_*
+    {"_dlopen_js", 1}, {"_dlsym_js", 2}, {"_emscripten_dlopen_js", 64},            // emscripten's glue
+};
+
+// What emcc's JS glue of the main module fixes before the module is instantiated
+// (emscripten.cpp): read from the glue when prelink finds it, else emcc's defaults.
+struct EmscriptenGlue {
+  std::string path;                     // empty: not found, defaults used
+  uint64_t memoryBase = 1024;           // GLOBAL_BASE: the main's __memory_base
+  uint32_t tableBase = 1;               // the main's __table_base
+  std::optional<uint64_t> stackTop;     // __stack_pointer's initial value
+  std::optional<uint32_t> tableInitial; // slots of the table it creates
+  std::unordered_map<std::string, bool> provides; // names of its import object (asmLibraryArg)
+};
+
 class Linker {
 public:
   explicit Linker(const LinkConfig &cfg) : cfg(cfg) {}
@@ -168,7 +190,7 @@ public:
   std::map<std::pair<int, int64_t>, uint32_t> baseRelativeGlobals; // (reloc kind, offset) -> global
   std::map<uint32_t, std::pair<int, int64_t>> bundleGlobalSets;    // library global -> base + offset
   void layoutBundle();
-  void placeLibraries(uint64_t &cursor, uint64_t &tcursor);
+  void placeLibraries(uint64_t &cursor, uint64_t &tcursor, size_t first = 0, uint32_t minAlign = 0);
   uint32_t baseRelativeGlobal(Resolution::Reloc kind, int64_t offset);
   void relocateBundleConstants();
   void emitBundleInitFunctions();
@@ -189,6 +211,21 @@ public:
   uint64_t dlTableBase = 0, dlTableSize = 0;
   uint32_t hostDlFlags = 0;
   Bytes dlImage;
+
+  // The emscripten flavour (emscripten.cpp).
+  bool em = false;
+  EmscriptenGlue glue;
+  uint32_t emInitialSlots = 0;        // slots the glue's table has at instantiation
+  uint32_t emLateElem = UINT32_MAX;   // passive segment of the slots beyond them
+  uint32_t emLateFirst = 0, emLateCount = 0;
+  uint32_t emMemoryBaseGlobal = 0, emTableBaseGlobal = 0; // imported, checked at start-up
+  void detectFlavor();
+  void layoutEmscripten();
+  void addEmscriptenImports(const std::function<uint32_t(const Import &)> &addHost);
+  void checkEmscriptenImports() const;
+  void emitEmscriptenStart(ByteSink &b) const;
+  void emitEmscriptenExports();
+  uint64_t stackSize() const;
 
   // Stages.
   void loadInputs();
@@ -215,7 +252,7 @@ public:
   nlohmann::ordered_json buildManifest() const;
 
   // Helpers.
-  bool importsStackPointer() const { return cfg.importStackPointer || cfg.shared; }
+  bool importsStackPointer() const { return cfg.importStackPointer || cfg.shared || em; }
   uint32_t internType(const FuncType &t);
   const Sym *lookup(const std::string &name, int fromLib) const;
   bool isDataExport(const Library &L, const Export &e) const;

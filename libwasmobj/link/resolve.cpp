@@ -10,14 +10,16 @@ static uint64_t alignUp(uint64_t v, uint32_t p2) {
   return (v + a - 1) & ~(a - 1);
 }
 
-// Each library's memory and table base, in load order, at its dylink.0 alignments, from
-// CURSOR and TCURSOR on (both advanced past the last library).
-void Linker::placeLibraries(uint64_t &cursor, uint64_t &tcursor) {
-  for (auto &L : libs) {
+// Each library's memory and table base from libs[FIRST] on, in load order, at its dylink.0
+// alignment (at least 2^MINALIGN), from CURSOR and TCURSOR on (both advanced past the last
+// library).
+void Linker::placeLibraries(uint64_t &cursor, uint64_t &tcursor, size_t first, uint32_t minAlign) {
+  for (size_t li = first; li < libs.size(); ++li) {
+    Library &L = libs[li];
     const Dylink &d = *L.mod.dylink;
     L.memAlign = d.memoryAlign;
     L.memSize = d.memorySize;
-    cursor = alignUp(cursor, d.memoryAlign);
+    cursor = alignUp(cursor, std::max(d.memoryAlign, minAlign));
     L.memBase = cursor;
     cursor += d.memorySize;
     tcursor = alignUp(tcursor, d.tableAlign);
@@ -33,9 +35,10 @@ void Linker::placeLibraries(uint64_t &cursor, uint64_t &tcursor) {
 
 void Linker::layoutMemoryAndTable() {
   if (cfg.shared) return layoutBundle();
+  if (em) return layoutEmscripten();
   // Stack first: an overflow runs below address 0 and traps instead of corrupting data.
   stackLow = 0;
-  stackHigh = alignUp(cfg.stackSize, 4);
+  stackHigh = alignUp(stackSize(), 4);
   uint64_t cursor = stackHigh;
   uint64_t tcursor = 1; // slot 0 stays null
   placeLibraries(cursor, tcursor);
@@ -240,9 +243,8 @@ void Linker::resolveImports() {
           if (hostImp && M.types.at(hostImp->typeIndex) == L.mod.types.at(imp.typeIndex)) {
             r.kind = Resolution::Host;
             r.hostName = real;
-            static const char *const names[] = {"dlopen", "dlsym", "dlclose", "dlerror", "dladdr"};
-            for (int b = 0; b < 5; ++b)
-              if (real == names[b]) hostDlFlags |= 1u << b;
+            for (auto &h : kHostDlFunctions)
+              if (real == h.name) hostDlFlags |= h.flag;
           } else {
             r.kind = Resolution::Stub; // never called: the table's flags say it is absent
           }
@@ -344,6 +346,7 @@ void Linker::assignIndices() {
     sp.global = GlobalType{ValType::i32(), true};
     spGlobal = addHost(sp);
   }
+  if (em) addEmscriptenImports(addHost);
   // Host imports per library, with their type indices in the output's type space.
   std::vector<std::vector<uint32_t>> hostIndex(libs.size());
   for (size_t li = 0; li < libs.size(); ++li) {

@@ -57,7 +57,8 @@ void Linker::emitInitFunctions() {
   // start: relocation code that could not be evaluated at link time, in load order.
   ByteSink start;
   start.u8(0);
-  bool startUsed = false;
+  bool startUsed = em;
+  if (em) emitEmscriptenStart(start);
   for (auto &L : libs) {
     if (!L.global) continue;
     if (L.startFunc && !L.startEvaluated) {
@@ -83,14 +84,16 @@ void Linker::emitInitFunctions() {
   addFunction(startFuncIndex, std::move(start.out));
   if (startUsed) out.start = startFuncIndex;
 
-  // __wasm_call_ctors: every side's constructors, then the main's own.
+  // __wasm_call_ctors: every side's constructors, then the main's own (emscripten's glue
+  // runs the main's first, then each side module's as it finishes loading it).
   ByteSink ctors;
   ctors.u8(0);
+  if (em && mainCtorsOriginal) emitCall(ctors, *mainCtorsOriginal);
   for (int i : order) {
     if (i == 0 || !libs[i].ctorsFunc) continue;
     emitCall(ctors, libs[i].funcMap.at(*libs[i].ctorsFunc));
   }
-  if (mainCtorsOriginal) emitCall(ctors, *mainCtorsOriginal);
+  if (!em && mainCtorsOriginal) emitCall(ctors, *mainCtorsOriginal);
   ctors.u8(0x0b);
   addFunction(ctorsFuncIndex, std::move(ctors.out));
 
@@ -139,7 +142,8 @@ void Linker::emitExports() {
   // The global-scope symbols of the side modules, in load order. With --gc-sections only
   // the --export names among them: exports are the collector's roots.
   const std::unordered_set<std::string> wanted(cfg.exports.begin(), cfg.exports.end());
-  exportGlobalScope(1, taken, [&](const std::string &n) { return !cfg.gcSections || wanted.count(n); }, true);
+  // (emscripten: not libdl's functions, which are the glue's names for its own.)
+  exportGlobalScope(1, taken, [&](const std::string &n) { return !cfg.gcSections || wanted.count(n); }, !em);
   // What a host needs to load more libraries later (prelink's runtime, for names that were
   // not prelinked): the one stack pointer, the table and the memory.
   if (!importsStackPointer() && !taken.count("__stack_pointer")) {
@@ -184,10 +188,10 @@ nlohmann::ordered_json Linker::buildManifest() const {
   using json = nlohmann::ordered_json;
   json j;
   j["prelink_version"] = "0.1.0";
-  j["flavor"] = "llvm";
+  j["flavor"] = em ? "emscripten" : "llvm";
   j["mode"] = cfg.shared ? "shared" : "executable";
   json opts;
-  opts["stack_size"] = cfg.stackSize;
+  opts["stack_size"] = stackSize();
   opts["allow_undefined"] = cfg.allowUndefined;
   opts["no_duplicates"] = cfg.noDuplicates;
   opts["import_stack_pointer"] = cfg.importStackPointer;
@@ -219,6 +223,12 @@ nlohmann::ordered_json Linker::buildManifest() const {
   j["data_end"] = dataEnd;
   j["heap_base"] = heapBase;
   j["heap_end"] = heapEnd;
+  if (em)
+    j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(glue.path)},
+                       {"global_base", libs[0].memBase},
+                       {"table_base", libs[0].tableBase},
+                       {"glue_table_slots", emInitialSlots},
+                       {"slots_added_at_start_up", emLateCount}};
   json libsj = json::array();
   for (size_t li = 0; li < libs.size(); ++li) {
     const Library &L = libs[li];
@@ -288,9 +298,9 @@ nlohmann::ordered_json Linker::buildManifest() const {
   j["libraries"] = libsj;
   if (hasLibdl) {
     json hostFns = json::array();
-    static const char *const names[] = {"dlopen", "dlsym", "dlclose", "dlerror", "dladdr"};
-    for (int b = 0; b < 5; ++b)
-      if (hostDlFlags & (1u << b)) hostFns.push_back(names[b]);
+    for (auto &L : libs)
+      for (size_t k = 0; L.isLibdl && k < L.mod.imports.size(); ++k)
+        if (L.imports[k].kind == Resolution::Host) hostFns.push_back(L.imports[k].hostName);
     j["dl_table"] = {{"address", dlTableBase}, {"size", dlTableSize}, {"host_fallback", hostFns}};
   } else {
     j["dl_table"] = nullptr;
@@ -314,6 +324,7 @@ LinkResult Linker::run() {
     stageMs.emplace_back(stage, ms);
   };
   loadInputs();
+  detectFlavor();
   addLibdl();
   lap("read");
   buildSymbolTable();
@@ -323,6 +334,7 @@ LinkResult Linker::run() {
   lap("layout");
   resolveImports();
   assignIndices();
+  if (em) checkEmscriptenImports();
   Library &M = libs[0];
   placeElements();
   resolveGotFunc();
@@ -347,6 +359,7 @@ LinkResult Linker::run() {
   } else {
     emitInitFunctions();
     emitExports();
+    if (em) emitEmscriptenExports();
   }
   lap("rewrite");
   LinkResult r;

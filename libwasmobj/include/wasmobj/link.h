@@ -41,6 +41,15 @@ struct LinkConfig {
   bool gcSections = false;          // --gc-sections: drop what no root reaches
   std::vector<std::string> exports; // --export NAME: also a root, and exported
   bool stats = false;               // --stats: time per stage on stderr
+  // The host the output is for (docs/design.md, "Flavours"): Llvm is prelink's own
+  // layout (wasm-ld's conventions, any dylink.0 loader or none); Emscripten keeps the
+  // layout and interface emcc's JS glue of the main module expects (--flavor; Auto
+  // detects it from the main module).
+  enum class Flavor { Auto, Llvm, Emscripten } flavor = Flavor::Auto;
+  bool stackSizeSet = false; // --stack-size given (else the flavour's default)
+  // Emscripten: the glue emcc wrote for the main module (default: <main>.js beside it,
+  // when it exists). Its layout constants and the imports it provides are read from it.
+  std::string emscriptenGlue;
 };
 
 struct LinkResult {

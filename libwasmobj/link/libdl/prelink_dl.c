@@ -3,24 +3,54 @@
  * (prelink_dl.h), with no file read, no compile and no JavaScript. Names that were not
  * prelinked go to the host's own functions, which prelink connects to the imports the
  * main module had (__prelink_host_*). Built with clang-19 into a side module at build
- * time, embedded in prelink and linked like any other library. No libc. */
+ * time, embedded in prelink and linked like any other library. No libc.
+ *
+ * Built a second time with PL_EMSCRIPTEN for emcc's main modules, whose libc keeps its
+ * own dlopen/dlsym/dlerror and crosses into the JS glue through _dlopen_js, _dlsym_js and
+ * _emscripten_dlopen_js: that variant defines those three instead, and the glue's own
+ * functions are the host fallback. */
 #include "prelink_dl.h"
 
 #define HOST(name) __attribute__((import_module("env"), import_name("__prelink_host_" #name)))
+#ifndef PL_EMSCRIPTEN
 HOST(dlopen) void *host_dlopen(const char *file, int mode);
 HOST(dlsym) void *host_dlsym(void *handle, const char *name);
 HOST(dlclose) int host_dlclose(void *handle);
 HOST(dlerror) char *host_dlerror(void);
 HOST(dladdr) int host_dladdr(const void *addr, void *info);
+void *dlopen(const char *file, int mode);
+#define ANCHOR dlopen
+#else
+/* emscripten's struct dso (system/lib/libc/musl/src/internal/dynlink.h, wasm32). */
+struct em_dso {
+  void *next, *prev;
+  void *onsuccess, *onerror, *user_data;
+  int flags;
+  unsigned char mem_allocated;
+  void *mem_addr;
+  unsigned mem_size;
+  void *table_addr;
+  unsigned table_size;
+  char name[];
+};
+_Static_assert(__builtin_offsetof(struct em_dso, flags) == 20, "struct dso layout");
+_Static_assert(__builtin_offsetof(struct em_dso, name) == 44, "struct dso layout");
+typedef void (*em_callback)(void *);
+HOST(_dlopen_js) int host_dlopen_js(struct em_dso *p);
+HOST(_dlsym_js) void *host_dlsym_js(struct em_dso *p, const char *name);
+HOST(_emscripten_dlopen_js) void host_emscripten_dlopen_js(struct em_dso *p, em_callback ok, em_callback err);
+/* emscripten's libc: what its dlerror() returns next. */
+__attribute__((weak)) void __dl_seterr(const char *fmt, ...);
+int _dlopen_js(struct em_dso *p);
+#define ANCHOR _dlopen_js
+#endif
 
 extern struct pl_table __prelink_dl_table;
 #define T (&__prelink_dl_table)
 
-void *dlopen(const char *file, int mode);
-
 /* Where the loader put things, relative to where prelink did (0 in a linked module). */
 static unsigned mem_delta(void) { return (unsigned)(unsigned long)T - T->linked_self; }
-static unsigned slot_delta(void) { return (unsigned)(unsigned long)&dlopen - T->anchor_slot; }
+static unsigned slot_delta(void) { return (unsigned)(unsigned long)&ANCHOR - T->anchor_slot; }
 #define P(type, p) ((type)((const char *)(p) + mem_delta()))
 static struct pl_lib *libs(void) { return P(struct pl_lib *, T->libs); }
 static const char *lib_name(const struct pl_lib *l) { return P(const char *, l->name); }
@@ -92,7 +122,7 @@ static struct pl_lib *find_lib(const char *path) {
   return 0;
 }
 
-static int is_ours(const void *h) {
+__attribute__((unused)) static int is_ours(const void *h) {
   const char *p = (const char *)h, *b = (const char *)libs();
   return p >= b && p <= b + T->nlibs * sizeof(struct pl_lib) &&
          (unsigned)(p - b) % sizeof(struct pl_lib) == 0;
@@ -117,20 +147,9 @@ static void run_init(struct pl_lib *l) {
   if (l->init_slot) ((void (*)(void))(unsigned long)(l->init_slot + slot_delta()))();
 }
 
-void *dlopen(const char *file, int mode) {
-  /* The global scope: in a bundle it is the host program's, which contains the bundle. */
-  if (!file) return (T->flags & PL_BUNDLE) && (T->flags & PL_HOST_DLOPEN) ? host_dlopen(file, mode) : &libs()[T->nlibs];
-  struct pl_lib *l = find_lib(file);
-  if (!l) {
-    if (T->flags & PL_HOST_DLOPEN) {
-      void *h = host_dlopen(file, mode);
-      if (!h) lasthost = 1, errpending = 0;
-      else host_opened = 1;
-      return h;
-    }
-    seterr("dlopen: cannot find library \"", file, "\": it was not prelinked", 0);
-    return 0;
-  }
+/* Opens prelinked library L (its constructors run at the first open); 0 when MODE has
+ * RTLD_NOLOAD and it was not loaded yet. */
+static struct pl_lib *open_lib(struct pl_lib *l, int mode) {
   if (!(l->flags & PL_LIB_GLOBAL) && !(l->state & PL_STATE_LOADED)) {
     if (mode & RTLD_NOLOAD) return 0;
     /* Its dependencies are loaded with it (their constructors run first, from its init
@@ -143,6 +162,16 @@ void *dlopen(const char *file, int mode) {
   l->refcount++;
   if (mode & RTLD_GLOBAL) l->state |= PL_STATE_RTLD_GLOBAL;
   return l;
+}
+
+/* dlsym(L, NAME): L itself, then its NEEDED breadth first. */
+static const struct pl_sym *lookup_scope(const struct pl_lib *l, const char *name) {
+  const unsigned *scope = P(const unsigned *, l->scope);
+  for (unsigned i = 0; i < l->nscope; i++) {
+    const struct pl_sym *s = lookup_in(&libs()[scope[i]], name);
+    if (s) return s;
+  }
+  return 0;
 }
 
 static const struct pl_sym *lookup_default(const char *name) {
@@ -159,6 +188,24 @@ static const struct pl_sym *lookup_default(const char *name) {
     }
   }
   return 0;
+}
+
+#ifndef PL_EMSCRIPTEN
+void *dlopen(const char *file, int mode) {
+  /* The global scope: in a bundle it is the host program's, which contains the bundle. */
+  if (!file) return (T->flags & PL_BUNDLE) && (T->flags & PL_HOST_DLOPEN) ? host_dlopen(file, mode) : &libs()[T->nlibs];
+  struct pl_lib *l = find_lib(file);
+  if (!l) {
+    if (T->flags & PL_HOST_DLOPEN) {
+      void *h = host_dlopen(file, mode);
+      if (!h) lasthost = 1, errpending = 0;
+      else host_opened = 1;
+      return h;
+    }
+    seterr("dlopen: cannot find library \"", file, "\": it was not prelinked", 0);
+    return 0;
+  }
+  return open_lib(l, mode);
 }
 
 void *dlsym(void *handle, const char *name) {
@@ -182,11 +229,8 @@ void *dlsym(void *handle, const char *name) {
     seterr("dlsym: symbol \"", name, "\" not found in the global scope", 0);
     return 0;
   }
-  const unsigned *scope = P(const unsigned *, l->scope);
-  for (unsigned i = 0; i < l->nscope; i++) {
-    const struct pl_sym *s = lookup_in(&libs()[scope[i]], name);
-    if (s) return symbol_value(s);
-  }
+  const struct pl_sym *s = lookup_scope(l, name);
+  if (s) return symbol_value(s);
   seterr("dlsym: symbol \"", name, "\" not found in ", lib_name(l));
   return 0;
 }
@@ -250,3 +294,85 @@ found:
   info->dli_saddr = best ? (void *)(unsigned long)sym_value(best) : 0;
   return 1;
 }
+#else /* PL_EMSCRIPTEN */
+
+/* emscripten's libc keeps the handles (struct dso, its list and dlerror); the glue loads
+ * and looks up. A handle whose name is a prelinked library's is answered here, every
+ * other one ("__main__", files the glue loaded) by the glue. */
+static struct pl_lib *em_lib(const struct em_dso *p) {
+  return p && scmp(p->name, "__main__") != 0 ? find_lib(p->name) : 0;
+}
+
+static void em_seterr(void) {
+  errpending = 0;
+  if (__dl_seterr) __dl_seterr("%s", errbuf);
+}
+
+/* What the glue records for a library it loaded: where its memory and slots are. */
+static void em_opened(struct em_dso *p, const struct pl_lib *l) {
+  p->mem_allocated = 1;
+  p->mem_addr = (void *)(unsigned long)(l->mem_base + mem_delta());
+  p->mem_size = l->mem_size;
+}
+
+int _dlopen_js(struct em_dso *p) {
+  struct pl_lib *l = em_lib(p);
+  if (!l) {
+    if (T->flags & PL_HOST_DLOPEN) {
+      int ok = host_dlopen_js(p);
+      if (ok) host_opened = 1;
+      return ok;
+    }
+    seterr("Could not load dynamic lib: ", p->name, " (it was not prelinked)", 0);
+    em_seterr();
+    return 0;
+  }
+  if (!open_lib(l, p->flags)) {
+    seterr("Could not load dynamic lib: ", p->name, " (RTLD_NOLOAD: not loaded)", 0);
+    em_seterr();
+    return 0;
+  }
+  em_opened(p, l);
+  return 1;
+}
+
+void _emscripten_dlopen_js(struct em_dso *p, em_callback ok, em_callback err) {
+  struct pl_lib *l = em_lib(p);
+  if (!l && (T->flags & PL_HOST_DLOPEN_ASYNC)) {
+    host_opened = 1;
+    host_emscripten_dlopen_js(p, ok, err);
+    return;
+  }
+  if (!l || !open_lib(l, p->flags)) {
+    seterr("Could not load dynamic lib: ", p->name, l ? " (RTLD_NOLOAD: not loaded)" : " (it was not prelinked)", 0);
+    em_seterr();
+    err(p);
+    return;
+  }
+  em_opened(p, l);
+  ok(p);
+}
+
+void *_dlsym_js(struct em_dso *p, const char *name) {
+  if (!p) { /* RTLD_DEFAULT */
+    const struct pl_sym *s = lookup_default(name);
+    if (s) return symbol_value(s);
+    if (T->flags & PL_HOST_DLSYM) return host_dlsym_js(p, name);
+    seterr("Tried to lookup unknown symbol \"", name, "\" in dynamic lib: RTLD_DEFAULT", 0);
+    em_seterr();
+    return 0;
+  }
+  const struct pl_lib *l = em_lib(p);
+  if (!l) {
+    if (T->flags & PL_HOST_DLSYM) return host_dlsym_js(p, name);
+    seterr("Tried to lookup unknown symbol \"", name, "\" in dynamic lib: ", p->name);
+    em_seterr();
+    return 0;
+  }
+  const struct pl_sym *s = lookup_scope(l, name);
+  if (s) return symbol_value(s);
+  seterr("Tried to lookup unknown symbol \"", name, "\" in dynamic lib: ", p->name);
+  em_seterr();
+  return 0;
+}
+#endif

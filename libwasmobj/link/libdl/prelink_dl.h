@@ -18,6 +18,7 @@
 #define PL_HOST_DLERROR 8u
 #define PL_HOST_DLADDR 16u
 #define PL_BUNDLE 32u /* the module is a bundle: the program's global scope is the host's */
+#define PL_HOST_DLOPEN_ASYNC 64u /* emscripten: the glue's _emscripten_dlopen_js */
 
 /* pl_sym.kind */
 #define PL_SYM_FUNC 0u

@@ -1,0 +1,346 @@
+// The emscripten flavour: the output replaces an emcc MAIN_MODULE next to the JS glue emcc
+// wrote for it, unmodified. The glue fixes, before the module is instantiated, the main's
+// __memory_base (GLOBAL_BASE), __table_base, the stack (its __stack_pointer global), the
+// memory (INITIAL_MEMORY) and the table (the main's slots + 1), and instantiates with one
+// import object (asmLibraryArg) for "env" and "wasi_snapshot_preview1". prelink keeps all of
+// that: the main's data stays where the glue put it, side modules' data goes after the
+// glue's stack (where its loader would have allocated it), side modules' slots are added
+// by the start function (the table the glue creates is too small for them), exported
+// addresses are written relative to GLOBAL_BASE (the glue adds it back), and the main's
+// constructors run before the side modules' (the glue's order). docs/design.md, "Flavours".
+#include <cctype>
+#include <filesystem>
+
+#include "linker.h"
+#include "wasmobj/reader.h"
+
+namespace wasmobj::linking {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+uint64_t alignUp(uint64_t v, uint32_t p2) {
+  uint64_t a = uint64_t(1) << p2;
+  return (v + a - 1) & ~(a - 1);
+}
+
+// What only emcc's main modules import or export (its JS library, its libc's way into the
+// glue, its stack helpers).
+bool looksLikeEmscripten(const Module &m) {
+  auto starts = [](const std::string &s, const char *p) { return s.rfind(p, 0) == 0; };
+  for (auto &i : m.imports) {
+    if (i.kind != ExternKind::Func || i.module != "env") continue;
+    const std::string &f = i.field;
+    if (starts(f, "emscripten_") || starts(f, "_emscripten_") || starts(f, "__syscall_") || starts(f, "invoke_") ||
+        f == "_dlopen_js" || f == "_dlsym_js" || f == "setTempRet0" || f == "getTempRet0")
+      return true;
+  }
+  for (auto &e : m.exports)
+    if (e.name == "stackAlloc" || e.name == "stackSave" || e.name == "stackRestore" || starts(e.name, "dynCall_")) return true;
+  return false;
+}
+
+size_t skipSpace(const std::string &s, size_t i) {
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+
+std::optional<uint64_t> numberAt(const std::string &s, size_t i) {
+  i = skipSpace(s, i);
+  if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+  uint64_t v = 0;
+  for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
+    v = v * 10 + uint64_t(s[i] - '0');
+    if (v > (uint64_t(1) << 40)) return std::nullopt;
+  }
+  return v;
+}
+
+// Where `NAME = EXPR` starts EXPR, for a JS variable NAME assigned with `=` (not `==`).
+std::vector<size_t> assignments(const std::string &js, const std::string &name) {
+  std::vector<size_t> at;
+  for (size_t p = js.find(name); p != std::string::npos; p = js.find(name, p + 1)) {
+    bool wordStart = p == 0 || !(std::isalnum(static_cast<unsigned char>(js[p - 1])) || js[p - 1] == '_' || js[p - 1] == '$' || js[p - 1] == '.');
+    size_t q = p + name.size();
+    bool wordEnd = q >= js.size() || !(std::isalnum(static_cast<unsigned char>(js[q])) || js[q] == '_' || js[q] == '$');
+    if (!wordStart || !wordEnd) continue;
+    q = skipSpace(js, q);
+    if (q < js.size() && js[q] == '=' && (q + 1 >= js.size() || js[q + 1] != '=')) at.push_back(skipSpace(js, q + 1));
+  }
+  return at;
+}
+
+// `NAME = new WebAssembly.Global({...}, VALUE)`: VALUE.
+std::optional<uint64_t> globalValue(const std::string &js, const std::string &name) {
+  static const std::string ctor = "new WebAssembly.Global(";
+  for (size_t e : assignments(js, name)) {
+    if (js.compare(e, ctor.size(), ctor) != 0) continue;
+    size_t close = js.find('}', e);
+    if (close == std::string::npos) continue;
+    size_t comma = skipSpace(js, close + 1);
+    if (comma < js.size() && js[comma] == ',') return numberAt(js, comma + 1);
+  }
+  return std::nullopt;
+}
+
+// `wasmTable = new WebAssembly.Table({"initial": N, ...})`: N.
+std::optional<uint64_t> tableInitial(const std::string &js) {
+  static const std::string ctor = "new WebAssembly.Table(";
+  for (size_t e : assignments(js, "wasmTable")) {
+    if (js.compare(e, ctor.size(), ctor) != 0) continue;
+    size_t close = js.find('}', e);
+    size_t k = js.find("initial", e);
+    if (k == std::string::npos || k > close) continue;
+    k += 7;
+    while (k < close && (js[k] == '"' || js[k] == '\'' || std::isspace(static_cast<unsigned char>(js[k])))) ++k;
+    if (k < close && js[k] == ':') return numberAt(js, k + 1);
+  }
+  return std::nullopt;
+}
+
+// The property names of the import object literal `asmLibraryArg = {...}` (emcc 3.1;
+// `wasmImports` in later releases). False when there is none.
+bool importObjectKeys(const std::string &js, std::unordered_map<std::string, bool> &keys) {
+  for (const char *var : {"asmLibraryArg", "wasmImports"}) {
+    for (size_t e : assignments(js, var)) {
+      if (e >= js.size() || js[e] != '{') continue;
+      size_t i = e + 1;
+      int depth = 1;
+      bool expectKey = true;
+      while (i < js.size() && depth > 0) {
+        char c = js[i];
+        if (c == '"' || c == '\'') {
+          size_t end = js.find(c, i + 1);
+          if (end == std::string::npos) return false;
+          std::string s = js.substr(i + 1, end - i - 1);
+          size_t after = skipSpace(js, end + 1);
+          if (depth == 1 && expectKey && after < js.size() && js[after] == ':') keys[s] = true;
+          i = end + 1;
+          expectKey = false;
+          continue;
+        }
+        if (depth == 1 && expectKey && (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$')) {
+          size_t end = i;
+          while (end < js.size() && (std::isalnum(static_cast<unsigned char>(js[end])) || js[end] == '_' || js[end] == '$')) ++end;
+          size_t after = skipSpace(js, end);
+          if (after < js.size() && js[after] == ':') keys[js.substr(i, end - i)] = true;
+          i = end;
+          expectKey = false;
+          continue;
+        }
+        if (c == '{' || c == '(' || c == '[') ++depth;
+        else if (c == '}' || c == ')' || c == ']') --depth;
+        else if (c == ',' && depth == 1) expectKey = true;
+        ++i;
+      }
+      if (depth == 0) return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+uint64_t Linker::stackSize() const {
+  // emcc 3.1's TOTAL_STACK default; prelink's own layout keeps wasm-ld's 64 KiB.
+  if (em && !cfg.stackSizeSet) return 5242880;
+  return cfg.stackSize;
+}
+
+void Linker::detectFlavor() {
+  const Library &M = libs[0];
+  using F = LinkConfig::Flavor;
+  em = cfg.flavor == F::Emscripten || (cfg.flavor == F::Auto && !cfg.shared && looksLikeEmscripten(M.mod));
+  if (!em) return;
+  if (cfg.shared) throw Error("--shared: bundle mode is for the llvm flavour (an emscripten side module bundle is not supported)");
+  if (!M.mod.dylink)
+    throw Error("the emscripten flavour needs a relocatable main module (emcc -sMAIN_MODULE) with a dylink.0 section", Error::kNoOffset, M.path);
+
+  std::string path = cfg.emscriptenGlue;
+  const bool explicitGlue = !path.empty();
+  if (!explicitGlue) {
+    fs::path guess = fs::path(M.path).replace_extension(".js");
+    std::error_code ec;
+    if (fs::is_regular_file(guess, ec)) path = guess.string();
+  }
+  if (path.empty()) {
+    warnings.push_back(M.path + ": emscripten flavour without its JS glue (--emscripten-glue): emcc 3.1's defaults assumed "
+                       "(GLOBAL_BASE 1024, TOTAL_STACK " + std::to_string(stackSize()) + ")");
+    return;
+  }
+  auto bytes = loadFile(path);
+  std::string js(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+  EmscriptenGlue g;
+  g.path = path;
+  bool ok = importObjectKeys(js, g.provides);
+  auto mb = globalValue(js, "___memory_base");
+  auto tb = globalValue(js, "___table_base");
+  g.stackTop = globalValue(js, "___stack_pointer");
+  if (auto t = tableInitial(js)) g.tableInitial = uint32_t(*t);
+  if (!ok || !mb || !tb || !g.stackTop) {
+    std::string what = !ok ? "its import object (asmLibraryArg)" : !mb ? "___memory_base" : !tb ? "___table_base" : "___stack_pointer";
+    if (explicitGlue) throw Error("not an emcc MAIN_MODULE glue prelink can read: " + what + " not found", Error::kNoOffset, path);
+    warnings.push_back(path + ": " + what + " not found in the glue; emcc 3.1's defaults assumed");
+    return;
+  }
+  g.memoryBase = *mb;
+  g.tableBase = uint32_t(*tb);
+  if (cfg.stackSizeSet) warnings.push_back("--stack-size ignored: the glue " + path + " fixes the stack");
+  glue = std::move(g);
+}
+
+void Linker::layoutEmscripten() {
+  Library &M = libs[0];
+  const Dylink &d = *M.mod.dylink;
+  M.memAlign = d.memoryAlign;
+  M.memSize = d.memorySize;
+  M.memBase = glue.memoryBase;
+  M.tableSize = d.tableSize;
+  M.tableBase = glue.tableBase;
+  // The glue's stack: from the end of the main's data up to its __stack_pointer.
+  stackLow = alignUp(M.memBase + M.memSize, 4);
+  stackHigh = glue.stackTop ? *glue.stackTop : alignUp(stackLow + stackSize(), 4);
+  if (stackHigh < stackLow)
+    throw Error("the glue's stack (__stack_pointer " + std::to_string(stackHigh) + ") lies below the main module's data (end " +
+                    std::to_string(stackLow) + ")",
+                Error::kNoOffset, glue.path.empty() ? M.path : glue.path);
+  // Side modules where the glue's loader would allocate them: from the stack's top, at
+  // least 16-byte aligned; their slots after the main's.
+  uint64_t cursor = stackHigh;
+  uint64_t tcursor = uint64_t(M.tableBase) + M.tableSize;
+  placeLibraries(cursor, tcursor, 1, 4);
+  if (hasLibdl) {
+    dlTableBase = alignUp(cursor, 4);
+    cursor = dlTableBase + dlTableSize;
+  }
+  dataEnd = cursor;
+  heapBase = alignUp(cursor, 4);
+  // The glue's memory is INITIAL_MEMORY, the main's declared minimum: everything must fit.
+  uint64_t declared = 0;
+  for (auto &i : M.mod.imports)
+    if (i.kind == ExternKind::Memory) declared = i.memory.min;
+  if (heapBase > declared * 65536)
+    throw Error("the linked program needs " + std::to_string(heapBase) + " bytes of memory before its heap, more than the " +
+                    std::to_string(declared * 65536) + " of the main module's INITIAL_MEMORY: rebuild the main with a larger -sINITIAL_MEMORY",
+                Error::kNoOffset, M.path);
+  memoryPages = declared;
+  heapEnd = declared * 65536;
+  tableSize = uint32_t(tcursor);
+  slots.assign(tableSize, -1);
+  uint32_t importMin = 0;
+  for (auto &i : M.mod.imports)
+    if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) importMin = uint32_t(i.table.limits.min);
+  emInitialSlots = glue.tableInitial ? std::max(*glue.tableInitial, importMin) : importMin;
+}
+
+void Linker::addEmscriptenImports(const std::function<uint32_t(const Import &)> &addHost) {
+  // The main's bases, read once at start-up to check the layout prelink assumed.
+  for (const char *n : {"__memory_base", "__table_base"}) {
+    Import b;
+    b.module = "env";
+    b.field = n;
+    b.kind = ExternKind::Global;
+    b.global = GlobalType{ValType::i32(), false};
+    (std::string(n) == "__memory_base" ? emMemoryBaseGlobal : emTableBaseGlobal) = addHost(b);
+  }
+}
+
+void Linker::checkEmscriptenImports() const {
+  // The glue instantiates with asmLibraryArg as "env" and "wasi_snapshot_preview1" (and
+  // proxies for GOT.mem / GOT.func): anything else is a link error at start-up. Say so now.
+  const Module &M = libs[0].mod;
+  auto mainImports = [&](const Import &imp) {
+    for (auto &m : M.imports)
+      if (m.module == imp.module && m.field == imp.field) return true;
+    return false;
+  };
+  std::vector<std::string> unknown;
+  for (auto &h : hostImports) {
+    const Import &imp = h.imp;
+    if (imp.module == "GOT.mem" || imp.module == "GOT.func") continue;
+    if (imp.kind == ExternKind::Global && (imp.field == "__stack_pointer" || imp.field == "__memory_base" || imp.field == "__table_base")) continue;
+    bool known = imp.module == "env" || imp.module == "wasi_snapshot_preview1";
+    if (known) known = glue.path.empty() ? mainImports(imp) : glue.provides.count(imp.field) > 0;
+    if (known) continue;
+    // Who imports it.
+    std::string who;
+    for (auto &L : libs) {
+      for (size_t k = 0; k < L.mod.imports.size() && who.empty(); ++k)
+        if (L.imports[k].kind == Resolution::Host && L.mod.imports[k].module == imp.module &&
+            (L.imports[k].hostName.empty() ? L.mod.imports[k].field : L.imports[k].hostName) == imp.field)
+          who = L.name;
+      if (!who.empty()) break;
+    }
+    unknown.push_back(imp.module + "." + imp.field + (who.empty() ? "" : " (imported by " + who + ")"));
+  }
+  if (unknown.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < unknown.size() && i < 8; ++i) list += (i ? ", " : "") + unknown[i];
+  if (unknown.size() > 8) list += ", ... (" + std::to_string(unknown.size()) + " in all)";
+  if (glue.path.empty()) {
+    // Without the glue only the main's own imports are known to be provided.
+    const_cast<Linker *>(this)->warnings.push_back("the glue may not provide " + list + ": pass --emscripten-glue to check");
+    return;
+  }
+  throw Error("the emscripten glue " + glue.path + " does not provide " + list +
+              ": the side modules' runtime loader would, the linked module cannot (use them in the main module, or link it "
+              "with -sMAIN_MODULE=1)");
+}
+
+void Linker::emitEmscriptenStart(ByteSink &b) const {
+  auto i32 = [&](int64_t v) {
+    b.u8(0x41);
+    b.sleb(int32_t(uint32_t(v)));
+  };
+  // The glue must have laid out what prelink assumed: GLOBAL_BASE, the table base and a
+  // stack that ends below the side modules' data. Trap at instantiation otherwise.
+  b.u8(0x23), b.uleb(emMemoryBaseGlobal), i32(int64_t(libs[0].memBase)), b.u8(0x47);
+  b.u8(0x23), b.uleb(emTableBaseGlobal), i32(libs[0].tableBase), b.u8(0x47), b.u8(0x72);
+  b.u8(0x23), b.uleb(spGlobal), i32(int64_t(stackHigh)), b.u8(0x4b), b.u8(0x72);
+  b.u8(0x04), b.u8(0x40), b.u8(0x00), b.u8(0x0b);
+  if (!emLateCount) return;
+  // Grow the glue's table to the linked program's size, then fill the slots beyond it.
+  b.u8(0xfc), b.uleb(16), b.uleb(0), i32(tableSize), b.u8(0x49); // table.size < total
+  b.u8(0x04), b.u8(0x40);
+  b.u8(0xd0), b.u8(0x70), i32(tableSize), b.u8(0xfc), b.uleb(16), b.uleb(0), b.u8(0x6b); // null, total - size
+  b.u8(0xfc), b.uleb(15), b.uleb(0), i32(-1), b.u8(0x46);                             // table.grow == -1
+  b.u8(0x04), b.u8(0x40), b.u8(0x00), b.u8(0x0b);
+  b.u8(0x0b);
+  i32(emLateFirst), i32(0), i32(emLateCount);
+  b.u8(0xfc), b.uleb(12), b.uleb(emLateElem), b.uleb(0); // table.init
+  b.u8(0xfc), b.uleb(13), b.uleb(emLateElem);            // elem.drop
+}
+
+void Linker::emitEmscriptenExports() {
+  // The glue adds GLOBAL_BASE to every number it finds among the exports (its
+  // relocateExports): exported globals hold their value minus GLOBAL_BASE.
+  const int64_t base = int64_t(libs[0].memBase);
+  for (auto &e : out.exports) {
+    if (e.kind != ExternKind::Global || e.index < out.numImportedGlobals) continue;
+    const Global &g = out.globals.at(e.index - out.numImportedGlobals);
+    if (g.type.type != ValType::i32() || g.type.mut) continue;
+    InstrReader r(g.init.bytes, 0);
+    Instr in;
+    if (!r.next(in) || in.op != 0x41 || in.prefix != 0) continue;
+    Global ng;
+    ng.type = g.type;
+    ByteSink s;
+    s.u8(0x41);
+    s.sleb(int32_t(uint32_t(in.value - base)));
+    s.u8(0x0b);
+    ng.init.bytes = out.own(std::move(s.out));
+    out.globals.push_back(ng);
+    e.index = out.numImportedGlobals + uint32_t(out.globals.size() - 1);
+  }
+  // A dylink.0 of the main's own: the glue reads it (NEEDED; none are left).
+  Dylink d;
+  d.memorySize = uint32_t(libs[0].memSize);
+  d.memoryAlign = libs[0].memAlign;
+  d.tableSize = libs[0].tableSize;
+  d.tableAlign = libs[0].mod.dylink->tableAlign;
+  d.hasMemInfo = true;
+  out.dylink = d;
+}
+
+} // namespace wasmobj::linking
