@@ -84,21 +84,6 @@ std::optional<uint64_t> globalValue(const std::string &js, const std::string &na
   return std::nullopt;
 }
 
-// `wasmTable = new WebAssembly.Table({"initial": N, ...})`: N.
-std::optional<uint64_t> tableInitial(const std::string &js) {
-  static const std::string ctor = "new WebAssembly.Table(";
-  for (size_t e : assignments(js, "wasmTable")) {
-    if (js.compare(e, ctor.size(), ctor) != 0) continue;
-    size_t close = js.find('}', e);
-    size_t k = js.find("initial", e);
-    if (k == std::string::npos || k > close) continue;
-    k += 7;
-    while (k < close && (js[k] == '"' || js[k] == '\'' || std::isspace(static_cast<unsigned char>(js[k])))) ++k;
-    if (k < close && js[k] == ':') return numberAt(js, k + 1);
-  }
-  return std::nullopt;
-}
-
 // The property names of the import object literal `asmLibraryArg = {...}` (emcc 3.1;
 // `wasmImports` in later releases). False when there is none.
 bool importObjectKeys(const std::string &js, std::unordered_map<std::string, bool> &keys) {
@@ -177,7 +162,6 @@ void Linker::detectFlavor() {
   auto mb = globalValue(js, "___memory_base");
   auto tb = globalValue(js, "___table_base");
   g.stackTop = globalValue(js, "___stack_pointer");
-  if (auto t = tableInitial(js)) g.tableInitial = uint32_t(*t);
   if (!ok || !mb || !tb || !g.stackTop) {
     std::string what = !ok ? "its import object (asmLibraryArg)" : !mb ? "___memory_base" : !tb ? "___table_base" : "___stack_pointer";
     if (explicitGlue) throw Error("not an emcc MAIN_MODULE glue prelink can read: " + what + " not found", Error::kNoOffset, path);
@@ -231,7 +215,9 @@ void Linker::layoutEmscripten() {
   uint32_t importMin = 0;
   for (auto &i : M.mod.imports)
     if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) importMin = uint32_t(i.table.limits.min);
-  emInitialSlots = glue.tableInitial ? std::max(*glue.tableInitial, importMin) : importMin;
+  // Active segments fill only what the main's import declares (the glue's table may be a
+  // slot larger, but validators judge by the declaration); the start function does the rest.
+  emInitialSlots = importMin;
 }
 
 void Linker::addEmscriptenImports(const std::function<uint32_t(const Import &)> &addHost) {
@@ -299,17 +285,6 @@ void Linker::emitEmscriptenStart(ByteSink &b) const {
   b.u8(0x23), b.uleb(emTableBaseGlobal), i32(libs[0].tableBase), b.u8(0x47), b.u8(0x72);
   b.u8(0x23), b.uleb(spGlobal), i32(int64_t(stackHigh)), b.u8(0x4b), b.u8(0x72);
   b.u8(0x04), b.u8(0x40), b.u8(0x00), b.u8(0x0b);
-  if (!emLateCount) return;
-  // Grow the glue's table to the linked program's size, then fill the slots beyond it.
-  b.u8(0xfc), b.uleb(16), b.uleb(0), i32(tableSize), b.u8(0x49); // table.size < total
-  b.u8(0x04), b.u8(0x40);
-  b.u8(0xd0), b.u8(0x70), i32(tableSize), b.u8(0xfc), b.uleb(16), b.uleb(0), b.u8(0x6b); // null, total - size
-  b.u8(0xfc), b.uleb(15), b.uleb(0), i32(-1), b.u8(0x46);                             // table.grow == -1
-  b.u8(0x04), b.u8(0x40), b.u8(0x00), b.u8(0x0b);
-  b.u8(0x0b);
-  i32(emLateFirst), i32(0), i32(emLateCount);
-  b.u8(0xfc), b.uleb(12), b.uleb(emLateElem), b.uleb(0); // table.init
-  b.u8(0xfc), b.uleb(13), b.uleb(emLateElem);            // elem.drop
 }
 
 void Linker::emitEmscriptenExports() {
@@ -341,6 +316,86 @@ void Linker::emitEmscriptenExports() {
   d.tableAlign = libs[0].mod.dylink->tableAlign;
   d.hasMemInfo = true;
   out.dylink = d;
+}
+
+} // namespace wasmobj::linking
+
+namespace wasmobj::linking {
+
+uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots) {
+  Import *table = nullptr;
+  for (auto &i : m.imports)
+    if (i.kind == ExternKind::Table) {
+      table = &i; // table 0: the glue's __indirect_function_table
+      break;
+    }
+  if (!table || table->table.limits.min <= initialSlots) return 0;
+  const uint32_t total = uint32_t(table->table.limits.min);
+  std::vector<int64_t> late(total - initialSlots, -1);
+  // Active segments of table 0 keep their entries below INITIALSLOTS (a segment emptied
+  // stays, so that no segment index moves); the rest become `late`.
+  for (auto &seg : m.elems) {
+    if (!seg.active() || seg.table != 0) continue;
+    InstrReader r = InstrReader::prefixOf(seg.offset.bytes);
+    Instr in;
+    if (!r.next(in) || in.op != 0x41 || in.prefix != 0) throw Error("internal error: emscripten table segment offset is not a constant");
+    const int64_t off = int64_t(uint32_t(in.value));
+    const size_t n = seg.usesExprs() ? seg.exprs.size() : seg.funcs.size();
+    if (uint64_t(off) + n <= initialSlots) continue;
+    const size_t keep = off >= int64_t(initialSlots) ? 0 : size_t(int64_t(initialSlots) - off);
+    for (size_t k = keep; k < n; ++k) {
+      int64_t f = -1;
+      if (seg.usesExprs()) {
+        InstrReader x = InstrReader::prefixOf(seg.exprs[k].bytes);
+        Instr e;
+        if (x.next(e) && e.op == 0xd2 && e.prefix == 0) f = e.index;
+      } else {
+        f = seg.funcs[k];
+      }
+      if (uint64_t(off) + k < total) late[uint64_t(off) + k - initialSlots] = f;
+    }
+    if (seg.usesExprs()) seg.exprs.resize(keep);
+    else seg.funcs.resize(keep);
+  }
+  table->table.limits.min = initialSlots;
+
+  // The functions the start function takes references to are declared.
+  ElemSegment declared;
+  declared.flags = 3;
+  for (int64_t f : late)
+    if (f >= 0) declared.funcs.push_back(uint32_t(f));
+  if (!declared.funcs.empty()) m.elems.push_back(std::move(declared));
+  // binaryen 108 cannot read table.size/grow/set on an imported table unless the module
+  // also defines a table: an empty one, after all others (no index changes).
+  if (m.tables.empty()) m.tables.push_back(Table{});
+
+  ByteSink b;
+  auto i32 = [&](int64_t v) {
+    b.u8(0x41);
+    b.sleb(int32_t(uint32_t(v)));
+  };
+  b.u8(0); // no locals
+  // if (table.size < total) { if (table.grow(null, total - table.size) == -1) unreachable }
+  b.u8(0xfc), b.uleb(16), b.uleb(0), i32(total), b.u8(0x49);
+  b.u8(0x04), b.u8(0x40);
+  b.u8(0xd0), b.u8(0x70), i32(total), b.u8(0xfc), b.uleb(16), b.uleb(0), b.u8(0x6b);
+  b.u8(0xfc), b.uleb(15), b.uleb(0), i32(-1), b.u8(0x46);
+  b.u8(0x04), b.u8(0x40), b.u8(0x00), b.u8(0x0b);
+  b.u8(0x0b);
+  for (size_t k = 0; k < late.size(); ++k)
+    if (late[k] >= 0) i32(int64_t(initialSlots + k)), b.u8(0xd2), b.uleb(uint32_t(late[k])), b.u8(0x26), b.uleb(0);
+  if (m.start) b.u8(0x10), b.uleb(*m.start);
+  b.u8(0x0b);
+
+  uint32_t type = 0;
+  while (type < m.types.size() && !(m.types[type] == FuncType{})) ++type;
+  if (type == m.types.size()) m.types.push_back(FuncType{});
+  Function f;
+  f.typeIndex = type;
+  f.body = m.own(std::move(b.out));
+  m.start = m.numImportedFuncs + uint32_t(m.functions.size());
+  m.functions.push_back(f);
+  return total - initialSlots;
 }
 
 } // namespace wasmobj::linking

@@ -132,6 +132,12 @@ inline constexpr HostDlFunction kHostDlFunctions[] = {
     {"_dlopen_js", 1}, {"_dlsym_js", 2}, {"_emscripten_dlopen_js", 64},            // emscripten's glue
 };
 
+// The emscripten flavour's last step, on the linked module or on binaryen's output: the
+// table import declares only INITIALSLOTS (what the glue's table has); the slots beyond
+// move from the active segments into a new start function, which grows the table, sets
+// them and then calls the old start function. Returns how many slots moved.
+uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots);
+
 // What emcc's JS glue of the main module fixes before the module is instantiated
 // (emscripten.cpp): read from the glue when prelink finds it, else emcc's defaults.
 struct EmscriptenGlue {
@@ -139,7 +145,6 @@ struct EmscriptenGlue {
   uint64_t memoryBase = 1024;           // GLOBAL_BASE: the main's __memory_base
   uint32_t tableBase = 1;               // the main's __table_base
   std::optional<uint64_t> stackTop;     // __stack_pointer's initial value
-  std::optional<uint32_t> tableInitial; // slots of the table it creates
   std::unordered_map<std::string, bool> provides; // names of its import object (asmLibraryArg)
 };
 
@@ -216,8 +221,7 @@ public:
   bool em = false;
   EmscriptenGlue glue;
   uint32_t emInitialSlots = 0;        // slots the glue's table has at instantiation
-  uint32_t emLateElem = UINT32_MAX;   // passive segment of the slots beyond them
-  uint32_t emLateFirst = 0, emLateCount = 0;
+  uint32_t emLateCount = 0;           // slots the start function adds (finishEmscriptenTable)
   uint32_t emMemoryBaseGlobal = 0, emTableBaseGlobal = 0; // imported, checked at start-up
   void detectFlavor();
   void layoutEmscripten();

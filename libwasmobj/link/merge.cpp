@@ -155,8 +155,9 @@ void Linker::emitModule() {
       t.kind = ExternKind::Table;
     }
     // A bundle's loader makes room for it (dylink.0 table size) before instantiating.
-    // The emscripten glue's table has the main's slots only: the start function grows it.
-    t.table.limits.min = cfg.shared ? 0 : em ? t.table.limits.min : std::max<uint64_t>(tableSize, t.table.limits.min);
+    // (The emscripten flavour moves the slots beyond the glue's table into the start
+    // function at the very end: finishEmscriptenTable.)
+    t.table.limits.min = cfg.shared ? 0 : std::max<uint64_t>(tableSize, t.table.limits.min);
     if (t.table.limits.hasMax() && t.table.limits.max < tableSize)
       throw Error("the linked program needs " + std::to_string(tableSize) + " table slots but the main module allows at most " +
                       std::to_string(t.table.limits.max),
@@ -373,10 +374,7 @@ void Linker::emitModule() {
       out.elems.push_back(std::move(seg));
     }
   }
-  // emscripten: the slots beyond the glue's table go into one passive segment that the
-  // start function copies after growing the table.
-  const size_t activeSlots = em ? std::min<size_t>(slots.size(), emInitialSlots) : slots.size();
-  for (size_t s = 0; s < activeSlots && !cfg.shared;) {
+  for (size_t s = 0; s < slots.size() && !cfg.shared;) {
     if (slots[s] < 0) {
       ++s;
       continue;
@@ -384,22 +382,7 @@ void Linker::emitModule() {
     ElemSegment seg;
     seg.flags = 0;
     seg.offset.bytes = out.own(i32ConstExpr(int64_t(s)));
-    while (s < activeSlots && slots[s] >= 0) seg.funcs.push_back(uint32_t(slots[s++]));
-    out.elems.push_back(std::move(seg));
-  }
-  if (em && activeSlots < slots.size()) {
-    ElemSegment seg;
-    seg.flags = 5; // passive, expressions: null slots stay null
-    for (size_t s = activeSlots; s < slots.size(); ++s) {
-      ByteSink x;
-      if (slots[s] < 0) x.u8(0xd0), x.u8(0x70);
-      else x.u8(0xd2), x.uleb(uint32_t(slots[s]));
-      x.u8(0x0b);
-      seg.exprs.push_back(ConstExpr{out.own(std::move(x.out)), 0});
-    }
-    emLateElem = uint32_t(out.elems.size());
-    emLateFirst = uint32_t(activeSlots);
-    emLateCount = uint32_t(slots.size() - activeSlots);
+    while (s < slots.size() && slots[s] >= 0) seg.funcs.push_back(uint32_t(slots[s++]));
     out.elems.push_back(std::move(seg));
   }
 

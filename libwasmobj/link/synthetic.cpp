@@ -9,6 +9,7 @@
 #include "libdl/prelink_dl.h"
 #include "linker.h"
 #include "optimize.h"
+#include "wasmobj/reader.h"
 #include "wasmobj/writer.h"
 
 namespace wasmobj::linking {
@@ -227,7 +228,7 @@ nlohmann::ordered_json Linker::buildManifest() const {
     j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(glue.path)},
                        {"global_base", libs[0].memBase},
                        {"table_base", libs[0].tableBase},
-                       {"glue_table_slots", emInitialSlots},
+                       {"table_slots_at_instantiation", emInitialSlots},
                        {"slots_added_at_start_up", emLateCount}};
   json libsj = json::array();
   for (size_t li = 0; li < libs.size(); ++li) {
@@ -361,6 +362,10 @@ LinkResult Linker::run() {
     emitExports();
     if (em) emitEmscriptenExports();
   }
+  // Emscripten: the glue's table is too small for the side modules' slots. Before binaryen
+  // the module keeps them all in active segments (binaryen judges what a call_indirect
+  // reaches by them); runLink finishes after it.
+  if (em && !wantsBinaryen(cfg)) emLateCount = finishEmscriptenTable(out, emInitialSlots);
   lap("rewrite");
   LinkResult r;
   r.manifest = buildManifest();
@@ -398,6 +403,12 @@ int runLink(const LinkConfig &cfg) {
     r.stageMs.emplace_back("write", encodeMs);
     encodeMs = 0;
     bytes = linking::optimizeLinked(bytes, cfg, r.manifest, r.stageMs);
+    if (r.manifest.contains("emscripten")) {
+      auto &e = r.manifest["emscripten"];
+      Module m = readModule(ByteView(bytes), cfg.output);
+      e["slots_added_at_start_up"] = linking::finishEmscriptenTable(m, e["table_slots_at_instantiation"].get<uint32_t>());
+      bytes = writeModule(m);
+    }
   }
   t0 = std::chrono::steady_clock::now();
   std::string manifest;
