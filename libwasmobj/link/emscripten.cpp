@@ -25,15 +25,18 @@ uint64_t alignUp(uint64_t v, uint32_t p2) {
   return (v + a - 1) & ~(a - 1);
 }
 
-// What only emcc's main modules import or export (its JS library, its libc's way into the
-// glue, its stack helpers).
+// What only emcc's main modules import or export: its libc's calls into the JS glue
+// (memcpy, heap growth, dlopen, syscalls, i64 returns, exception wrappers) and its stack
+// helpers. (A name merely starting with emscripten_ is not enough: CPython built for
+// emscripten imports emscripten_return_address from any host.)
 bool looksLikeEmscripten(const Module &m) {
   auto starts = [](const std::string &s, const char *p) { return s.rfind(p, 0) == 0; };
   for (auto &i : m.imports) {
     if (i.kind != ExternKind::Func || i.module != "env") continue;
     const std::string &f = i.field;
-    if (starts(f, "emscripten_") || starts(f, "_emscripten_") || starts(f, "__syscall_") || starts(f, "invoke_") ||
-        f == "_dlopen_js" || f == "_dlsym_js" || f == "setTempRet0" || f == "getTempRet0")
+    if (f == "emscripten_memcpy_big" || f == "emscripten_memcpy_js" || f == "emscripten_resize_heap" ||
+        starts(f, "_emscripten_") || starts(f, "__syscall_") || starts(f, "invoke_") || f == "_dlopen_js" ||
+        f == "_dlsym_js" || f == "setTempRet0" || f == "getTempRet0")
       return true;
   }
   for (auto &e : m.exports)
