@@ -10,22 +10,25 @@
 //   P3 code speed  bench/compute: PIC + reference loader, prelink -O2, wasm-ld static
 //   P4 size        bench/compute: prelink -O2 --gc vs static vs the sum of the inputs
 //   P5 memory      peak RSS of the P1 link (/usr/bin/time) against the input bytes
+//   P6 emscripten  emcc main + 20 emcc side modules under emcc's own glue: runtime-linked
+//                  vs prelinked, process start → first line of output (bench/emscripten.mjs)
 //
 // --quick: 1 repetition, a tiny P3 loop and no P1/P5 (the ctest smoke test).
-// Tools: clang-19, wasm-ld-19, wasm-opt on PATH; prelink from BUILD/prelink/prelink.
+// Tools: clang-19, wasm-ld-19, wasm-opt on PATH (P6: emcc); prelink from BUILD/prelink/prelink.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProgram } from '../tests/e2e/refloader.mjs';
+import { benchEmscripten } from './emscripten.mjs';
 import { generateStartup } from './gen_startup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 
 function parseArgs(/** @type {string[]} */ argv) {
-  const o = { build: path.join(root, 'build'), reps: 5, only: 'P1,P2,P3,P4,P5', quick: false, n: 20_000_000 };
+  const o = { build: path.join(root, 'build'), reps: 5, only: 'P1,P2,P3,P4,P5,P6', quick: false, n: 20_000_000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') { o.quick = true; continue; }
@@ -250,6 +253,21 @@ function p3p4() {
   row('P4', 'size: vs static + wasm-opt -O2; vs the sum of the inputs; prelinked -O0', `${f2(G / size('static-O2.wasm'))}× (${size('static-O2.wasm')} B); ${f2(G / inputs)}× (${inputs} B); -O0 ${size('prelinked-O0.wasm')} B`);
 }
 
+// ---- P6: start-up of an emcc program under emcc's glue ----------------------------------
+async function p6() {
+  const r = /** @type {any} */ (await benchEmscripten({ prelink: PRELINK, work: path.join(WORK, 'emscripten'), reps: Math.max(opts.reps * 3, 3) }));
+  if (r.skipped) { row('P6', 'emscripten start-up', `skipped: ${r.skipped}`); return; }
+  const m = r.median, o = r.overNode, b = r.bytes;
+  row('P6', `emcc 3.1.6 main + ${r.sides} side modules under emcc's glue (${f1(b.inputs / 1e3)} KB of wasm): process start → first line, runtime-linked vs prelinked (median of ${r.reps})`,
+    `${f1(m.runtime.first)} ms vs ${f1(m.prelinked.first)} ms (${f2(m.runtime.first / m.prelinked.first)}×)`);
+  row('P6', 'process start → exit', `${f1(m.runtime.exit)} ms vs ${f1(m.prelinked.exit)} ms (${f2(m.runtime.exit / m.prelinked.exit)}×)`);
+  row('P6', 'prelinked -O2; node alone printing one line', `${f1(m['prelinked -O2'].first)} ms (${f2(m.runtime.first / m['prelinked -O2'].first)}×); ${f1(m['node only'].first)} ms`);
+  row('P6', 'beyond node\'s own start-up (first line − node alone, paired by round): runtime vs prelinked vs prelinked -O2',
+    `${f1(o.runtime.first)} vs ${f1(o.prelinked.first)} vs ${f1(o['prelinked -O2'].first)} ms`);
+  row('P6', 'prelink link time (-O0; -O2); size: main.wasm + .so vs prelinked (-O0; -O2)',
+    `${f1(r.linkMs.prelinked)} ms; ${f1(r.linkMs['prelinked -O2'])} ms; ${b.inputs} B vs ${b.prelinked} B; ${b['prelinked -O2']} B`);
+}
+
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
 console.log(`prelink benchmarks: ${cpu}, ${os.cpus().length} cores, ${f1(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.type()} ${os.release()}`);
 console.log(`command: bench/run ${process.argv.slice(2).join(' ')} (repetitions: ${opts.reps}${opts.quick ? ', quick' : ''})\n`);
@@ -257,5 +275,6 @@ const only = new Set(opts.only.split(','));
 if (only.has('P1') || only.has('P5')) p1p5();
 if (only.has('P2')) p2();
 if (only.has('P3') || only.has('P4')) p3p4();
+if (only.has('P6')) await p6();
 console.log('| | measurement | result | goal | |\n| --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.id} | ${r.what} | ${r.value} | ${r.goal} | ${r.verdict} |`);

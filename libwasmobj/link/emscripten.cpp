@@ -87,9 +87,15 @@ std::optional<uint64_t> globalValue(const std::string &js, const std::string &na
   return std::nullopt;
 }
 
-// The property names of the import object literal `asmLibraryArg = {...}` (emcc 3.1;
-// `wasmImports` in later releases). False when there is none.
-bool importObjectKeys(const std::string &js, std::unordered_map<std::string, bool> &keys) {
+// The properties of the import object literal `asmLibraryArg = {...}` (emcc 3.1;
+// `wasmImports` in later releases): name -> the identifier its value is (or ""). False
+// when there is none.
+bool importObjectKeys(const std::string &js, std::unordered_map<std::string, std::string> &keys) {
+  auto identAt = [&](size_t i) {
+    size_t e = i;
+    while (e < js.size() && (std::isalnum(static_cast<unsigned char>(js[e])) || js[e] == '_' || js[e] == '$')) ++e;
+    return js.substr(i, e - i);
+  };
   for (const char *var : {"asmLibraryArg", "wasmImports"}) {
     for (size_t e : assignments(js, var)) {
       if (e >= js.size() || js[e] != '{') continue;
@@ -103,7 +109,7 @@ bool importObjectKeys(const std::string &js, std::unordered_map<std::string, boo
           if (end == std::string::npos) return false;
           std::string s = js.substr(i + 1, end - i - 1);
           size_t after = skipSpace(js, end + 1);
-          if (depth == 1 && expectKey && after < js.size() && js[after] == ':') keys[s] = true;
+          if (depth == 1 && expectKey && after < js.size() && js[after] == ':') keys[s] = identAt(skipSpace(js, after + 1));
           i = end + 1;
           expectKey = false;
           continue;
@@ -112,7 +118,7 @@ bool importObjectKeys(const std::string &js, std::unordered_map<std::string, boo
           size_t end = i;
           while (end < js.size() && (std::isalnum(static_cast<unsigned char>(js[end])) || js[end] == '_' || js[end] == '$')) ++end;
           size_t after = skipSpace(js, end);
-          if (after < js.size() && js[after] == ':') keys[js.substr(i, end - i)] = true;
+          if (after < js.size() && js[after] == ':') keys[js.substr(i, end - i)] = identAt(skipSpace(js, after + 1));
           i = end;
           expectKey = false;
           continue;
@@ -128,7 +134,69 @@ bool importObjectKeys(const std::string &js, std::unordered_map<std::string, boo
   return false;
 }
 
+// Every `IDENT.sig = "..."` of the glue: the wasm signature of its JS functions.
+std::unordered_map<std::string, std::string> jsSignatures(const std::string &js) {
+  std::unordered_map<std::string, std::string> sigs;
+  for (size_t p = js.find(".sig"); p != std::string::npos; p = js.find(".sig", p + 4)) {
+    size_t b = p;
+    while (b > 0 && (std::isalnum(static_cast<unsigned char>(js[b - 1])) || js[b - 1] == '_' || js[b - 1] == '$')) --b;
+    size_t q = skipSpace(js, p + 4);
+    if (b == p || q >= js.size() || js[q] != '=') continue;
+    q = skipSpace(js, q + 1);
+    if (q >= js.size() || (js[q] != '"' && js[q] != '\'')) continue;
+    size_t end = js.find(js[q], q + 1);
+    if (end == std::string::npos || end - q - 1 > 64) continue;
+    sigs.emplace(js.substr(b, p - b), js.substr(q + 1, end - q - 1));
+  }
+  return sigs;
+}
+
+// emscripten's signature letters: the result first (v: none), then the parameters.
+std::optional<FuncType> sigType(const std::string &sig) {
+  if (sig.empty()) return std::nullopt;
+  auto val = [](char c) -> std::optional<ValType> {
+    switch (c) {
+    case 'i': return ValType::i32();
+    case 'j': return ValType::i64();
+    case 'f': return ValType{ValType::F32, 0};
+    case 'd': return ValType{ValType::F64, 0};
+    default: return std::nullopt;
+    }
+  };
+  FuncType t;
+  if (sig[0] != 'v') {
+    auto r = val(sig[0]);
+    if (!r) return std::nullopt;
+    t.results.push_back(*r);
+  }
+  for (size_t i = 1; i < sig.size(); ++i) {
+    auto p = val(sig[i]);
+    if (!p) return std::nullopt;
+    t.params.push_back(*p);
+  }
+  return t;
+}
+
 } // namespace
+
+bool Linker::emGlueProvides(const std::string &name) const {
+  if (!glue.path.empty()) return glue.provides.count(name) > 0;
+  for (auto &i : libs[0].mod.imports)
+    if (i.module == "env" && i.field == name) return true;
+  return false;
+}
+
+std::optional<FuncType> Linker::emGlueFunctionType(const std::string &name) const {
+  // An input that calls it says its type; else the glue's `.sig` of the JS function.
+  for (auto &L : libs)
+    for (auto &i : L.mod.imports)
+      if (i.kind == ExternKind::Func && i.module == "env" && i.field == name) return L.mod.types.at(i.typeIndex);
+  auto p = glue.provides.find(name);
+  if (p == glue.provides.end() || p->second.empty()) return std::nullopt;
+  auto s = glue.sigs.find(p->second);
+  if (s == glue.sigs.end()) return std::nullopt;
+  return sigType(s->second);
+}
 
 uint64_t Linker::stackSize() const {
   // emcc 3.1's TOTAL_STACK default; prelink's own layout keeps wasm-ld's 64 KiB.
@@ -162,6 +230,7 @@ void Linker::detectFlavor() {
   EmscriptenGlue g;
   g.path = path;
   bool ok = importObjectKeys(js, g.provides);
+  g.sigs = jsSignatures(js);
   auto mb = globalValue(js, "___memory_base");
   auto tb = globalValue(js, "___table_base");
   g.stackTop = globalValue(js, "___stack_pointer");
@@ -232,6 +301,15 @@ void Linker::addEmscriptenImports(const std::function<uint32_t(const Import &)> 
     b.kind = ExternKind::Global;
     b.global = GlobalType{ValType::i32(), false};
     (std::string(n) == "__memory_base" ? emMemoryBaseGlobal : emTableBaseGlobal) = addHost(b);
+  }
+  // The glue's JS functions whose address is taken.
+  for (auto &[name, type] : emGlueFuncs) {
+    Import f;
+    f.module = "env";
+    f.field = name;
+    f.kind = ExternKind::Func;
+    f.typeIndex = internType(type);
+    emGlueFuncOut.push_back(addHost(f));
   }
 }
 

@@ -24,6 +24,7 @@ struct Resolution {
     StackPtr,  // the one __stack_pointer
     Memory,    // the one memory
     Table,     // the one indirect function table
+    GlueFunc,  // emscripten: GOT.func of a JS function of the glue (index into Linker::emGlueFuncs)
   } kind = Unset;
   int lib = -1;
   uint32_t index = 0;
@@ -145,7 +146,9 @@ struct EmscriptenGlue {
   uint64_t memoryBase = 1024;           // GLOBAL_BASE: the main's __memory_base
   uint32_t tableBase = 1;               // the main's __table_base
   std::optional<uint64_t> stackTop;     // __stack_pointer's initial value
-  std::unordered_map<std::string, bool> provides; // names of its import object (asmLibraryArg)
+  // Its import object (asmLibraryArg): property name -> the JS identifier of its value.
+  std::unordered_map<std::string, std::string> provides;
+  std::unordered_map<std::string, std::string> sigs; // JS function -> its `.sig` ("vii")
 };
 
 class Linker {
@@ -223,6 +226,13 @@ public:
   uint32_t emInitialSlots = 0;        // slots the glue's table has at instantiation
   uint32_t emLateCount = 0;           // slots the start function adds (finishEmscriptenTable)
   uint32_t emMemoryBaseGlobal = 0, emTableBaseGlobal = 0; // imported, checked at start-up
+  // JS functions of the glue whose address the program takes: imported as env functions,
+  // each with its one slot (emcc's runtime would wrap each in a module of its own).
+  std::vector<std::pair<std::string, FuncType>> emGlueFuncs;
+  std::unordered_map<std::string, uint32_t> emGlueFuncIndex; // name -> index in emGlueFuncs
+  std::vector<uint32_t> emGlueFuncOut;                        // output function indices
+  bool emGlueProvides(const std::string &name) const;
+  std::optional<FuncType> emGlueFunctionType(const std::string &name) const;
   void detectFlavor();
   void layoutEmscripten();
   void addEmscriptenImports(const std::function<uint32_t(const Import &)> &addHost);

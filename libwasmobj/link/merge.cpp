@@ -89,8 +89,9 @@ void Linker::resolveGotFunc() {
       const Import &imp = L.mod.imports[ii];
       if (imp.kind != ExternKind::Global) continue;
       Resolution &r = L.imports[ii];
-      if (imp.module == "GOT.func" && r.kind == Resolution::Def) {
-        r = Resolution::make(Resolution::Const, -1, 0, int64_t(slotFor(libs[r.lib].funcMap.at(r.index))));
+      if (imp.module == "GOT.func" && (r.kind == Resolution::Def || r.kind == Resolution::GlueFunc)) {
+        uint32_t f = r.kind == Resolution::GlueFunc ? emGlueFuncOut.at(r.index) : libs[r.lib].funcMap.at(r.index);
+        r = Resolution::make(Resolution::Const, -1, 0, int64_t(slotFor(f)));
         if (cfg.shared) r.reloc = Resolution::RelocTable;
         L.globalMap[gi] = GlobalRemap::i32(int32_t(r.value));
       }

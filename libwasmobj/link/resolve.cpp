@@ -186,6 +186,8 @@ void Linker::resolveImports() {
           } else if (auto v = syntheticData(*this, imp.field, L)) {
             r = Resolution::make(Resolution::Const, -1, 0, *v);
             r.reloc = Resolution::RelocMemory;
+          } else if (em && emGlueProvides(imp.field)) {
+            r.kind = Resolution::Host; // the glue's GOT proxy fills it before main runs
           } else {
             undefined("data");
           }
@@ -203,6 +205,16 @@ void Linker::resolveImports() {
                           Error::kNoOffset, L.path);
             // Becomes the function's table slot once slots are assigned.
             r = Resolution::make(Resolution::Def, s->lib, e.index, 0);
+          } else if (em && emGlueProvides(imp.field)) {
+            // A JS function of the glue: imported, with a slot of its own. Without a known
+            // signature the glue's GOT proxy fills the entry (wrapping it at start-up).
+            if (auto t = emGlueFunctionType(imp.field)) {
+              auto [it, inserted] = emGlueFuncIndex.emplace(imp.field, uint32_t(emGlueFuncs.size()));
+              if (inserted) emGlueFuncs.emplace_back(imp.field, *t);
+              r = Resolution::make(Resolution::GlueFunc, -1, it->second, 0);
+            } else {
+              r.kind = Resolution::Host;
+            }
           } else {
             undefined("function address");
             if (r.kind == Resolution::Unset) r = Resolution::make(Resolution::Const, -1, 0, 0);
@@ -470,6 +482,7 @@ void Linker::assignIndices() {
         switch (r.kind) {
         case Resolution::Const: m = GlobalRemap::i32(int32_t(r.value)); break;
         case Resolution::StackPtr: m = GlobalRemap::to(spGlobal); break;
+        case Resolution::GlueFunc: m = GlobalRemap::i32(0); break; // filled in by resolveGotFunc
         case Resolution::Host: m = GlobalRemap::to(hostIndex[li][ii]); break;
         case Resolution::Def:
           if (imp.module == "GOT.func") {
