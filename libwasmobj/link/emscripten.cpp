@@ -322,7 +322,10 @@ void Linker::checkEmscriptenImports() const {
       if (m.module == imp.module && m.field == imp.field) return true;
     return false;
   };
-  std::vector<std::string> unknown;
+  struct Missing {
+    std::string name, field, who;
+  };
+  std::vector<Missing> missing;
   for (auto &h : hostImports) {
     const Import &imp = h.imp;
     if (imp.module == "GOT.mem" || imp.module == "GOT.func") continue;
@@ -330,7 +333,7 @@ void Linker::checkEmscriptenImports() const {
     bool known = imp.module == "env" || imp.module == "wasi_snapshot_preview1";
     if (known) known = glue.path.empty() ? mainImports(imp) : glue.provides.count(imp.field) > 0;
     if (known) continue;
-    // Who imports it.
+    // Who imports it (the main first).
     std::string who;
     for (auto &L : libs) {
       for (size_t k = 0; k < L.mod.imports.size() && who.empty(); ++k)
@@ -339,20 +342,27 @@ void Linker::checkEmscriptenImports() const {
           who = L.name;
       if (!who.empty()) break;
     }
-    unknown.push_back(imp.module + "." + imp.field + (who.empty() ? "" : " (imported by " + who + ")"));
+    missing.push_back(Missing{imp.module + "." + imp.field, imp.field, who});
   }
-  if (unknown.empty()) return;
-  std::string list;
-  for (size_t i = 0; i < unknown.size() && i < 8; ++i) list += (i ? ", " : "") + unknown[i];
-  if (unknown.size() > 8) list += ", ... (" + std::to_string(unknown.size()) + " in all)";
+  if (missing.empty()) return;
+  std::string more = missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : "";
   if (glue.path.empty()) {
     // Without the glue only the main's own imports are known to be provided.
-    const_cast<Linker *>(this)->warnings.push_back("the glue may not provide " + list + ": pass --emscripten-glue to check");
+    std::string list;
+    for (size_t i = 0; i < missing.size() && i < 8; ++i) list += (i ? ", " : "") + missing[i].name;
+    const_cast<Linker *>(this)->warnings.push_back("the glue may not provide " + list + (missing.size() > 8 ? ", ..." : "") +
+                                                   ": pass --emscripten-glue to check");
     return;
   }
-  throw Error("the emscripten glue " + glue.path + " does not provide " + list +
-              ": the side modules' runtime loader would, the linked module cannot (use them in the main module, or link it "
-              "with -sMAIN_MODULE=1)");
+  const Missing &m = missing[0];
+  if (m.who == libs[0].name)
+    throw Error("does not provide " + m.name + more + ", which the main module " + m.who + " imports: is it the glue emcc wrote for it?",
+                Error::kNoOffset, glue.path);
+  throw Error("does not provide " + m.name + more + ", which " + m.who +
+                  " imports: emcc's runtime loader makes such imports for side modules, a linked module cannot get them "
+                  "from this glue (use " + m.field + " in the main module too; for invoke_*, call a function of "
+                  "that signature inside try/catch in the main)",
+              Error::kNoOffset, glue.path);
 }
 
 void Linker::emitEmscriptenStart(ByteSink &b) const {
