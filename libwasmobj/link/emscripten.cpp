@@ -293,15 +293,6 @@ void Linker::layoutEmscripten() {
 }
 
 void Linker::addEmscriptenImports(const std::function<uint32_t(const Import &)> &addHost) {
-  // The main's bases, read once at start-up to check the layout prelink assumed.
-  for (const char *n : {"__memory_base", "__table_base"}) {
-    Import b;
-    b.module = "env";
-    b.field = n;
-    b.kind = ExternKind::Global;
-    b.global = GlobalType{ValType::i32(), false};
-    (std::string(n) == "__memory_base" ? emMemoryBaseGlobal : emTableBaseGlobal) = addHost(b);
-  }
   // The glue's JS functions whose address is taken.
   for (auto &[name, type] : emGlueFuncs) {
     Import f;

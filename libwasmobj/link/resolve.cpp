@@ -338,16 +338,20 @@ void Linker::assignIndices() {
     L.typeMap.resize(L.mod.types.size());
     for (size_t t = 0; t < L.mod.types.size(); ++t) L.typeMap[t] = internType(L.mod.types[t]);
   }
-  if (cfg.shared) {
-    // A bundle is a side module: its loader gives it one memory base and one table base.
+  // env.__memory_base and env.__table_base as imported immutable i32 globals.
+  auto importBases = [&](uint32_t &memoryBase, uint32_t &tableBase) {
     for (const char *n : {"__memory_base", "__table_base"}) {
       Import b;
       b.module = "env";
       b.field = n;
       b.kind = ExternKind::Global;
       b.global = GlobalType{ValType::i32(), false};
-      (std::string(n) == "__memory_base" ? memoryBaseGlobal : tableBaseGlobal) = addHost(b);
+      (std::string(n) == "__memory_base" ? memoryBase : tableBase) = addHost(b);
     }
+  };
+  if (cfg.shared) {
+    // A bundle is a side module: its loader gives it one memory base and one table base.
+    importBases(memoryBaseGlobal, tableBaseGlobal);
     mainImportsMemory = mainImportsTable = true;
   }
   if (importsStackPointer()) {
@@ -358,7 +362,11 @@ void Linker::assignIndices() {
     sp.global = GlobalType{ValType::i32(), true};
     spGlobal = addHost(sp);
   }
-  if (em) addEmscriptenImports(addHost);
+  if (em) {
+    // The main's bases, read once at start-up to check the layout prelink assumed.
+    importBases(emMemoryBaseGlobal, emTableBaseGlobal);
+    addEmscriptenImports(addHost);
+  }
   // Host imports per library, with their type indices in the output's type space.
   std::vector<std::vector<uint32_t>> hostIndex(libs.size());
   for (size_t li = 0; li < libs.size(); ++li) {
