@@ -7,13 +7,15 @@
 //   no-libs    the same without any side module on disk (for a program with a
 //              "noembed_dir", that build's glue, whose file system has no copy of the
 //              dlopen'ed libraries: only the prelinked module can answer the dlopen);
-//   optimized  prelinked with -O2 --gc-sections (binaryen), side modules on disk.
+//   optimized  prelinked with -O2 --gc-sections (binaryen; without --gc-sections when
+//              the glue loads libraries later, which need the side modules' exports).
 // stdout, stderr and the exit status of the prelinked runs must equal the runtime
 // run's (and the runtime run's stdout the program's expected.txt, if any). A preload
 // script (emscripten_preload.cjs) records the wasm modules each run compiles: the
 // runtime run must compile more than one when the program has start-up side modules,
-// each prelinked run exactly one (not even the glue's one-function trampolines: JS
-// functions whose address the program takes are imported with their slots).
+// each prelinked run exactly one, plus one per "runtime_libs" library (dlopen'ed but
+// not prelinked, so the glue loads it) — not even the glue's one-function trampolines:
+// JS functions whose address the program takes are imported with their slots.
 // The prelinked module must validate in V8 and binaryen (wasm-opt, $WASM_OPT) and its
 // manifest must say "flavor": "emscripten".
 //
@@ -39,6 +41,7 @@ class TestFailure extends Error {}
  * @property {string} glue      emcc's JS glue file name (main.js)
  * @property {string[]} libs    start-up side modules (main's NEEDED first)
  * @property {string[]} dlopen_libs  side modules the program only dlopen's
+ * @property {string[]} runtime_libs  dlopen'ed side modules not given to prelink (embedded; the glue loads them)
  * @property {string} [noembed_dir]  relative to the program's directory
  */
 
@@ -160,7 +163,7 @@ function prelinkInto(/** @type {string} */ prelink, /** @type {string} */ mainDi
 }
 
 /** Checks one prelinked run against the runtime run; returns problems. */
-function compare(/** @type {RunResult} */ ref, /** @type {RunResult} */ r) {
+function compare(/** @type {RunResult} */ ref, /** @type {RunResult} */ r, /** @type {string[]} */ runtimeLibs) {
   const problems = [];
   if (r.status !== ref.status) problems.push(`exit status ${r.status}, runtime ${ref.status}`);
   if (r.stdout !== ref.stdout) problems.push('stdout differs from the runtime run');
@@ -168,8 +171,10 @@ function compare(/** @type {RunResult} */ ref, /** @type {RunResult} */ r) {
   // Not even the glue's trampolines: JS functions whose address the program takes are
   // imported by the prelinked module and have their slots already.
   const mods = r.wasm.filter((w) => w.compiled);
-  if (mods.length !== 1) {
-    problems.push(`compiled ${mods.length} wasm modules, not exactly 1 (the prelinked main)`);
+  const want = 1 + runtimeLibs.length;
+  if (mods.length !== want) {
+    problems.push(`compiled ${mods.length} wasm modules, not exactly ${want} (the prelinked main` +
+      `${runtimeLibs.length ? ` and the ${runtimeLibs.length} library(ies) not prelinked` : ''})`);
   }
   return problems;
 }
@@ -178,6 +183,7 @@ function runEmscripten(/** @type {{program: string, prelink: string, work: strin
   const p = /** @type {EmProgram} */ (JSON.parse(fs.readFileSync(path.join(opts.program, 'program.json'), 'utf8')));
   p.libs ??= [];
   p.dlopen_libs ??= [];
+  p.runtime_libs ??= [];
   const sides = [...p.libs, ...p.dlopen_libs];
   fs.rmSync(opts.work, { recursive: true, force: true });
   const dirs = { runtime: path.join(opts.work, 'runtime'), prelinked: path.join(opts.work, 'prelinked'), nolibs: path.join(opts.work, 'no-libs'), optimized: path.join(opts.work, 'optimized') };
@@ -219,14 +225,18 @@ function runEmscripten(/** @type {{program: string, prelink: string, work: strin
   runs.push(runGlue(p.noembed_dir ? 'no-libs (noembed build)' : 'no-libs', dirs.nolibs, p));
 
   // (d) prelinked and optimised by binaryen (-O2 --gc-sections), side modules on disk.
+  // --gc-sections exports no side-module symbol unless asked: a library the glue loads
+  // later needs them, so a program with such libraries is optimised without it.
+  const optFlags = p.runtime_libs.length ? ['-O2'] : ['-O2', '--gc-sections'];
+  const optLabel = `prelinked ${optFlags.join(' ')}`;
   fs.mkdirSync(dirs.optimized, { recursive: true });
   copyInto(opts.program, dirs.optimized, [...glueFiles(opts.program, p), ...sides]);
-  linkProblems.push(...prelinkInto(opts.prelink, opts.program, opts.program, p, dirs.optimized, 'prelinked -O2 --gc', ['-O2', '--gc-sections']));
-  runs.push(runGlue('prelinked -O2 --gc', dirs.optimized, p));
+  linkProblems.push(...prelinkInto(opts.prelink, opts.program, opts.program, p, dirs.optimized, optLabel, optFlags));
+  runs.push(runGlue(optLabel, dirs.optimized, p));
 
   const report = [...linkProblems];
   for (const r of runs) {
-    const problems = compare(runtime, r);
+    const problems = compare(runtime, r, p.runtime_libs);
     if (problems.length) report.push(`${r.label}: ${problems.join('; ')}`);
   }
   if (report.length) {
