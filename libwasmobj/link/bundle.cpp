@@ -12,11 +12,6 @@
 
 namespace wasmobj::linking {
 
-static uint64_t alignUp(uint64_t v, uint32_t p2) {
-  uint64_t a = uint64_t(1) << p2;
-  return (v + a - 1) & ~(a - 1);
-}
-
 void Linker::layoutBundle() {
   // Offsets from the bundle's own bases: both start at 0.
   uint64_t cursor = 0, tcursor = 0;

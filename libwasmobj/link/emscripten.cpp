@@ -20,11 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-uint64_t alignUp(uint64_t v, uint32_t p2) {
-  uint64_t a = uint64_t(1) << p2;
-  return (v + a - 1) & ~(a - 1);
-}
-
 // What only emcc's main modules import or export: its libc's calls into the JS glue
 // (memcpy, heap growth, dlopen, syscalls, i64 returns, exception wrappers) and its stack
 // helpers. (A name merely starting with emscripten_ is not enough: CPython built for

@@ -103,6 +103,12 @@ inline bool isLinkerInternal(const std::string &n) {
          n == "__tls_base" || n == "__tls_size" || n == "__tls_align";
 }
 
+// V rounded up to a multiple of 2^P2.
+inline uint64_t alignUp(uint64_t v, uint32_t p2) {
+  uint64_t a = uint64_t(1) << p2;
+  return (v + a - 1) & ~(a - 1);
+}
+
 // Code snippets of the synthetic functions.
 inline void emitCall(ByteSink &b, uint32_t f) {
   b.u8(0x10);

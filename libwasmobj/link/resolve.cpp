@@ -5,11 +5,6 @@
 
 namespace wasmobj::linking {
 
-static uint64_t alignUp(uint64_t v, uint32_t p2) {
-  uint64_t a = uint64_t(1) << p2;
-  return (v + a - 1) & ~(a - 1);
-}
-
 // Each library's memory and table base from libs[FIRST] on, in load order, at its dylink.0
 // alignment (at least 2^MINALIGN), from CURSOR and TCURSOR on (both advanced past the last
 // library).

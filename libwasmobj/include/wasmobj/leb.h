@@ -101,13 +101,13 @@ public:
         }
         result |= int64_t(uint64_t(b & 0x7f) << shift);
         shift += 7;
-        if (shift < 64 && (b & 0x40)) result |= -(int64_t(1) << shift);
+        if (shift < 64 && (b & 0x40)) result |= int64_t(~uint64_t(0) << shift); // sign extension
         return result;
       }
       result |= int64_t(uint64_t(b & 0x7f) << shift);
       shift += 7;
       if (!(b & 0x80)) {
-        if (shift < 64 && (b & 0x40)) result |= -(int64_t(1) << shift);
+        if (shift < 64 && (b & 0x40)) result |= int64_t(~uint64_t(0) << shift); // sign extension
         return result;
       }
     }
