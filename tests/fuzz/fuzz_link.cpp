@@ -1,11 +1,13 @@
 // Fuzz target: a whole link of two fuzzed side modules against a fixed main module.
 //
 // Input: byte 0 holds flags (bit 0 --allow-undefined, bit 1 --no-duplicates, bit 2
-// --no-libdl, bit 3 link only liba.so), bytes 1-4 the size of the first side module (LE),
-// then the first side module, then the second. The modules are written to a private
-// temporary directory as liba.so and libb.so (so NEEDED "libb.so" finds the second), the
-// main is the malformed-input suite's main (tests/bad/make_bad.mjs): it defines the memory
-// and the table and exports _start.
+// --no-libdl, bit 3 link only liba.so, bit 4 --flavor emscripten), bytes 1-4 the size of
+// the first side module (LE), then the first side module, then the second. The modules
+// are written to a private temporary directory as liba.so and libb.so (so NEEDED "libb.so"
+// finds the second), the main is the malformed-input suite's main (tests/bad/make_bad.mjs):
+// it defines the memory and the table and exports _start. With bit 4 the main is instead
+// shaped like an emcc MAIN_MODULE (imports the memory, the table, the stack pointer and
+// both bases; one function in the table), linked with emcc's defaults (no glue).
 // Invariants: link() returns or throws Error; a linked module writes, reads back and
 // writes to the same bytes; the manifest serialises.
 #include <filesystem>
@@ -36,6 +38,51 @@ void writeFile(const fs::path &p, const uint8_t *d, size_t n) {
   FUZZ_CHECK(bool(out));
 }
 
+// An emcc-like main module, written by the one writer.
+Bytes emscriptenMain() {
+  Module m;
+  Dylink d;
+  d.memorySize = 16;
+  d.memoryAlign = 4;
+  d.tableSize = 1;
+  d.hasMemInfo = true;
+  m.dylink = d;
+  m.types.push_back(FuncType{});
+  auto global = [](const char *name, bool mut) {
+    Import i;
+    i.module = "env";
+    i.field = name;
+    i.kind = ExternKind::Global;
+    i.global = GlobalType{ValType::i32(), mut};
+    return i;
+  };
+  Import mem;
+  mem.module = "env";
+  mem.field = "memory";
+  mem.kind = ExternKind::Memory;
+  mem.memory.flags = 1;
+  mem.memory.min = mem.memory.max = 256;
+  Import table;
+  table.module = "env";
+  table.field = "__indirect_function_table";
+  table.kind = ExternKind::Table;
+  table.table.limits.min = 1;
+  m.imports = {mem, table, global("__stack_pointer", true), global("__memory_base", false), global("__table_base", false)};
+  m.countImports();
+  Function f;
+  f.typeIndex = 0;
+  static const uint8_t body[] = {0x00, 0x0b};
+  f.body = ByteView(body, sizeof body);
+  m.functions.push_back(f);
+  ElemSegment seg;
+  static const uint8_t tableBase[] = {0x23, 0x02, 0x0b}; // global.get __table_base
+  seg.offset.bytes = ByteView(tableBase, sizeof tableBase);
+  seg.funcs.push_back(0);
+  m.elems.push_back(seg);
+  m.exports = {Export{"main", ExternKind::Func, 0}, Export{"stackSave", ExternKind::Func, 0}};
+  return writeModule(m);
+}
+
 // A private directory for this process, removed at exit.
 struct TempDir {
   fs::path path;
@@ -44,6 +91,8 @@ struct TempDir {
     path = base / ("prelink-fuzz-link-" + std::to_string(::getpid()));
     fs::create_directories(path);
     writeFile(path / "main.wasm", kMain, sizeof kMain);
+    Bytes em = emscriptenMain();
+    writeFile(path / "emmain.wasm", em.data(), em.size());
   }
   ~TempDir() {
     std::error_code ec;
@@ -65,7 +114,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   writeFile(dir.path / "libb.so", rest + lenA, restSize - lenA);
 
   LinkConfig cfg;
-  cfg.inputs = {(dir.path / "main.wasm").string(), (dir.path / "liba.so").string()};
+  const bool em = flags & 16;
+  cfg.inputs = {(dir.path / (em ? "emmain.wasm" : "main.wasm")).string(), (dir.path / "liba.so").string()};
+  if (em) cfg.flavor = LinkConfig::Flavor::Emscripten;
   if (!(flags & 8)) cfg.inputs.push_back((dir.path / "libb.so").string());
   cfg.output = (dir.path / "out.wasm").string();
   cfg.allowUndefined = flags & 1;

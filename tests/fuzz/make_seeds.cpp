@@ -2,7 +2,8 @@
 //   make_seeds OUTDIR MODULE...
 // OUTDIR/reader: every module; OUTDIR/dylink: every dylink.0 payload; OUTDIR/code: every
 // function body (up to 64 per module, with a selector byte and a map seed) and every
-// constant expression; OUTDIR/link: pairs of side modules of the same directory.
+// constant expression; OUTDIR/link: pairs of side modules of the same directory (also
+// against fuzz_link's emcc-like main).
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -66,6 +67,9 @@ int main(int argc, char **argv) {
       Bytes b{uint8_t(sides.size() == 1 ? 9 : 1), uint8_t(n), uint8_t(n >> 8), uint8_t(n >> 16), uint8_t(n >> 24)};
       b.insert(b.end(), A.begin(), A.end());
       if (sides.size() > 1) b.insert(b.end(), B.begin(), B.end());
+      put(out / "link", b);
+      // The same against the emcc-like main (fuzz_link.cpp, bit 4), undefined symbols allowed.
+      b[0] |= 16 | 1;
       put(out / "link", b);
     }
   }
