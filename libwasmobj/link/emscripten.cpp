@@ -268,15 +268,18 @@ void Linker::layoutEmscripten() {
   dataEnd = cursor;
   heapBase = alignUp(cursor, 4);
   // The glue's memory is INITIAL_MEMORY, the main's declared minimum: everything must fit.
-  uint64_t declared = 0;
+  // (A main that defines its memory gets what the layout needs.)
+  const Import *memImport = nullptr;
   for (auto &i : M.mod.imports)
-    if (i.kind == ExternKind::Memory) declared = i.memory.min;
-  if (heapBase > declared * 65536)
+    if (i.kind == ExternKind::Memory) memImport = &i;
+  const uint64_t needed = (heapBase + 65535) / 65536;
+  uint64_t pages = memImport ? memImport->memory.min : std::max<uint64_t>(needed, M.mod.memories.empty() ? 0 : M.mod.memories[0].min);
+  if (heapBase > pages * 65536)
     throw Error("the linked program needs " + std::to_string(heapBase) + " bytes of memory before its heap, more than the " +
-                    std::to_string(declared * 65536) + " of the main module's INITIAL_MEMORY: rebuild the main with a larger -sINITIAL_MEMORY",
+                    std::to_string(pages * 65536) + " of the main module's INITIAL_MEMORY: rebuild the main with a larger -sINITIAL_MEMORY",
                 Error::kNoOffset, M.path);
-  memoryPages = declared;
-  heapEnd = declared * 65536;
+  memoryPages = pages;
+  heapEnd = pages * 65536;
   tableSize = uint32_t(tcursor);
   slots.assign(tableSize, -1);
   uint32_t importMin = 0;
@@ -315,7 +318,6 @@ void Linker::checkEmscriptenImports() const {
   for (auto &h : hostImports) {
     const Import &imp = h.imp;
     if (imp.module == "GOT.mem" || imp.module == "GOT.func") continue;
-    if (imp.kind == ExternKind::Global && (imp.field == "__stack_pointer" || imp.field == "__memory_base" || imp.field == "__table_base")) continue;
     bool known = imp.module == "env" || imp.module == "wasi_snapshot_preview1";
     if (known) known = glue.path.empty() ? mainImports(imp) : glue.provides.count(imp.field) > 0;
     if (known) continue;

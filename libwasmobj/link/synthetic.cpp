@@ -2,6 +2,7 @@
 // init function per dlopen-only library, the exports, and the manifest. Then link() and
 // runLink() drive all stages in order.
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <functional>
 #include <unordered_set>
@@ -225,7 +226,7 @@ nlohmann::ordered_json Linker::buildManifest() const {
   j["heap_base"] = heapBase;
   j["heap_end"] = heapEnd;
   if (em)
-    j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(glue.path)},
+    j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(std::filesystem::path(glue.path).filename().string())},
                        {"global_base", libs[0].memBase},
                        {"table_base", libs[0].tableBase},
                        {"table_slots_at_instantiation", emInitialSlots},

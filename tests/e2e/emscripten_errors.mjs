@@ -11,7 +11,9 @@
 //                       output runs under the real glue with the runtime run's output;
 //   startup-check       that output under a glue whose stack pointer differs from the
 //                       defaults: instantiation traps instead of running on overlapping
-//                       memory.
+//                       memory;
+//   determinism         the program copied to two directories links to byte-identical
+//                       modules and manifests.
 //
 //   node emscripten_errors.mjs --program DIR --prelink PATH --work DIR
 import { spawnSync } from 'node:child_process';
@@ -128,8 +130,26 @@ expectError('shared', ['--shared', '--flavor', 'emscripten', ...libs], 'bundle m
     `the module ran under a glue with another layout (status ${bad.status}):\n${bad.stdout}`);
 }
 
+{
+  // Deterministic, and independent of where the inputs are: the program copied to two
+  // directories links to byte-identical modules and manifests.
+  const outs = ['copy1', 'copy2'].map((name) => {
+    const d = path.join(work, name);
+    fs.mkdirSync(d);
+    for (const f of [p.main, p.glue, ...(p.libs ?? []), ...(p.dlopen_libs ?? [])]) fs.copyFileSync(path.join(programDir, f), path.join(d, f));
+    const out = path.join(d, 'out.wasm');
+    const manifest = path.join(d, 'out.json');
+    const r = spawnSync(prelink, [path.join(d, p.main), ...[...(p.libs ?? []), ...(p.dlopen_libs ?? [])].map((l) => path.join(d, l)),
+      '-o', out, '--manifest', manifest], { encoding: 'utf8' });
+    check('determinism', r.status === 0, `prelink failed in ${d}: ${r.stderr}`);
+    return r.status === 0 ? [fs.readFileSync(out), fs.readFileSync(manifest)] : [Buffer.alloc(0), Buffer.alloc(0)];
+  });
+  check('determinism', outs[0][0].equals(outs[1][0]), 'the two linked modules differ');
+  check('determinism', outs[0][1].equals(outs[1][1]), 'the two manifests differ');
+}
+
 if (failures.length) {
   console.error(`FAIL ${p.name}:\n  ${failures.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`emscripten errors on ${p.name}: pass (6 checks)`);
+console.log(`emscripten errors on ${p.name}: pass (7 checks)`);
