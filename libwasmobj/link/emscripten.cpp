@@ -302,7 +302,7 @@ void Linker::addEmscriptenImports(const std::function<uint32_t(const Import &)> 
   }
 }
 
-void Linker::checkEmscriptenImports() const {
+void Linker::checkEmscriptenImports() {
   // The glue instantiates with asmLibraryArg as "env" and "wasi_snapshot_preview1" (and
   // proxies for GOT.mem / GOT.func): anything else is a link error at start-up. Say so now.
   const Module &M = libs[0].mod;
@@ -338,7 +338,7 @@ void Linker::checkEmscriptenImports() const {
     // Without the glue only the main's own imports are known to be provided.
     std::string list;
     for (size_t i = 0; i < missing.size() && i < 8; ++i) list += (i ? ", " : "") + missing[i].name;
-    const_cast<Linker *>(this)->warnings.push_back("the glue may not provide " + list + (missing.size() > 8 ? ", ..." : "") +
+    warnings.push_back("the glue may not provide " + list + (missing.size() > 8 ? ", ..." : "") +
                                                    ": pass --emscripten-glue to check");
     return;
   }

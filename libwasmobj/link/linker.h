@@ -231,6 +231,7 @@ public:
   EmscriptenGlue glue;
   uint32_t emInitialSlots = 0;        // slots the glue's table has at instantiation
   uint32_t emLateCount = 0;           // slots the start function adds (finishEmscriptenTable)
+  bool deferTableFinish = false;      // runLink finishes the table after binaryen
   uint32_t emMemoryBaseGlobal = 0, emTableBaseGlobal = 0; // imported, checked at start-up
   // JS functions of the glue whose address the program takes: imported as env functions,
   // each with its one slot (emcc's runtime would wrap each in a module of its own).
@@ -242,7 +243,7 @@ public:
   void detectFlavor();
   void layoutEmscripten();
   void addEmscriptenImports(const std::function<uint32_t(const Import &)> &addHost);
-  void checkEmscriptenImports() const;
+  void checkEmscriptenImports();
   void emitEmscriptenStart(ByteSink &b) const;
   void emitEmscriptenExports();
   uint64_t stackSize() const;

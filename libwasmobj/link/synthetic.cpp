@@ -2,8 +2,8 @@
 // init function per dlopen-only library, the exports, and the manifest. Then link() and
 // runLink() drive all stages in order.
 #include <chrono>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <unordered_set>
 
@@ -363,10 +363,10 @@ LinkResult Linker::run() {
     emitExports();
     if (em) emitEmscriptenExports();
   }
-  // Emscripten: the glue's table is too small for the side modules' slots. Before binaryen
-  // the module keeps them all in active segments (binaryen judges what a call_indirect
-  // reaches by them); runLink finishes after it.
-  if (em && !wantsBinaryen(cfg)) emLateCount = finishEmscriptenTable(out, emInitialSlots);
+  // Emscripten: the glue's table is too small for the side modules' slots. A module going
+  // to binaryen keeps them all in active segments (binaryen judges what a call_indirect
+  // reaches by them); runLink finishes it afterwards.
+  if (em && !deferTableFinish) emLateCount = finishEmscriptenTable(out, emInitialSlots);
   lap("rewrite");
   LinkResult r;
   r.manifest = buildManifest();
@@ -395,7 +395,9 @@ LinkResult link(const LinkConfig &cfg) {
 
 int runLink(const LinkConfig &cfg) {
   auto start = std::chrono::steady_clock::now();
-  LinkResult r = link(cfg);
+  linking::Linker k(cfg);
+  k.deferTableFinish = linking::wantsBinaryen(cfg);
+  LinkResult r = k.run();
   for (auto &w : r.warnings) std::fprintf(stderr, "prelink: warning: %s\n", w.c_str());
   auto t0 = std::chrono::steady_clock::now();
   Bytes bytes = writeModule(r.module);
