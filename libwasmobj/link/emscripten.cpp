@@ -339,7 +339,7 @@ void Linker::checkEmscriptenImports() {
     std::string list;
     for (size_t i = 0; i < missing.size() && i < 8; ++i) list += (i ? ", " : "") + missing[i].name;
     warnings.push_back("the glue may not provide " + list + (missing.size() > 8 ? ", ..." : "") +
-                                                   ": pass --emscripten-glue to check");
+                       ": pass --emscripten-glue to check");
     return;
   }
   const Missing &m = missing[0];
