@@ -327,6 +327,12 @@ template <class Sink>
     }
   }
   sink.begin(prefix, op, shape, start);
+  // One index immediate of SPACE: read it and hand it to the sink with its bytes.
+  auto index = [&](Space space, int slot) {
+    const uint8_t *s = d.p;
+    uint32_t v = d.u32();
+    sink.index(space, slot, v, s, d.p);
+  };
 
   switch (shape) {
   case S::Invalid:
@@ -381,33 +387,13 @@ template <class Sink>
     sink.plain(0, d.u32());
     break;
   }
-  case S::Func: {
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(Space::Func, 0, v, s, d.p);
+  case S::Func: index(Space::Func, 0); break;
+  case S::CallIndirect:
+    index(Space::Type, 0);
+    index(Space::Table, 1);
     break;
-  }
-  case S::CallIndirect: {
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(Space::Type, 0, v, s, d.p);
-    s = d.p;
-    v = d.u32();
-    sink.index(Space::Table, 1, v, s, d.p);
-    break;
-  }
-  case S::Type: {
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(Space::Type, 0, v, s, d.p);
-    break;
-  }
-  case S::Tag: {
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(Space::Tag, 0, v, s, d.p);
-    break;
-  }
+  case S::Type: index(Space::Type, 0); break;
+  case S::Tag: index(Space::Tag, 0); break;
   case S::GlobalGet:
   case S::GlobalSet: {
     const uint8_t *s = d.p;
@@ -415,12 +401,7 @@ template <class Sink>
     sink.global(shape == S::GlobalSet, v, start, s, d.p);
     break;
   }
-  case S::Table: {
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(Space::Table, 0, v, s, d.p);
-    break;
-  }
+  case S::Table: index(Space::Table, 0); break;
   case S::MemArg:
   case S::MemArgLane: {
     const uint8_t *fs = d.p;
@@ -437,32 +418,17 @@ template <class Sink>
   }
   case S::Memory:
   case S::Data:
-  case S::Elem: {
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(shape == S::Memory ? Space::Memory : shape == S::Data ? Space::Data : Space::Elem, 0,
-               v, s, d.p);
-    break;
-  }
+  case S::Elem: index(shape == S::Memory ? Space::Memory : shape == S::Data ? Space::Data : Space::Elem, 0); break;
   case S::MemoryInit:
-  case S::TableInit: {
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(shape == S::MemoryInit ? Space::Data : Space::Elem, 0, v, s, d.p);
-    s = d.p;
-    v = d.u32();
-    sink.index(shape == S::MemoryInit ? Space::Memory : Space::Table, 1, v, s, d.p);
+  case S::TableInit:
+    index(shape == S::MemoryInit ? Space::Data : Space::Elem, 0);
+    index(shape == S::MemoryInit ? Space::Memory : Space::Table, 1);
     break;
-  }
   case S::MemoryCopy:
   case S::TableCopy: {
     Space sp = shape == S::MemoryCopy ? Space::Memory : Space::Table;
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(sp, 0, v, s, d.p);
-    s = d.p;
-    v = d.u32();
-    sink.index(sp, 1, v, s, d.p);
+    index(sp, 0);
+    index(sp, 1);
     break;
   }
   case S::I32: sink.constI(d.sleb<32>()); break;
@@ -506,25 +472,16 @@ template <class Sink>
     break;
   }
   case S::TypeField:
-  case S::TypeCount: {
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(Space::Type, 0, v, s, d.p);
+  case S::TypeCount:
+    index(Space::Type, 0);
     sink.plain(1, d.u32());
     break;
-  }
   case S::TypeData:
   case S::TypeElem:
-  case S::TypeType: {
-    const uint8_t *s = d.p;
-    uint32_t v = d.u32();
-    sink.index(Space::Type, 0, v, s, d.p);
-    s = d.p;
-    v = d.u32();
-    sink.index(shape == S::TypeData ? Space::Data : shape == S::TypeElem ? Space::Elem : Space::Type,
-               1, v, s, d.p);
+  case S::TypeType:
+    index(Space::Type, 0);
+    index(shape == S::TypeData ? Space::Data : shape == S::TypeElem ? Space::Elem : Space::Type, 1);
     break;
-  }
   case S::BrOnCast: {
     const uint8_t *fs = d.p;
     uint8_t flags = d.u8();
