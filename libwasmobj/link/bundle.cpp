@@ -81,8 +81,7 @@ Bytes Linker::baseRelativeExpr(Resolution::Reloc kind, int64_t offset) const {
   s.u8(0x23);
   s.uleb(kind == Resolution::RelocMemory ? memoryBaseGlobal : tableBaseGlobal);
   if (offset != 0) {
-    s.u8(0x41);
-    s.sleb(int32_t(offset));
+    emitI32Const(s, offset);
     s.u8(0x6a);
   }
   return std::move(s.out);

@@ -354,10 +354,7 @@ void Linker::checkEmscriptenImports() {
 }
 
 void Linker::emitEmscriptenStart(ByteSink &b) const {
-  auto i32 = [&](int64_t v) {
-    b.u8(0x41);
-    b.sleb(int32_t(uint32_t(v)));
-  };
+  auto i32 = [&](int64_t v) { emitI32Const(b, v); };
   // The glue must have laid out what prelink assumed: GLOBAL_BASE, the table base and a
   // stack that ends below the side modules' data. Trap at instantiation otherwise.
   b.u8(0x23), b.uleb(emMemoryBaseGlobal), i32(int64_t(libs[0].memBase)), b.u8(0x47);
@@ -379,11 +376,7 @@ void Linker::emitEmscriptenExports() {
     if (!r.next(in) || in.op != 0x41 || in.prefix != 0) continue;
     Global ng;
     ng.type = g.type;
-    ByteSink s;
-    s.u8(0x41);
-    s.sleb(int32_t(uint32_t(in.value - base)));
-    s.u8(0x0b);
-    ng.init.bytes = out.own(std::move(s.out));
+    ng.init.bytes = out.own(i32ConstExpr(in.value - base));
     out.globals.push_back(ng);
     e.index = out.numImportedGlobals + uint32_t(out.globals.size() - 1);
   }
@@ -449,10 +442,7 @@ uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots) {
   if (m.tables.empty()) m.tables.push_back(Table{});
 
   ByteSink b;
-  auto i32 = [&](int64_t v) {
-    b.u8(0x41);
-    b.sleb(int32_t(uint32_t(v)));
-  };
+  auto i32 = [&](int64_t v) { emitI32Const(b, v); };
   b.u8(0); // no locals
   // if (table.size < total) { if (table.grow(null, total - table.size) == -1) unreachable }
   b.u8(0xfc), b.uleb(16), b.uleb(0), i32(total), b.u8(0x49);
@@ -463,7 +453,7 @@ uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots) {
   b.u8(0x0b);
   for (size_t k = 0; k < late.size(); ++k)
     if (late[k] >= 0) i32(int64_t(initialSlots + k)), b.u8(0xd2), b.uleb(uint32_t(late[k])), b.u8(0x26), b.uleb(0);
-  if (m.start) b.u8(0x10), b.uleb(*m.start);
+  if (m.start) emitCall(b, *m.start);
   b.u8(0x0b);
 
   uint32_t type = 0;

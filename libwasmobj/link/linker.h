@@ -110,6 +110,17 @@ inline uint64_t alignUp(uint64_t v, uint32_t p2) {
 }
 
 // Code snippets of the synthetic functions.
+inline void emitI32Const(ByteSink &b, int64_t v) {
+  b.u8(0x41);
+  b.sleb(int32_t(uint32_t(v)));
+}
+// `i32.const V; end`: a constant expression.
+inline Bytes i32ConstExpr(int64_t v) {
+  ByteSink s;
+  emitI32Const(s, v);
+  s.u8(0x0b);
+  return std::move(s.out);
+}
 inline void emitCall(ByteSink &b, uint32_t f) {
   b.u8(0x10);
   b.uleb(f);
@@ -122,8 +133,7 @@ inline void emitGuardOnce(ByteSink &b, uint32_t done) {
   b.u8(0x40);
   b.u8(0x0f);
   b.u8(0x0b);
-  b.u8(0x41);
-  b.u8(0x01);
+  emitI32Const(b, 1);
   b.u8(0x24);
   b.uleb(done);
 }

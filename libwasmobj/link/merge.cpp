@@ -34,14 +34,6 @@ void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn) {
     if (e) std::rethrow_exception(e);
 }
 
-Bytes i32ConstExpr(int64_t v) {
-  ByteSink s;
-  s.u8(0x41);
-  s.sleb(int32_t(v));
-  s.u8(0x0b);
-  return std::move(s.out);
-}
-
 } // namespace
 
 void Linker::placeElements() {
