@@ -50,6 +50,11 @@ template <class S> void limits(S &s, const Limits &l) {
   if (l.flags & 8) s.uleb(l.pageSizeLog2);
 }
 
+template <class S> void tagType(S &s, const TagType &t) {
+  s.u8(t.attribute);
+  s.uleb(t.typeIndex);
+}
+
 template <class S> void tableType(S &s, const TableType &t) {
   valType(s, t.elem);
   limits(s, t.limits);
@@ -80,10 +85,7 @@ template <class S> void importSection(S &s, const Module &m) {
       valType(s, i.global.type);
       s.u8(i.global.mut);
       break;
-    case ExternKind::Tag:
-      s.u8(i.tag.attribute);
-      s.uleb(i.tag.typeIndex);
-      break;
+    case ExternKind::Tag: tagType(s, i.tag); break;
     }
   }
 }
@@ -114,10 +116,7 @@ template <class S> void memorySection(S &s, const Module &m) {
 
 template <class S> void tagSection(S &s, const Module &m) {
   s.uleb(m.tags.size());
-  for (auto &t : m.tags) {
-    s.u8(t.attribute);
-    s.uleb(t.typeIndex);
-  }
+  for (auto &t : m.tags) tagType(s, t);
 }
 
 template <class S> void globalSection(S &s, const Module &m) {
