@@ -10,17 +10,7 @@
 
 namespace wasmobj::linking {
 
-extern const unsigned char kLibdlModule[], kLibdlEmModule[];
-extern const std::size_t kLibdlModuleSize, kLibdlEmModuleSize;
-
 namespace fs = std::filesystem;
-
-static const char *const kDlFunctions[] = {"dlopen", "dlsym", "dlclose", "dlerror", "dladdr"};
-// emcc's libc keeps dlopen & co. and crosses into its JS glue through these.
-static const char *const kEmDlFunctions[] = {"_dlopen_js", "_dlsym_js", "_emscripten_dlopen_js"};
-
-// The libdl function whose slot anchors the table's slot numbers (prelink_dl.c, ANCHOR).
-static const char *libdlAnchor(bool em) { return em ? "_dlopen_js" : "dlopen"; }
 
 void Linker::addLibdl() {
   // Extra dlopen names first: they may name any input.
@@ -55,28 +45,24 @@ void Linker::addLibdl() {
   if (cfg.noLibdl) return;
   // Needed when a library of the global scope imports a dl function nobody defines (for
   // emcc's main modules: when the main imports its libc's way into the glue).
+  const LibdlVariant *v = host->libdl();
+  if (!v) return;
   bool wanted = false;
   for (auto &L : libs) {
-    if (!L.global) continue;
+    if (!L.global || (v->mainOnly && !L.isMain)) continue;
     for (auto &imp : L.mod.imports)
-      if (imp.kind == ExternKind::Func && imp.module == "env") {
-        if (em) {
-          for (const char *f : kEmDlFunctions) wanted = wanted || (L.isMain && imp.field == f);
-        } else {
-          for (const char *f : kDlFunctions) wanted = wanted || imp.field == f;
-        }
-      }
+      if (imp.kind == ExternKind::Func && imp.module == "env")
+        wanted = wanted || std::find(v->functions.begin(), v->functions.end(), imp.field) != v->functions.end();
   }
   for (auto &L : libs)
-    if (!em && L.global && L.exportIndex.count("dlopen")) wanted = false;
+    if (v->unlessDefined && L.global && L.exportIndex.count("dlopen")) wanted = false;
   if (!wanted) return;
   Library D;
   D.name = "libprelink_dl.so";
   D.path = "<prelink libdl>";
   D.isLibdl = true;
   D.global = true;
-  D.mod = em ? readModule(ByteView(kLibdlEmModule, kLibdlEmModuleSize), D.path)
-             : readModule(ByteView(kLibdlModule, kLibdlModuleSize), D.path);
+  D.mod = readModule(ByteView(v->bytes, v->size), D.path);
   D.sha256 = "";
   for (uint32_t i = 0; i < D.mod.exports.size(); ++i) D.exportIndex.emplace(D.mod.exports[i].name, i);
   libs.push_back(std::move(D));
@@ -211,7 +197,7 @@ void Linker::buildDlTable() {
   }
   put(0, PL_DL_MAGIC);
   put(4, PL_DL_VERSION);
-  put(8, hostDlFlags | (cfg.shared ? PL_BUNDLE : 0));
+  put(8, hostDlFlags | (host->relocatableOutput() ? PL_BUNDLE : 0));
   put(12, nlibs);
   put(16, base + uint32_t(lay.libs));
   put(20, base + uint32_t(wordAt));
@@ -224,7 +210,7 @@ void Linker::buildDlTable() {
   // libdl's anchor function: its slot tells libdl how far the loader moved the table's slots.
   uint32_t anchor = 0;
   for (auto &L : libs)
-    if (L.isLibdl) anchor = slotOf.at(L.funcMap.at(L.mod.exports[L.exportIndex.at(libdlAnchor(em))].index));
+    if (L.isLibdl) anchor = slotOf.at(L.funcMap.at(L.mod.exports[L.exportIndex.at(host->libdl()->anchor)].index));
   put(32, anchor);
   if (wordAt != lay.strings || strAt != lay.size) throw Error("internal error: dl table layout");
 }

@@ -172,228 +172,11 @@ std::optional<FuncType> sigType(const std::string &sig) {
   return t;
 }
 
-} // namespace
 
-bool Linker::emGlueProvides(const std::string &name) const {
-  if (!glue.path.empty()) return glue.provides.count(name) > 0;
-  for (auto &i : libs[0].mod.imports)
-    if (i.module == "env" && i.field == name) return true;
-  return false;
-}
-
-std::optional<FuncType> Linker::emGlueFunctionType(const std::string &name) const {
-  // An input that calls it says its type; else the glue's `.sig` of the JS function.
-  for (auto &L : libs)
-    for (auto &i : L.mod.imports)
-      if (i.kind == ExternKind::Func && i.module == "env" && i.field == name) return L.mod.types.at(i.typeIndex);
-  auto p = glue.provides.find(name);
-  if (p == glue.provides.end() || p->second.empty()) return std::nullopt;
-  auto s = glue.sigs.find(p->second);
-  if (s == glue.sigs.end()) return std::nullopt;
-  return sigType(s->second);
-}
-
-uint64_t Linker::stackSize() const {
-  // emcc 3.1's TOTAL_STACK default; prelink's own layout keeps wasm-ld's 64 KiB.
-  if (em && !cfg.stackSizeSet) return 5242880;
-  return cfg.stackSize;
-}
-
-void Linker::detectFlavor() {
-  const Library &M = libs[0];
-  using F = LinkConfig::Flavor;
-  em = cfg.flavor == F::Emscripten || (cfg.flavor == F::Auto && !cfg.shared && looksLikeEmscripten(M.mod));
-  if (!em) return;
-  if (cfg.shared) throw Error("--shared: bundle mode is for the llvm flavour (an emscripten side module bundle is not supported)");
-  if (!M.mod.dylink)
-    throw Error("the emscripten flavour needs a relocatable main module (emcc -sMAIN_MODULE) with a dylink.0 section", Error::kNoOffset, M.path);
-
-  std::string path = cfg.emscriptenGlue;
-  const bool explicitGlue = !path.empty();
-  if (!explicitGlue) {
-    fs::path guess = fs::path(M.path).replace_extension(".js");
-    std::error_code ec;
-    if (fs::is_regular_file(guess, ec)) path = guess.string();
-  }
-  if (path.empty()) {
-    warnings.push_back(M.path + ": emscripten flavour without its JS glue (--emscripten-glue): emcc 3.1's defaults assumed "
-                       "(GLOBAL_BASE 1024, TOTAL_STACK " + std::to_string(stackSize()) + ")");
-    return;
-  }
-  auto bytes = loadFile(path);
-  std::string js(reinterpret_cast<const char *>(bytes->data()), bytes->size());
-  EmscriptenGlue g;
-  g.path = path;
-  bool ok = importObjectKeys(js, g.provides);
-  g.sigs = jsSignatures(js);
-  auto mb = globalValue(js, "___memory_base");
-  auto tb = globalValue(js, "___table_base");
-  g.stackTop = globalValue(js, "___stack_pointer");
-  if (!ok || !mb || !tb || !g.stackTop) {
-    std::string what = !ok ? "its import object (asmLibraryArg)" : !mb ? "___memory_base" : !tb ? "___table_base" : "___stack_pointer";
-    if (explicitGlue) throw Error("not an emcc MAIN_MODULE glue prelink can read: " + what + " not found", Error::kNoOffset, path);
-    warnings.push_back(path + ": " + what + " not found in the glue; emcc 3.1's defaults assumed");
-    return;
-  }
-  g.memoryBase = *mb;
-  g.tableBase = uint32_t(*tb);
-  if (cfg.stackSizeSet) warnings.push_back("--stack-size ignored: the glue " + path + " fixes the stack");
-  glue = std::move(g);
-}
-
-void Linker::layoutEmscripten() {
-  Library &M = libs[0];
-  const Dylink &d = *M.mod.dylink;
-  M.memAlign = d.memoryAlign;
-  M.memSize = d.memorySize;
-  M.memBase = glue.memoryBase;
-  M.tableSize = d.tableSize;
-  M.tableBase = glue.tableBase;
-  // The glue's stack: from the end of the main's data up to its __stack_pointer.
-  stackLow = alignUp(M.memBase + M.memSize, 4);
-  stackHigh = glue.stackTop ? *glue.stackTop : alignUp(stackLow + stackSize(), 4);
-  if (stackHigh < stackLow)
-    throw Error("the glue's stack (__stack_pointer " + std::to_string(stackHigh) + ") lies below the main module's data (end " +
-                    std::to_string(stackLow) + ")",
-                Error::kNoOffset, glue.path.empty() ? M.path : glue.path);
-  // Side modules where the glue's loader would allocate them: from the stack's top, at
-  // least 16-byte aligned; their slots after the main's.
-  uint64_t cursor = stackHigh;
-  uint64_t tcursor = uint64_t(M.tableBase) + M.tableSize;
-  placeLibraries(cursor, tcursor, 1, 4);
-  if (hasLibdl) {
-    dlTableBase = alignUp(cursor, 4);
-    cursor = dlTableBase + dlTableSize;
-  }
-  dataEnd = cursor;
-  heapBase = alignUp(cursor, 4);
-  // The glue's memory is INITIAL_MEMORY, the main's declared minimum: everything must fit.
-  // (A main that defines its memory gets what the layout needs.)
-  const Import *memImport = nullptr;
-  for (auto &i : M.mod.imports)
-    if (i.kind == ExternKind::Memory) memImport = &i;
-  const uint64_t needed = (heapBase + 65535) / 65536;
-  uint64_t pages = memImport ? memImport->memory.min : std::max<uint64_t>(needed, M.mod.memories.empty() ? 0 : M.mod.memories[0].min);
-  if (heapBase > pages * 65536)
-    throw Error("the linked program needs " + std::to_string(heapBase) + " bytes of memory before its heap, more than the " +
-                    std::to_string(pages * 65536) + " of the main module's INITIAL_MEMORY: rebuild the main with a larger -sINITIAL_MEMORY",
-                Error::kNoOffset, M.path);
-  memoryPages = pages;
-  heapEnd = pages * 65536;
-  tableSize = uint32_t(tcursor);
-  slots.assign(tableSize, -1);
-  uint32_t importMin = 0;
-  for (auto &i : M.mod.imports)
-    if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) importMin = uint32_t(i.table.limits.min);
-  // Active segments fill only what the main's import declares (the glue's table may be a
-  // slot larger, but validators judge by the declaration); the start function does the rest.
-  emInitialSlots = importMin;
-}
-
-void Linker::addEmscriptenImports(const std::function<uint32_t(const Import &)> &addHost) {
-  // The glue's JS functions whose address is taken.
-  for (auto &[name, type] : emGlueFuncs) {
-    Import f;
-    f.module = "env";
-    f.field = name;
-    f.kind = ExternKind::Func;
-    f.typeIndex = internType(type);
-    emGlueFuncOut.push_back(addHost(f));
-  }
-}
-
-void Linker::checkEmscriptenImports() {
-  // The glue instantiates with asmLibraryArg as "env" and "wasi_snapshot_preview1" (and
-  // proxies for GOT.mem / GOT.func): anything else is a link error at start-up. Say so now.
-  const Module &M = libs[0].mod;
-  auto mainImports = [&](const Import &imp) {
-    for (auto &m : M.imports)
-      if (m.module == imp.module && m.field == imp.field) return true;
-    return false;
-  };
-  struct Missing {
-    std::string name, field, who;
-  };
-  std::vector<Missing> missing;
-  for (auto &h : hostImports) {
-    const Import &imp = h.imp;
-    if (imp.module == "GOT.mem" || imp.module == "GOT.func") continue;
-    bool known = imp.module == "env" || imp.module == "wasi_snapshot_preview1";
-    if (known) known = glue.path.empty() ? mainImports(imp) : glue.provides.count(imp.field) > 0;
-    if (known) continue;
-    // Who imports it (the main first).
-    std::string who;
-    for (auto &L : libs) {
-      for (size_t k = 0; k < L.mod.imports.size() && who.empty(); ++k)
-        if (L.imports[k].kind == Resolution::Host && L.mod.imports[k].module == imp.module &&
-            (L.imports[k].hostName.empty() ? L.mod.imports[k].field : L.imports[k].hostName) == imp.field)
-          who = L.name;
-      if (!who.empty()) break;
-    }
-    missing.push_back(Missing{imp.module + "." + imp.field, imp.field, who});
-  }
-  if (missing.empty()) return;
-  std::string more = missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : "";
-  if (glue.path.empty()) {
-    // Without the glue only the main's own imports are known to be provided.
-    std::string list;
-    for (size_t i = 0; i < missing.size() && i < 8; ++i) list += (i ? ", " : "") + missing[i].name;
-    warnings.push_back("the glue may not provide " + list + (missing.size() > 8 ? ", ..." : "") +
-                       ": pass --emscripten-glue to check");
-    return;
-  }
-  const Missing &m = missing[0];
-  if (m.who == libs[0].name)
-    throw Error("does not provide " + m.name + more + ", which the main module " + m.who + " imports: is it the glue emcc wrote for it?",
-                Error::kNoOffset, glue.path);
-  throw Error("does not provide " + m.name + more + ", which " + m.who +
-                  " imports: emcc's runtime loader makes such imports for side modules, a linked module cannot get them "
-                  "from this glue (use " + m.field + " in the main module too; for invoke_*, call a function of "
-                  "that signature inside try/catch in the main)",
-              Error::kNoOffset, glue.path);
-}
-
-void Linker::emitEmscriptenStart(ByteSink &b) const {
-  auto i32 = [&](int64_t v) { emitI32Const(b, v); };
-  // The glue must have laid out what prelink assumed: GLOBAL_BASE, the table base and a
-  // stack that ends below the side modules' data. Trap at instantiation otherwise.
-  b.u8(0x23), b.uleb(emMemoryBaseGlobal), i32(int64_t(libs[0].memBase)), b.u8(0x47);
-  b.u8(0x23), b.uleb(emTableBaseGlobal), i32(libs[0].tableBase), b.u8(0x47), b.u8(0x72);
-  b.u8(0x23), b.uleb(spGlobal), i32(int64_t(stackHigh)), b.u8(0x4b), b.u8(0x72);
-  b.u8(0x04), b.u8(0x40), b.u8(0x00), b.u8(0x0b);
-}
-
-void Linker::emitEmscriptenExports() {
-  // The glue adds GLOBAL_BASE to every number it finds among the exports (its
-  // relocateExports): exported globals hold their value minus GLOBAL_BASE.
-  const int64_t base = int64_t(libs[0].memBase);
-  for (auto &e : out.exports) {
-    if (e.kind != ExternKind::Global || e.index < out.numImportedGlobals) continue;
-    const Global &g = out.globals.at(e.index - out.numImportedGlobals);
-    if (g.type.type != ValType::i32() || g.type.mut) continue;
-    InstrReader r(g.init.bytes, 0);
-    Instr in;
-    if (!r.next(in) || in.op != 0x41 || in.prefix != 0) continue;
-    Global ng;
-    ng.type = g.type;
-    ng.init.bytes = out.own(i32ConstExpr(in.value - base));
-    out.globals.push_back(ng);
-    e.index = out.numImportedGlobals + uint32_t(out.globals.size() - 1);
-  }
-  // A dylink.0 of the main's own: the glue reads it (NEEDED; none are left).
-  Dylink d;
-  d.memorySize = uint32_t(libs[0].memSize);
-  d.memoryAlign = libs[0].memAlign;
-  d.tableSize = libs[0].tableSize;
-  d.tableAlign = libs[0].mod.dylink->tableAlign;
-  d.hasMemInfo = true;
-  out.dylink = d;
-}
-
-} // namespace wasmobj::linking
-
-namespace wasmobj::linking {
-
+// emcc's table finishing step (see EmscriptenHost::finishModule): the table import declares
+// only INITIALSLOTS (what the glue's table has); the slots beyond move from the active
+// segments into a new start function, which grows the table, sets them and then calls the
+// old start function. Returns how many slots moved.
 uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots) {
   Import *table = nullptr;
   for (auto &i : m.imports)
@@ -465,6 +248,325 @@ uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots) {
   m.start = m.numImportedFuncs + uint32_t(m.functions.size());
   m.functions.push_back(f);
   return total - initialSlots;
+}
+
+
+// What emcc's JS glue of the main module fixes before the module is instantiated: read
+// from the glue when prelink finds it, else emcc's defaults.
+struct EmscriptenGlue {
+  std::string path;                 // empty: not found, defaults used
+  uint64_t memoryBase = 1024;       // GLOBAL_BASE: the main's __memory_base
+  uint32_t tableBase = 1;           // the main's __table_base
+  std::optional<uint64_t> stackTop; // __stack_pointer's initial value
+  // Its import object (asmLibraryArg): property name -> the JS identifier of its value.
+  std::unordered_map<std::string, std::string> provides;
+  std::unordered_map<std::string, std::string> sigs; // JS function -> its `.sig` ("vii")
+};
+
+class EmscriptenHost : public Host {
+public:
+  void readGlue(Linker &k);
+
+  std::string flavor() const override { return "emscripten"; }
+  // emcc 3.1's TOTAL_STACK default; the glue's when it is read.
+  std::optional<uint64_t> defaultStackSize() const override { return 5242880; }
+  bool importsStackPointer() const override { return true; }
+  bool mainConstructorsFirst() const override { return true; }
+  const LibdlVariant *libdl() const override;
+  void layout(Linker &k) override;
+  bool resolveUnlinked(Linker &k, const Library &from, const Import &imp, Resolution &r) override;
+  void addOutputImports(Linker &k, const AddHostImport &addHost) override;
+  uint32_t hostFunctionIndex(uint32_t i) const override { return glueFuncOut.at(i); }
+  void checkOutputImports(Linker &k) override;
+  bool emitStartPrologue(const Linker &k, ByteSink &b) const override;
+  void emitEntryPoints(Linker &k) override;
+  void finishModule(Module &m, nlohmann::ordered_json &manifest) const override;
+  void describe(const Linker &k, nlohmann::ordered_json &manifest) const override;
+
+private:
+  bool glueProvides(const Linker &k, const std::string &name) const;
+  std::optional<FuncType> glueFunctionType(const Linker &k, const std::string &name) const;
+  void emitExports(Linker &k);
+
+  EmscriptenGlue glue;
+  uint32_t initialSlots = 0;                 // slots the glue's table has at instantiation
+  uint32_t memoryBaseGlobal = 0, tableBaseGlobal = 0; // imported, checked at start-up
+  // JS functions of the glue whose address the program takes: imported as env functions,
+  // each with its one slot (emcc's runtime would wrap each in a module of its own).
+  std::vector<std::pair<std::string, FuncType>> glueFuncs;
+  std::unordered_map<std::string, uint32_t> glueFuncIndex; // name -> index in glueFuncs
+  std::vector<uint32_t> glueFuncOut;                       // output function indices
+};
+
+} // namespace
+
+extern const unsigned char kLibdlEmModule[];
+extern const std::size_t kLibdlEmModuleSize;
+
+const LibdlVariant *EmscriptenHost::libdl() const {
+  // emcc's libc keeps dlopen & co. and crosses into its JS glue through these; the glue's
+  // names are its own, not exported by the linked module.
+  static const LibdlVariant v{kLibdlEmModule, kLibdlEmModuleSize, "_dlopen_js", {"_dlopen_js", "_dlsym_js", "_emscripten_dlopen_js"},
+                              /*mainOnly=*/true, /*exported=*/false, /*unlessDefined=*/false};
+  return &v;
+}
+
+bool EmscriptenHost::glueProvides(const Linker &k, const std::string &name) const {
+  if (!glue.path.empty()) return glue.provides.count(name) > 0;
+  for (auto &i : k.libs[0].mod.imports)
+    if (i.module == "env" && i.field == name) return true;
+  return false;
+}
+
+std::optional<FuncType> EmscriptenHost::glueFunctionType(const Linker &k, const std::string &name) const {
+  // An input that calls it says its type; else the glue's `.sig` of the JS function.
+  for (auto &L : k.libs)
+    for (auto &i : L.mod.imports)
+      if (i.kind == ExternKind::Func && i.module == "env" && i.field == name) return L.mod.types.at(i.typeIndex);
+  auto p = glue.provides.find(name);
+  if (p == glue.provides.end() || p->second.empty()) return std::nullopt;
+  auto s = glue.sigs.find(p->second);
+  if (s == glue.sigs.end()) return std::nullopt;
+  return sigType(s->second);
+}
+
+bool EmscriptenHost::resolveUnlinked(Linker &k, const Library &, const Import &imp, Resolution &r) {
+  if (imp.kind != ExternKind::Global || !glueProvides(k, imp.field)) return false;
+  if (imp.module == "GOT.mem") {
+    r.kind = Resolution::Host; // the glue's GOT proxy fills it before main runs
+    return true;
+  }
+  if (imp.module != "GOT.func") return false;
+  // A JS function of the glue: imported, with a slot of its own. Without a known
+  // signature the glue's GOT proxy fills the entry (wrapping it at start-up).
+  if (auto t = glueFunctionType(k, imp.field)) {
+    auto [it, inserted] = glueFuncIndex.emplace(imp.field, uint32_t(glueFuncs.size()));
+    if (inserted) glueFuncs.emplace_back(imp.field, *t);
+    r = Resolution::make(Resolution::GlueFunc, -1, it->second, 0);
+  } else {
+    r.kind = Resolution::Host;
+  }
+  return true;
+}
+
+std::unique_ptr<Host> makeEmscriptenHost(Linker &k, bool forced) {
+  const Library &M = k.libs[0];
+  if (!forced && !looksLikeEmscripten(M.mod)) return nullptr;
+  if (!M.mod.dylink)
+    throw Error("the emscripten flavour needs a relocatable main module (emcc -sMAIN_MODULE) with a dylink.0 section", Error::kNoOffset, M.path);
+  auto h = std::make_unique<EmscriptenHost>();
+  h->readGlue(k);
+  return h;
+}
+
+void EmscriptenHost::readGlue(Linker &k) {
+  const LinkConfig &cfg = k.cfg;
+  const Library &M = k.libs[0];
+  auto &warnings = k.warnings;
+  std::string path = cfg.emscriptenGlue;
+  const bool explicitGlue = !path.empty();
+  if (!explicitGlue) {
+    fs::path guess = fs::path(M.path).replace_extension(".js");
+    std::error_code ec;
+    if (fs::is_regular_file(guess, ec)) path = guess.string();
+  }
+  if (path.empty()) {
+    warnings.push_back(M.path + ": emscripten flavour without its JS glue (--emscripten-glue): emcc 3.1's defaults assumed "
+                       "(GLOBAL_BASE 1024, TOTAL_STACK " + std::to_string(cfg.stackSizeSet ? cfg.stackSize : *defaultStackSize()) + ")");
+    return;
+  }
+  auto bytes = loadFile(path);
+  std::string js(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+  EmscriptenGlue g;
+  g.path = path;
+  bool ok = importObjectKeys(js, g.provides);
+  g.sigs = jsSignatures(js);
+  auto mb = globalValue(js, "___memory_base");
+  auto tb = globalValue(js, "___table_base");
+  g.stackTop = globalValue(js, "___stack_pointer");
+  if (!ok || !mb || !tb || !g.stackTop) {
+    std::string what = !ok ? "its import object (asmLibraryArg)" : !mb ? "___memory_base" : !tb ? "___table_base" : "___stack_pointer";
+    if (explicitGlue) throw Error("not an emcc MAIN_MODULE glue prelink can read: " + what + " not found", Error::kNoOffset, path);
+    warnings.push_back(path + ": " + what + " not found in the glue; emcc 3.1's defaults assumed");
+    return;
+  }
+  g.memoryBase = *mb;
+  g.tableBase = uint32_t(*tb);
+  if (cfg.stackSizeSet) warnings.push_back("--stack-size ignored: the glue " + path + " fixes the stack");
+  glue = std::move(g);
+}
+
+void EmscriptenHost::layout(Linker &k) {
+  Library &M = k.libs[0];
+  const Dylink &d = *M.mod.dylink;
+  M.memAlign = d.memoryAlign;
+  M.memSize = d.memorySize;
+  M.memBase = glue.memoryBase;
+  M.tableSize = d.tableSize;
+  M.tableBase = glue.tableBase;
+  // The glue's stack: from the end of the main's data up to its __stack_pointer.
+  k.stackLow = alignUp(M.memBase + M.memSize, 4);
+  k.stackHigh = glue.stackTop ? *glue.stackTop : alignUp(k.stackLow + k.stackSize(), 4);
+  if (k.stackHigh < k.stackLow)
+    throw Error("the glue's stack (__stack_pointer " + std::to_string(k.stackHigh) + ") lies below the main module's data (end " +
+                    std::to_string(k.stackLow) + ")",
+                Error::kNoOffset, glue.path.empty() ? M.path : glue.path);
+  // Side modules where the glue's loader would allocate them: from the stack's top, at
+  // least 16-byte aligned; their slots after the main's.
+  uint64_t cursor = k.stackHigh;
+  uint64_t tcursor = uint64_t(M.tableBase) + M.tableSize;
+  k.placeLibraries(cursor, tcursor, 1, 4);
+  k.placeDataEnd(cursor);
+  // The glue's memory is INITIAL_MEMORY, the main's declared minimum: everything must fit.
+  // (A main that defines its memory gets what the layout needs.)
+  const Import *memImport = nullptr;
+  for (auto &i : M.mod.imports)
+    if (i.kind == ExternKind::Memory) memImport = &i;
+  const uint64_t needed = (k.heapBase + 65535) / 65536;
+  uint64_t pages = memImport ? memImport->memory.min : std::max<uint64_t>(needed, M.mod.memories.empty() ? 0 : M.mod.memories[0].min);
+  if (k.heapBase > pages * 65536)
+    throw Error("the linked program needs " + std::to_string(k.heapBase) + " bytes of memory before its heap, more than the " +
+                    std::to_string(pages * 65536) + " of the main module's INITIAL_MEMORY: rebuild the main with a larger -sINITIAL_MEMORY",
+                Error::kNoOffset, M.path);
+  k.memoryPages = pages;
+  k.heapEnd = pages * 65536;
+  k.tableSize = uint32_t(tcursor);
+  k.slots.assign(k.tableSize, -1);
+  uint32_t importMin = 0;
+  for (auto &i : M.mod.imports)
+    if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) importMin = uint32_t(i.table.limits.min);
+  // Active segments fill only what the main's import declares (the glue's table may be a
+  // slot larger, but validators judge by the declaration); the start function does the rest.
+  initialSlots = importMin;
+}
+
+void EmscriptenHost::addOutputImports(Linker &k, const AddHostImport &addHost) {
+  Host::addOutputImports(k, addHost);
+  // The main's bases, read once at start-up to check the layout prelink assumed.
+  memoryBaseGlobal = addHost(baseImport("__memory_base"));
+  tableBaseGlobal = addHost(baseImport("__table_base"));
+  // The glue's JS functions whose address is taken.
+  for (auto &[name, type] : glueFuncs) {
+    Import f;
+    f.module = "env";
+    f.field = name;
+    f.kind = ExternKind::Func;
+    f.typeIndex = k.internType(type);
+    glueFuncOut.push_back(addHost(f));
+  }
+}
+
+void EmscriptenHost::checkOutputImports(Linker &k) {
+  // The glue instantiates with asmLibraryArg as "env" and "wasi_snapshot_preview1" (and
+  // proxies for GOT.mem / GOT.func): anything else is a link error at start-up. Say so now.
+  const auto &libs = k.libs;
+  const Module &M = libs[0].mod;
+  auto mainImports = [&](const Import &imp) {
+    for (auto &m : M.imports)
+      if (m.module == imp.module && m.field == imp.field) return true;
+    return false;
+  };
+  struct Missing {
+    std::string name, field, who;
+  };
+  std::vector<Missing> missing;
+  for (auto &h : k.hostImports) {
+    const Import &imp = h.imp;
+    if (imp.module == "GOT.mem" || imp.module == "GOT.func") continue;
+    bool known = imp.module == "env" || imp.module == "wasi_snapshot_preview1";
+    if (known) known = glue.path.empty() ? mainImports(imp) : glue.provides.count(imp.field) > 0;
+    if (known) continue;
+    // Who imports it (the main first).
+    std::string who;
+    for (auto &L : libs) {
+      for (size_t i = 0; i < L.mod.imports.size() && who.empty(); ++i)
+        if (L.imports[i].kind == Resolution::Host && L.mod.imports[i].module == imp.module &&
+            (L.imports[i].hostName.empty() ? L.mod.imports[i].field : L.imports[i].hostName) == imp.field)
+          who = L.name;
+      if (!who.empty()) break;
+    }
+    missing.push_back(Missing{imp.module + "." + imp.field, imp.field, who});
+  }
+  if (missing.empty()) return;
+  std::string more = missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : "";
+  if (glue.path.empty()) {
+    // Without the glue only the main's own imports are known to be provided.
+    std::string list;
+    for (size_t i = 0; i < missing.size() && i < 8; ++i) list += (i ? ", " : "") + missing[i].name;
+    k.warnings.push_back("the glue may not provide " + list + (missing.size() > 8 ? ", ..." : "") +
+                         ": pass --emscripten-glue to check");
+    return;
+  }
+  const Missing &m = missing[0];
+  if (m.who == libs[0].name)
+    throw Error("does not provide " + m.name + more + ", which the main module " + m.who + " imports: is it the glue emcc wrote for it?",
+                Error::kNoOffset, glue.path);
+  throw Error("does not provide " + m.name + more + ", which " + m.who +
+                  " imports: emcc's runtime loader makes such imports for side modules, a linked module cannot get them "
+                  "from this glue (use " + m.field + " in the main module too; for invoke_*, call a function of "
+                  "that signature inside try/catch in the main)",
+              Error::kNoOffset, glue.path);
+}
+
+bool EmscriptenHost::emitStartPrologue(const Linker &k, ByteSink &b) const {
+  auto i32 = [&](int64_t v) { emitI32Const(b, v); };
+  // The glue must have laid out what prelink assumed: GLOBAL_BASE, the table base and a
+  // stack that ends below the side modules' data. Trap at instantiation otherwise.
+  b.u8(0x23), b.uleb(memoryBaseGlobal), i32(int64_t(k.libs[0].memBase)), b.u8(0x47);
+  b.u8(0x23), b.uleb(tableBaseGlobal), i32(k.libs[0].tableBase), b.u8(0x47), b.u8(0x72);
+  b.u8(0x23), b.uleb(k.spGlobal), i32(int64_t(k.stackHigh)), b.u8(0x4b), b.u8(0x72);
+  b.u8(0x04), b.u8(0x40), b.u8(0x00), b.u8(0x0b);
+  return true;
+}
+
+void EmscriptenHost::emitEntryPoints(Linker &k) {
+  Host::emitEntryPoints(k);
+  emitExports(k);
+}
+
+void EmscriptenHost::emitExports(Linker &k) {
+  Module &out = k.out;
+  // The glue adds GLOBAL_BASE to every number it finds among the exports (its
+  // relocateExports): exported globals hold their value minus GLOBAL_BASE.
+  const int64_t base = int64_t(k.libs[0].memBase);
+  for (auto &e : out.exports) {
+    if (e.kind != ExternKind::Global || e.index < out.numImportedGlobals) continue;
+    const Global &g = out.globals.at(e.index - out.numImportedGlobals);
+    if (g.type.type != ValType::i32() || g.type.mut) continue;
+    InstrReader r(g.init.bytes, 0);
+    Instr in;
+    if (!r.next(in) || in.op != 0x41 || in.prefix != 0) continue;
+    Global ng;
+    ng.type = g.type;
+    ng.init.bytes = out.own(i32ConstExpr(in.value - base));
+    out.globals.push_back(ng);
+    e.index = out.numImportedGlobals + uint32_t(out.globals.size() - 1);
+  }
+  // A dylink.0 of the main's own: the glue reads it (NEEDED; none are left).
+  const Library &M = k.libs[0];
+  Dylink d;
+  d.memorySize = uint32_t(M.memSize);
+  d.memoryAlign = M.memAlign;
+  d.tableSize = M.tableSize;
+  d.tableAlign = M.mod.dylink->tableAlign;
+  d.hasMemInfo = true;
+  out.dylink = d;
+}
+
+void EmscriptenHost::finishModule(Module &m, nlohmann::ordered_json &manifest) const {
+  // The glue's table is too small for the side modules' slots; a module that went to
+  // binaryen kept them all in active segments (binaryen judges what a call_indirect
+  // reaches by them), so this runs last.
+  manifest["emscripten"]["slots_added_at_start_up"] = finishEmscriptenTable(m, initialSlots);
+}
+
+void EmscriptenHost::describe(const Linker &k, nlohmann::ordered_json &j) const {
+  using json = nlohmann::ordered_json;
+  j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(fs::path(glue.path).filename().string())},
+                     {"global_base", k.libs[0].memBase},
+                     {"table_base", k.libs[0].tableBase},
+                     {"table_slots_at_instantiation", initialSlots},
+                     {"slots_added_at_start_up", 0}};
 }
 
 } // namespace wasmobj::linking

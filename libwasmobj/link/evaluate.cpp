@@ -314,7 +314,7 @@ void Linker::evaluateRelocations() {
     }
   }
   // A bundle's bases are the loader's: its relocation code runs at load time, unchanged.
-  if (cfg.shared) return;
+  if (host->relocatableOutput()) return;
   // Commits an evaluation: stores into the images, global values into initialisers, and
   // the function's new body (empty, or the residual). Returns why not, if it cannot.
   auto apply = [&](Library &L, uint32_t func, Evaluation &ev) -> std::string {

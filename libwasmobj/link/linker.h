@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "host.h"
 #include "wasmobj/code.h"
 #include "wasmobj/link.h"
 
@@ -24,7 +25,7 @@ struct Resolution {
     StackPtr,  // the one __stack_pointer
     Memory,    // the one memory
     Table,     // the one indirect function table
-    GlueFunc,  // emscripten: GOT.func of a JS function of the glue (index into Linker::emGlueFuncs)
+    GlueFunc,  // GOT.func of a host function (Host::hostFunctionIndex(index))
   } kind = Unset;
   int lib = -1;
   uint32_t index = 0;
@@ -149,23 +150,8 @@ inline constexpr HostDlFunction kHostDlFunctions[] = {
     {"_dlopen_js", 1}, {"_dlsym_js", 2}, {"_emscripten_dlopen_js", 64},            // emscripten's glue
 };
 
-// The emscripten flavour's last step, on the linked module or on binaryen's output: the
-// table import declares only INITIALSLOTS (what the glue's table has); the slots beyond
-// move from the active segments into a new start function, which grows the table, sets
-// them and then calls the old start function. Returns how many slots moved.
-uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots);
-
-// What emcc's JS glue of the main module fixes before the module is instantiated
-// (emscripten.cpp): read from the glue when prelink finds it, else emcc's defaults.
-struct EmscriptenGlue {
-  std::string path;                     // empty: not found, defaults used
-  uint64_t memoryBase = 1024;           // GLOBAL_BASE: the main's __memory_base
-  uint32_t tableBase = 1;               // the main's __table_base
-  std::optional<uint64_t> stackTop;     // __stack_pointer's initial value
-  // Its import object (asmLibraryArg): property name -> the JS identifier of its value.
-  std::unordered_map<std::string, std::string> provides;
-  std::unordered_map<std::string, std::string> sigs; // JS function -> its `.sig` ("vii")
-};
+// `{"module": "env", "name": NAME}`, an immutable i32 global: a base the loader gives.
+Import baseImport(const char *name);
 
 class Linker {
 public:
@@ -236,27 +222,17 @@ public:
   uint32_t hostDlFlags = 0;
   Bytes dlImage;
 
-  // The emscripten flavour (emscripten.cpp).
-  bool em = false;
-  EmscriptenGlue glue;
-  uint32_t emInitialSlots = 0;        // slots the glue's table has at instantiation
-  uint32_t emLateCount = 0;           // slots the start function adds (finishEmscriptenTable)
-  bool deferTableFinish = false;      // runLink finishes the table after binaryen
-  uint32_t emMemoryBaseGlobal = 0, emTableBaseGlobal = 0; // imported, checked at start-up
-  // JS functions of the glue whose address the program takes: imported as env functions,
-  // each with its one slot (emcc's runtime would wrap each in a module of its own).
-  std::vector<std::pair<std::string, FuncType>> emGlueFuncs;
-  std::unordered_map<std::string, uint32_t> emGlueFuncIndex; // name -> index in emGlueFuncs
-  std::vector<uint32_t> emGlueFuncOut;                        // output function indices
-  bool emGlueProvides(const std::string &name) const;
-  std::optional<FuncType> emGlueFunctionType(const std::string &name) const;
-  void detectFlavor();
-  void layoutEmscripten();
-  void addEmscriptenImports(const std::function<uint32_t(const Import &)> &addHost);
-  void checkEmscriptenImports();
-  void emitEmscriptenStart(ByteSink &b) const;
-  void emitEmscriptenExports();
-  uint64_t stackSize() const;
+  // The host the output is made for (host.h): every host-specific decision.
+  std::unique_ptr<Host> host;
+  bool deferFinish = false; // runLink calls host->finishModule after binaryen
+  uint64_t stackSize() const {
+    auto d = host->defaultStackSize();
+    return cfg.stackSizeSet || !d ? cfg.stackSize : *d;
+  }
+  // Layout helpers the hosts share: the dl table after CURSOR, then the end of the data
+  // and the heap's base; the memory's size from the heap base and the main's limits.
+  void placeDataEnd(uint64_t cursor);
+  void sizeMemoryFromMain();
 
   // Stages.
   void loadInputs();
@@ -280,10 +256,11 @@ public:
   void addSyntheticFunction(uint32_t expectIndex, Bytes body); // a () -> () function
   uint32_t addGuardGlobal();                                   // a mutable i32 global, 0
   void emitExports();
+  void redirectMainConstructors();
   nlohmann::ordered_json buildManifest() const;
 
   // Helpers.
-  bool importsStackPointer() const { return cfg.importStackPointer || cfg.shared || em; }
+  bool importsStackPointer() const { return cfg.importStackPointer || host->importsStackPointer(); }
   uint32_t internType(const FuncType &t);
   const Sym *lookup(const std::string &name, int fromLib) const;
   bool isDataExport(const Library &L, const Export &e) const;

@@ -82,9 +82,9 @@ void Linker::resolveGotFunc() {
       if (imp.kind != ExternKind::Global) continue;
       Resolution &r = L.imports[ii];
       if (imp.module == "GOT.func" && (r.kind == Resolution::Def || r.kind == Resolution::GlueFunc)) {
-        uint32_t f = r.kind == Resolution::GlueFunc ? emGlueFuncOut.at(r.index) : libs[r.lib].funcMap.at(r.index);
+        uint32_t f = r.kind == Resolution::GlueFunc ? host->hostFunctionIndex(r.index) : libs[r.lib].funcMap.at(r.index);
         r = Resolution::make(Resolution::Const, -1, 0, int64_t(slotFor(f)));
-        if (cfg.shared) r.reloc = Resolution::RelocTable;
+        if (host->relocatableOutput()) r.reloc = Resolution::RelocTable;
         L.globalMap[gi] = GlobalRemap::i32(int32_t(r.value));
       }
       ++gi;
@@ -150,7 +150,7 @@ void Linker::emitModule() {
     // A bundle's loader makes room for it (dylink.0 table size) before instantiating.
     // (The emscripten flavour moves the slots beyond the glue's table into the start
     // function at the very end: finishEmscriptenTable.)
-    t.table.limits.min = cfg.shared ? 0 : std::max<uint64_t>(tableSize, t.table.limits.min);
+    t.table.limits.min = host->relocatableOutput() ? 0 : std::max<uint64_t>(tableSize, t.table.limits.min);
     if (t.table.limits.hasMax() && t.table.limits.max < tableSize)
       throw Error("the linked program needs " + std::to_string(tableSize) + " table slots but the main module allows at most " +
                       std::to_string(t.table.limits.max),
@@ -219,7 +219,7 @@ void Linker::emitModule() {
       out.globals.push_back(ng);
     }
     if (L.mod.dataCount) out.dataCount = 0;
-  }  if (cfg.shared) {
+  }  if (host->relocatableOutput()) {
     // The bundle's base-relative globals (bundle.cpp), in index order.
     std::vector<uint32_t> order;
     for (auto &[key, g] : baseRelativeGlobals) order.push_back(g);
@@ -264,7 +264,7 @@ void Linker::emitModule() {
     }
   }
   uint32_t firstImageSegment = uint32_t(out.datas.size());
-  if (cfg.shared) {
+  if (host->relocatableOutput()) {
     // One segment at the bundle's __memory_base holding every library's data, zeros
     // between them included (MVP constant expressions cannot add an offset).
     Bytes all(dataEnd, 0);
@@ -292,7 +292,7 @@ void Linker::emitModule() {
     dlImage.clear();
   }
   for (auto &L : libs) {
-    if (cfg.shared) break;
+    if (host->relocatableOutput()) break;
     ByteView img = out.own(std::move(L.image));
     // Split into runs of non-zero bytes; zero gaps of 32 bytes or more are left to the
     // zero-initialised memory.
@@ -350,7 +350,7 @@ void Linker::emitModule() {
       out.elems.push_back(std::move(ns));
     }
   }
-  if (cfg.shared) {
+  if (host->relocatableOutput()) {
     // One segment at the bundle's __table_base (MVP offsets cannot add). Slots no library
     // filled get a function that traps, as a call through them would.
     size_t n = slots.size();
@@ -367,7 +367,7 @@ void Linker::emitModule() {
       out.elems.push_back(std::move(seg));
     }
   }
-  for (size_t s = 0; s < slots.size() && !cfg.shared;) {
+  for (size_t s = 0; s < slots.size() && !host->relocatableOutput();) {
     if (slots[s] < 0) {
       ++s;
       continue;

@@ -28,58 +28,33 @@ void Linker::placeLibraries(uint64_t &cursor, uint64_t &tcursor, size_t first, u
   }
 }
 
-void Linker::layoutMemoryAndTable() {
-  if (cfg.shared) return layoutBundle();
-  if (em) return layoutEmscripten();
-  // Stack first: an overflow runs below address 0 and traps instead of corrupting data.
-  stackLow = 0;
-  stackHigh = alignUp(stackSize(), 4);
-  uint64_t cursor = stackHigh;
-  uint64_t tcursor = 1; // slot 0 stays null
-  placeLibraries(cursor, tcursor);
+void Linker::layoutMemoryAndTable() { host->layout(*this); }
+
+void Linker::placeDataEnd(uint64_t cursor) {
   if (hasLibdl) {
     dlTableBase = alignUp(cursor, 4);
     cursor = dlTableBase + dlTableSize;
   }
   dataEnd = cursor;
   heapBase = alignUp(cursor, 4);
+}
+
+void Linker::sizeMemoryFromMain() {
   uint64_t pages = (heapBase + 65535) / 65536;
   const Module &M = libs[0].mod;
-  if (const Import *mi = nullptr; true) {
-    for (auto &i : M.imports)
-      if (i.kind == ExternKind::Memory) mi = &i;
-    uint64_t declared = mi ? mi->memory.min : (M.memories.empty() ? 0 : M.memories[0].min);
-    pages = std::max(pages, declared);
-    const Limits *lim = mi ? &mi->memory : (M.memories.empty() ? nullptr : &M.memories[0]);
-    if (lim && lim->hasMax() && lim->max < pages)
-      throw Error("the linked program needs " + std::to_string(pages) + " pages of memory but the main module allows at most " +
-                      std::to_string(lim->max),
-                  Error::kNoOffset, libs[0].path);
-  }
+  const Import *mi = nullptr;
+  for (auto &i : M.imports)
+    if (i.kind == ExternKind::Memory) mi = &i;
+  uint64_t declared = mi ? mi->memory.min : (M.memories.empty() ? 0 : M.memories[0].min);
+  pages = std::max(pages, declared);
+  const Limits *lim = mi ? &mi->memory : (M.memories.empty() ? nullptr : &M.memories[0]);
+  if (lim && lim->hasMax() && lim->max < pages)
+    throw Error("the linked program needs " + std::to_string(pages) + " pages of memory but the main module allows at most " +
+                    std::to_string(lim->max),
+                Error::kNoOffset, libs[0].path);
   if (pages > 65536) throw Error("the linked program needs more than 4 GiB of memory", Error::kNoOffset, libs[0].path);
   memoryPages = pages;
   heapEnd = pages * 65536;
-  tableSize = uint32_t(tcursor);
-  slots.assign(tableSize, -1);
-}
-
-// Symbols the linker defines (wasm-ld's names).
-static std::optional<int64_t> syntheticData(const Linker &k, const std::string &n, const Library &from) {
-  if (k.cfg.shared) {
-    // A bundle defines only what is its own; the heap and stack belong to its host.
-    if (n == "__dso_handle") return int64_t(from.memBase);
-    if (n == "__prelink_dl_table" && k.hasLibdl) return int64_t(k.dlTableBase);
-    return std::nullopt;
-  }
-  if (n == "__heap_base") return int64_t(k.heapBase);
-  if (n == "__heap_end") return int64_t(k.heapEnd);
-  if (n == "__stack_low") return int64_t(k.stackLow);
-  if (n == "__stack_high") return int64_t(k.stackHigh);
-  if (n == "__data_end") return int64_t(k.dataEnd);
-  if (n == "__global_base") return int64_t(k.libs[0].memBase);
-  if (n == "__dso_handle") return int64_t(from.memBase);
-  if (n == "__prelink_dl_table" && k.hasLibdl) return int64_t(k.dlTableBase);
-  return std::nullopt;
 }
 
 bool Linker::isDataExport(const Library &L, const Export &e) const {
@@ -127,7 +102,7 @@ void Linker::resolveImports() {
       Resolution &r = L.imports[ii];
       const bool weak = L.mod.dylink->isWeakImport(imp.field);
       auto undefined = [&](const char *what) {
-        if (cfg.shared) {
+        if (host->keepsUndefinedImports()) {
           // A bundle keeps what it does not define as an import for its loader.
           r.kind = Resolution::Host;
           return;
@@ -178,11 +153,10 @@ void Linker::resolveImports() {
                           Error::kNoOffset, L.path);
             r = Resolution::make(Resolution::Const, -1, 0, dataAddress(D, e));
             r.reloc = Resolution::RelocMemory;
-          } else if (auto v = syntheticData(*this, imp.field, L)) {
+          } else if (auto v = host->linkerDefinedData(*this, imp.field, L)) {
             r = Resolution::make(Resolution::Const, -1, 0, *v);
             r.reloc = Resolution::RelocMemory;
-          } else if (em && emGlueProvides(imp.field)) {
-            r.kind = Resolution::Host; // the glue's GOT proxy fills it before main runs
+          } else if (host->resolveUnlinked(*this, L, imp, r)) {
           } else {
             undefined("data");
           }
@@ -200,23 +174,14 @@ void Linker::resolveImports() {
                           Error::kNoOffset, L.path);
             // Becomes the function's table slot once slots are assigned.
             r = Resolution::make(Resolution::Def, s->lib, e.index, 0);
-          } else if (em && emGlueProvides(imp.field)) {
-            // A JS function of the glue: imported, with a slot of its own. Without a known
-            // signature the glue's GOT proxy fills the entry (wrapping it at start-up).
-            if (auto t = emGlueFunctionType(imp.field)) {
-              auto [it, inserted] = emGlueFuncIndex.emplace(imp.field, uint32_t(emGlueFuncs.size()));
-              if (inserted) emGlueFuncs.emplace_back(imp.field, *t);
-              r = Resolution::make(Resolution::GlueFunc, -1, it->second, 0);
-            } else {
-              r.kind = Resolution::Host;
-            }
+          } else if (host->resolveUnlinked(*this, L, imp, r)) {
           } else {
             undefined("function address");
             if (r.kind == Resolution::Unset) r = Resolution::make(Resolution::Const, -1, 0, 0);
           }
         } else {
           const Sym *s = imp.module == "env" ? lookup(imp.field, li) : nullptr;
-          std::optional<int64_t> synth = imp.module == "env" && !imp.global.mut ? syntheticData(*this, imp.field, L) : std::nullopt;
+          std::optional<int64_t> synth = imp.module == "env" && !imp.global.mut ? host->linkerDefinedData(*this, imp.field, L) : std::nullopt;
           if (s && libs[s->lib].mod.exports[s->exportIdx].kind == ExternKind::Global) {
             const Library &D = libs[s->lib];
             const Export &e = D.mod.exports[s->exportIdx];
@@ -272,10 +237,11 @@ void Linker::resolveImports() {
                             " defines it as " + have.str(),
                         Error::kNoOffset, L.path);
           r = Resolution::make(Resolution::Def, s->lib, e.index, 0);
-        } else if (weak && imp.module == "env" && !cfg.shared) {
+        } else if (weak && imp.module == "env" && !host->keepsUndefinedImports()) {
           r.kind = Resolution::Stub;
         } else if (L.isMain || mainImports(imp) || imp.module != "env") {
           r.kind = Resolution::Host;
+        } else if (host->resolveUnlinked(*this, L, imp, r)) {
         } else {
           undefined("function");
         }
@@ -333,35 +299,8 @@ void Linker::assignIndices() {
     L.typeMap.resize(L.mod.types.size());
     for (size_t t = 0; t < L.mod.types.size(); ++t) L.typeMap[t] = internType(L.mod.types[t]);
   }
-  // env.__memory_base and env.__table_base as imported immutable i32 globals.
-  auto importBases = [&](uint32_t &memoryBase, uint32_t &tableBase) {
-    for (const char *n : {"__memory_base", "__table_base"}) {
-      Import b;
-      b.module = "env";
-      b.field = n;
-      b.kind = ExternKind::Global;
-      b.global = GlobalType{ValType::i32(), false};
-      (std::string(n) == "__memory_base" ? memoryBase : tableBase) = addHost(b);
-    }
-  };
-  if (cfg.shared) {
-    // A bundle is a side module: its loader gives it one memory base and one table base.
-    importBases(memoryBaseGlobal, tableBaseGlobal);
-    mainImportsMemory = mainImportsTable = true;
-  }
-  if (importsStackPointer()) {
-    Import sp;
-    sp.module = "env";
-    sp.field = "__stack_pointer";
-    sp.kind = ExternKind::Global;
-    sp.global = GlobalType{ValType::i32(), true};
-    spGlobal = addHost(sp);
-  }
-  if (em) {
-    // The main's bases, read once at start-up to check the layout prelink assumed.
-    importBases(emMemoryBaseGlobal, emTableBaseGlobal);
-    addEmscriptenImports(addHost);
-  }
+  if (host->relocatableOutput()) mainImportsMemory = mainImportsTable = true;
+  host->addOutputImports(*this, addHost);
   // Host imports per library, with their type indices in the output's type space.
   std::vector<std::vector<uint32_t>> hostIndex(libs.size());
   for (size_t li = 0; li < libs.size(); ++li) {
@@ -436,7 +375,7 @@ void Linker::assignIndices() {
   }
   // Synthetic functions come after the stubs: start, __wasm_call_ctors, library inits.
   startFuncIndex = next++;
-  if (cfg.shared) {
+  if (host->relocatableOutput()) {
     relocsFuncIndex = next++;
     trapFuncIndex = next++;
   }

@@ -59,8 +59,7 @@ void Linker::emitInitFunctions() {
   // start: relocation code that could not be evaluated at link time, in load order.
   ByteSink start;
   start.u8(0);
-  bool startUsed = em;
-  if (em) emitEmscriptenStart(start);
+  bool startUsed = host->emitStartPrologue(*this, start);
   for (auto &L : libs) {
     if (!L.global) continue;
     if (L.startFunc && !L.startEvaluated) {
@@ -90,12 +89,13 @@ void Linker::emitInitFunctions() {
   // runs the main's first, then each side module's as it finishes loading it).
   ByteSink ctors;
   ctors.u8(0);
-  if (em && mainCtorsOriginal) emitCall(ctors, *mainCtorsOriginal);
+  const bool mainFirst = host->mainConstructorsFirst();
+  if (mainFirst && mainCtorsOriginal) emitCall(ctors, *mainCtorsOriginal);
   for (int i : order) {
     if (i == 0 || !libs[i].ctorsFunc) continue;
     emitCall(ctors, libs[i].funcMap.at(*libs[i].ctorsFunc));
   }
-  if (!em && mainCtorsOriginal) emitCall(ctors, *mainCtorsOriginal);
+  if (!mainFirst && mainCtorsOriginal) emitCall(ctors, *mainCtorsOriginal);
   ctors.u8(0x0b);
   addFunction(ctorsFuncIndex, std::move(ctors.out));
 
@@ -116,6 +116,15 @@ void Linker::emitInitFunctions() {
     addFunction(*L.initFunc, std::move(b.out));
   }
   out.types = types;
+}
+
+void Linker::redirectMainConstructors() {
+  // The main's __wasm_call_ctors: callers (its export, _start, _initialize) now reach the
+  // combined function, which calls the original.
+  Library &M = libs[0];
+  if (!M.ctorsFunc || *M.ctorsFunc < M.mod.numImportedFuncs) return;
+  mainCtorsOriginal = M.funcMap[*M.ctorsFunc];
+  M.funcMap[*M.ctorsFunc] = ctorsFuncIndex;
 }
 
 void Linker::emitExports() {
@@ -145,7 +154,8 @@ void Linker::emitExports() {
   // the --export names among them: exports are the collector's roots.
   const std::unordered_set<std::string> wanted(cfg.exports.begin(), cfg.exports.end());
   // (emscripten: not libdl's functions, which are the glue's names for its own.)
-  exportGlobalScope(1, taken, [&](const std::string &n) { return !cfg.gcSections || wanted.count(n); }, !em);
+  exportGlobalScope(1, taken, [&](const std::string &n) { return !cfg.gcSections || wanted.count(n); },
+                    !host->libdl() || host->libdl()->exported);
   // What a host needs to load more libraries later (prelink's runtime, for names that were
   // not prelinked): the one stack pointer, the table and the memory.
   if (!importsStackPointer() && !taken.count("__stack_pointer")) {
@@ -190,7 +200,7 @@ nlohmann::ordered_json Linker::buildManifest() const {
   using json = nlohmann::ordered_json;
   json j;
   j["prelink_version"] = "0.1.0";
-  j["flavor"] = em ? "emscripten" : "llvm";
+  j["flavor"] = host->flavor();
   j["mode"] = cfg.shared ? "shared" : "executable";
   json opts;
   opts["stack_size"] = stackSize();
@@ -225,12 +235,7 @@ nlohmann::ordered_json Linker::buildManifest() const {
   j["data_end"] = dataEnd;
   j["heap_base"] = heapBase;
   j["heap_end"] = heapEnd;
-  if (em)
-    j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(std::filesystem::path(glue.path).filename().string())},
-                       {"global_base", libs[0].memBase},
-                       {"table_base", libs[0].tableBase},
-                       {"table_slots_at_instantiation", emInitialSlots},
-                       {"slots_added_at_start_up", emLateCount}};
+  host->describe(*this, j);
   json libsj = json::array();
   for (size_t li = 0; li < libs.size(); ++li) {
     const Library &L = libs[li];
@@ -326,7 +331,7 @@ LinkResult Linker::run() {
     stageMs.emplace_back(stage, ms);
   };
   loadInputs();
-  detectFlavor();
+  host = makeHost(*this);
   addLibdl();
   lap("read");
   buildSymbolTable();
@@ -336,8 +341,7 @@ LinkResult Linker::run() {
   lap("layout");
   resolveImports();
   assignIndices();
-  if (em) checkEmscriptenImports();
-  Library &M = libs[0];
+  host->checkOutputImports(*this);
   placeElements();
   resolveGotFunc();
   assignDlSlots();
@@ -346,30 +350,14 @@ LinkResult Linker::run() {
   buildDlTable();
   evaluateRelocations();
   lap("layout");
-  if (cfg.shared) {
-    relocateBundleConstants();
-  } else if (M.ctorsFunc && *M.ctorsFunc >= M.mod.numImportedFuncs) {
-    // The main's __wasm_call_ctors: callers (its export, _start, _initialize) now reach
-    // the combined function, which calls the original last.
-    mainCtorsOriginal = M.funcMap[*M.ctorsFunc];
-    M.funcMap[*M.ctorsFunc] = ctorsFuncIndex;
-  }
+  host->beforeEmit(*this);
   emitModule();
-  if (cfg.shared) {
-    emitBundleInitFunctions();
-    emitBundleExports();
-  } else {
-    emitInitFunctions();
-    emitExports();
-    if (em) emitEmscriptenExports();
-  }
-  // Emscripten: the glue's table is too small for the side modules' slots. A module going
-  // to binaryen keeps them all in active segments (binaryen judges what a call_indirect
-  // reaches by them); runLink finishes it afterwards.
-  if (em && !deferTableFinish) emLateCount = finishEmscriptenTable(out, emInitialSlots);
+  host->emitEntryPoints(*this);
   lap("rewrite");
   LinkResult r;
   r.manifest = buildManifest();
+  // The host's last change: now, or (going to binaryen) in runLink on binaryen's output.
+  if (!deferFinish) host->finishModule(out, r.manifest);
   lap("manifest");
   r.warnings = warnings;
   // The output still views some input bytes (passive data segments): it keeps every
@@ -396,7 +384,7 @@ LinkResult link(const LinkConfig &cfg) {
 int runLink(const LinkConfig &cfg) {
   auto start = std::chrono::steady_clock::now();
   linking::Linker k(cfg);
-  k.deferTableFinish = linking::wantsBinaryen(cfg);
+  k.deferFinish = linking::wantsBinaryen(cfg);
   LinkResult r = k.run();
   for (auto &w : r.warnings) std::fprintf(stderr, "prelink: warning: %s\n", w.c_str());
   auto t0 = std::chrono::steady_clock::now();
@@ -406,12 +394,9 @@ int runLink(const LinkConfig &cfg) {
     r.stageMs.emplace_back("write", encodeMs);
     encodeMs = 0;
     bytes = linking::optimizeLinked(bytes, cfg, r.manifest, r.stageMs);
-    if (r.manifest.contains("emscripten")) {
-      auto &e = r.manifest["emscripten"];
-      Module m = readModule(ByteView(bytes), cfg.output);
-      e["slots_added_at_start_up"] = linking::finishEmscriptenTable(m, e["table_slots_at_instantiation"].get<uint32_t>());
-      bytes = writeModule(m);
-    }
+    Module m = readModule(ByteView(bytes), cfg.output);
+    k.host->finishModule(m, r.manifest);
+    bytes = writeModule(m);
   }
   t0 = std::chrono::steady_clock::now();
   std::string manifest;
