@@ -49,6 +49,8 @@ int main(int argc, char **argv) {
   app.add_option("-L", cfg.searchDirs, "directory to search for NEEDED libraries")->allow_extra_args(false);
   app.add_flag("--allow-undefined", cfg.allowUndefined, "leave unresolved symbols as imports for the host");
   app.add_flag("--no-duplicates", cfg.noDuplicates, "a strong symbol defined twice is an error");
+  app.add_flag("--no-undefined", cfg.noUndefined,
+               "emscripten flavour: a function nothing provides is an error (default: it traps when called)");
   auto *stackOpt = app.add_option("--stack-size", cfg.stackSize,
                                   "stack size in bytes (default 65536; emscripten flavour: the glue's, else 5242880)");
   std::string flavor = "auto";

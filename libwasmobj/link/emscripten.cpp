@@ -10,6 +10,7 @@
 // constructors run before the side modules' (the glue's order). docs/design.md, "Flavours".
 #include <cctype>
 #include <filesystem>
+#include <unordered_set>
 
 #include "linker.h"
 #include "wasmobj/reader.h"
@@ -251,6 +252,39 @@ uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots) {
 }
 
 
+// Where emcc's glue reads a library's name in libc's struct dso: `UTF8ToString(handle + N)`
+// in its dlopenInternal (every release since 3.1.6 has it).
+std::optional<uint64_t> dsoNameOffset(const std::string &js) {
+  for (size_t p = js.find("dlopenInternal"); p != std::string::npos; p = js.find("dlopenInternal", p + 1)) {
+    size_t u = js.find("UTF8ToString(", p);
+    if (u == std::string::npos || u - p > 200) continue;
+    size_t i = skipSpace(js, u + 13);
+    size_t id = i;
+    while (i < js.size() && (std::isalnum(static_cast<unsigned char>(js[i])) || js[i] == '_' || js[i] == '$')) ++i;
+    if (i == id) continue;
+    i = skipSpace(js, i);
+    if (i >= js.size() || js[i] != '+') continue;
+    if (auto n = numberAt(js, i + 1)) return n;
+  }
+  return std::nullopt;
+}
+
+// The ABI generations of emcc's libc <-> glue dl interface (libdl/prelink_dl.c, PL_EM_ABI).
+struct EmDlAbi {
+  int gen;
+  const char *releases;
+  uint32_t dsoName;  // offset of struct dso's name
+  uint32_t dlsymArgs; // parameters of _dlsym_js
+  uint32_t asyncArgs; // parameters of _emscripten_dlopen_js
+};
+constexpr EmDlAbi kEmDlAbis[] = {
+    {1, "3.1.6 to 3.1.28", 44, 2, 3},
+    {2, "3.1.29 to 3.1.30", 32, 2, 4},
+    {3, "3.1.31 to 3.1.38", 28, 3, 4},
+    {4, "3.1.39 and later", 36, 3, 4},
+};
+
+
 // What emcc's JS glue of the main module fixes before the module is instantiated: read
 // from the glue when prelink finds it, else emcc's defaults.
 struct EmscriptenGlue {
@@ -261,11 +295,13 @@ struct EmscriptenGlue {
   // Its import object (asmLibraryArg): property name -> the JS identifier of its value.
   std::unordered_map<std::string, std::string> provides;
   std::unordered_map<std::string, std::string> sigs; // JS function -> its `.sig` ("vii")
+  std::optional<uint64_t> dsoName;                   // where it reads struct dso's name
 };
 
 class EmscriptenHost : public Host {
 public:
   void readGlue(Linker &k);
+  void detectDlAbi(const Linker &k);
 
   std::string flavor() const override { return "emscripten"; }
   // emcc 3.1's TOTAL_STACK default; the glue's when it is read.
@@ -289,6 +325,7 @@ private:
   void emitExports(Linker &k);
 
   EmscriptenGlue glue;
+  const EmDlAbi *dlAbi = nullptr; // null: the main calls none of libc's dl functions of the glue
   uint32_t initialSlots = 0;                 // slots the glue's table has at instantiation
   uint32_t memoryBaseGlobal = 0, tableBaseGlobal = 0; // imported, checked at start-up
   // JS functions of the glue whose address the program takes: imported as env functions,
@@ -296,19 +333,68 @@ private:
   std::vector<std::pair<std::string, FuncType>> glueFuncs;
   std::unordered_map<std::string, uint32_t> glueFuncIndex; // name -> index in glueFuncs
   std::vector<uint32_t> glueFuncOut;                       // output function indices
+  // Functions nothing provides (each traps when called), in the order they were met.
+  std::unordered_set<std::string> missingFuncs;
+  std::vector<std::string> missingOrder;
 };
 
 } // namespace
 
-extern const unsigned char kLibdlEmModule[];
-extern const std::size_t kLibdlEmModuleSize;
+extern const unsigned char kLibdlEm1Module[], kLibdlEm2Module[], kLibdlEm3Module[], kLibdlEm4Module[];
+extern const std::size_t kLibdlEm1ModuleSize, kLibdlEm2ModuleSize, kLibdlEm3ModuleSize, kLibdlEm4ModuleSize;
 
 const LibdlVariant *EmscriptenHost::libdl() const {
   // emcc's libc keeps dlopen & co. and crosses into its JS glue through these; the glue's
   // names are its own, not exported by the linked module.
-  static const LibdlVariant v{kLibdlEmModule, kLibdlEmModuleSize, "_dlopen_js", {"_dlopen_js", "_dlsym_js", "_emscripten_dlopen_js"},
-                              /*mainOnly=*/true, /*exported=*/false, /*unlessDefined=*/false};
-  return &v;
+  auto variant = [](const unsigned char *bytes, std::size_t size) {
+    return LibdlVariant{bytes, size, "_dlopen_js", {"_dlopen_js", "_dlsym_js", "_emscripten_dlopen_js"},
+                        /*mainOnly=*/true, /*exported=*/false, /*unlessDefined=*/false};
+  };
+  static const LibdlVariant v[] = {variant(kLibdlEm1Module, kLibdlEm1ModuleSize), variant(kLibdlEm2Module, kLibdlEm2ModuleSize),
+                                   variant(kLibdlEm3Module, kLibdlEm3ModuleSize), variant(kLibdlEm4Module, kLibdlEm4ModuleSize)};
+  return dlAbi ? &v[dlAbi->gen - 1] : nullptr;
+}
+
+void EmscriptenHost::detectDlAbi(const Linker &k) {
+  // Established from the inputs: the parameters of the main's imports of _dlsym_js and
+  // _emscripten_dlopen_js, and the glue's offset of struct dso's name. Every generation
+  // they leave possible must agree; none or several is an error that says what was seen.
+  const Library &M = k.libs[0];
+  std::optional<uint32_t> dlsymArgs, asyncArgs;
+  bool any = false, opens = false;
+  for (auto &i : M.mod.imports) {
+    if (i.kind != ExternKind::Func || i.module != "env") continue;
+    const FuncType &t = M.mod.types.at(i.typeIndex);
+    if (i.field == "_dlopen_js" || i.field == "_emscripten_dlopen_js") opens = true;
+    if (i.field == "_dlopen_js") any = true;
+    if (i.field == "_dlsym_js") any = true, dlsymArgs = uint32_t(t.params.size());
+    if (i.field == "_emscripten_dlopen_js") any = true, asyncArgs = uint32_t(t.params.size());
+  }
+  if (!any || k.cfg.noLibdl) return;
+  std::vector<const EmDlAbi *> fits;
+  for (auto &a : kEmDlAbis)
+    if ((!dlsymArgs || *dlsymArgs == a.dlsymArgs) && (!asyncArgs || *asyncArgs == a.asyncArgs) &&
+        (!glue.dsoName || *glue.dsoName == a.dsoName))
+      fits.push_back(&a);
+  std::string seen;
+  if (dlsymArgs) seen += "_dlsym_js takes " + std::to_string(*dlsymArgs) + " arguments";
+  if (asyncArgs) seen += std::string(seen.empty() ? "" : ", ") + "_emscripten_dlopen_js takes " + std::to_string(*asyncArgs);
+  if (glue.dsoName) seen += std::string(seen.empty() ? "" : ", ") + "the glue reads struct dso's name at +" + std::to_string(*glue.dsoName);
+  if (seen.empty()) seen = "only _dlopen_js is imported";
+  // A main that cannot dlopen hands the glue no struct dso but RTLD_DEFAULT's null: the
+  // generations _dlsym_js's arguments leave possible then behave the same.
+  if (fits.size() == 1 || (!fits.empty() && !opens)) {
+    dlAbi = fits[0];
+    return;
+  }
+  if (fits.empty())
+    throw Error("emcc's dl interface matches no release prelink knows (" + seen + "); link with --no-libdl to leave dlopen to the glue",
+                Error::kNoOffset, glue.path.empty() ? M.path : glue.path);
+  std::string which;
+  for (auto *a : fits) which += std::string(which.empty() ? "" : " or ") + "emcc " + a->releases;
+  throw Error("cannot tell which emcc's dl interface this is (" + seen + ": " + which + ")" +
+                  (glue.path.empty() ? ": give the main module's JS glue (--emscripten-glue)" : "") + ", or link with --no-libdl",
+              Error::kNoOffset, M.path);
 }
 
 bool EmscriptenHost::glueProvides(const Linker &k, const std::string &name) const {
@@ -330,7 +416,22 @@ std::optional<FuncType> EmscriptenHost::glueFunctionType(const Linker &k, const 
   return sigType(s->second);
 }
 
-bool EmscriptenHost::resolveUnlinked(Linker &k, const Library &, const Import &imp, Resolution &r) {
+bool EmscriptenHost::resolveUnlinked(Linker &k, const Library &from, const Import &imp, Resolution &r) {
+  if (imp.kind == ExternKind::Func && imp.module == "env") {
+    // A function of the glue's import object: the glue gives it to the linked module too.
+    if (glueProvides(k, imp.field)) {
+      r.kind = Resolution::Host;
+      return true;
+    }
+    // Nothing provides it: emcc's loader gives a side module a stub that fails when it is
+    // called, so the program runs until then. The same here: a function that traps, named
+    // after the symbol (the name section shows it in the trap's stack trace).
+    if (k.cfg.noUndefined || k.cfg.allowUndefined) return false;
+    r.kind = Resolution::Stub;
+    r.hostName = imp.field;
+    if (missingFuncs.insert(imp.field).second) missingOrder.push_back(imp.field + " (" + from.name + ")");
+    return true;
+  }
   if (imp.kind != ExternKind::Global || !glueProvides(k, imp.field)) return false;
   if (imp.module == "GOT.mem") {
     r.kind = Resolution::Host; // the glue's GOT proxy fills it before main runs
@@ -356,6 +457,7 @@ std::unique_ptr<Host> makeEmscriptenHost(Linker &k, bool forced) {
     throw Error("the emscripten flavour needs a relocatable main module (emcc -sMAIN_MODULE) with a dylink.0 section", Error::kNoOffset, M.path);
   auto h = std::make_unique<EmscriptenHost>();
   h->readGlue(k);
+  h->detectDlAbi(k);
   return h;
 }
 
@@ -381,6 +483,7 @@ void EmscriptenHost::readGlue(Linker &k) {
   g.path = path;
   bool ok = importObjectKeys(js, g.provides);
   g.sigs = jsSignatures(js);
+  g.dsoName = dsoNameOffset(js);
   auto mb = globalValue(js, "___memory_base");
   auto tb = globalValue(js, "___table_base");
   g.stackTop = globalValue(js, "___stack_pointer");
@@ -469,6 +572,13 @@ void EmscriptenHost::checkOutputImports(Linker &k) {
   struct Missing {
     std::string name, field, who;
   };
+  if (!missingOrder.empty()) {
+    std::string list;
+    for (size_t i = 0; i < missingOrder.size() && i < 8; ++i) list += (i ? ", " : "") + missingOrder[i];
+    k.warnings.push_back(std::to_string(missingOrder.size()) + " function" + (missingOrder.size() > 1 ? "s" : "") +
+                         " that nothing provides will trap when called, as under emcc's loader: " + list +
+                         (missingOrder.size() > 8 ? ", ..." : "") + " (--no-undefined makes this an error)");
+  }
   std::vector<Missing> missing;
   for (auto &h : k.hostImports) {
     const Import &imp = h.imp;

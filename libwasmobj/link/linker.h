@@ -21,7 +21,8 @@ struct Resolution {
     Host,      // an import of the output (index into Linker::hostImports)
     Def,       // a definition in library `lib`, module-local index `index`
     Const,     // a constant (GOT entries, bases, undefined weak data)
-    Stub,      // undefined weak function: a function that traps if ever called
+    Stub,      // undefined weak function: a function that traps if ever called (named
+               // `undefined:<hostName>` when hostName is set: one per name)
     StackPtr,  // the one __stack_pointer
     Memory,    // the one memory
     Table,     // the one indirect function table
@@ -185,6 +186,7 @@ public:
   std::vector<FuncType> types;
   std::unordered_map<std::string, uint32_t> typeIndexByKey;
   std::vector<Function> stubFunctions; // for undefined weak functions
+  std::vector<std::pair<uint32_t, std::string>> stubNames; // output function -> symbol it stands for
   // Synthetic functions, placed after the stubs: start, __wasm_call_ctors, then one init
   // function per dlopen-only library.
   uint32_t startFuncIndex = 0, ctorsFuncIndex = 0;
@@ -257,6 +259,7 @@ public:
   uint32_t addGuardGlobal();                                   // a mutable i32 global, 0
   void emitExports();
   void redirectMainConstructors();
+  void emitStubNames();
   nlohmann::ordered_json buildManifest() const;
 
   // Helpers.

@@ -326,6 +326,7 @@ void Linker::assignIndices() {
     for (uint32_t f = 0; f < L.mod.functions.size(); ++f) L.funcMap[L.mod.numImportedFuncs + f] = next++;
   }
   std::unordered_map<uint32_t, uint32_t> stubByType;
+  std::map<std::pair<uint32_t, std::string>, uint32_t> namedStubs;
   std::vector<uint32_t> stubTypes;
   // Imported functions: resolutions may chain through re-exported imports; iterate.
   for (int pass = 0; pass < 2; ++pass)
@@ -340,6 +341,17 @@ void Linker::assignIndices() {
         case Resolution::Def: L.funcMap[f] = libs[r.lib].funcMap[r.index]; break;
         case Resolution::Stub: {
           uint32_t t = L.typeMap[L.mod.imports[ii].typeIndex];
+          if (!r.hostName.empty()) {
+            // A function nothing provides: a stub of its own, named after it.
+            auto [it, inserted] = namedStubs.emplace(std::make_pair(t, r.hostName), 0);
+            if (inserted) {
+              it->second = next++;
+              stubTypes.push_back(t);
+              stubNames.emplace_back(it->second, r.hostName);
+            }
+            L.funcMap[f] = it->second;
+            break;
+          }
           auto [it, inserted] = stubByType.emplace(t, 0);
           if (inserted) {
             it->second = next++;

@@ -16,6 +16,9 @@ struct LinkConfig {
   std::vector<std::string> searchDirs; // -L
   bool allowUndefined = false;
   bool noDuplicates = false;
+  // emscripten flavour: a function no library and no glue provides is an error (by default
+  // it traps when called, naming itself, as emcc's loader fails only then).
+  bool noUndefined = false;
   bool importStackPointer = false;
   uint64_t stackSize = 64 * 1024;
   // dlopen names: NAME=PATH (an input, by install name or path, also answers to PATH)

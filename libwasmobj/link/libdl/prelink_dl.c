@@ -21,24 +21,70 @@ HOST(dladdr) int host_dladdr(const void *addr, void *info);
 void *dlopen(const char *file, int mode);
 #define ANCHOR dlopen
 #else
-/* emscripten's struct dso (system/lib/libc/musl/src/internal/dynlink.h, wasm32). */
+/* emscripten's struct dso (system/lib/libc/musl/src/internal/dynlink.h, wasm32) and its
+ * libc's calls into the glue, by ABI generation (PL_EM_ABI; docs/design.md, "Hosts"):
+ *   1  emcc 3.1.6-3.1.28   flags +20, name +44; _dlsym_js(dso, name);
+ *                          _emscripten_dlopen_js(dso, ok, err), callbacks ok(dso)
+ *   2  emcc 3.1.29-3.1.30  flags +8, name +32; _emscripten_dlopen_js(dso, ok, err, user_data),
+ *                          callbacks ok(dso, user_data)
+ *   3  emcc 3.1.31-3.1.38  flags +4, name +28; _dlsym_js(dso, name, int *sym_index)
+ *   4  emcc 3.1.39-        flags +4, name +36 (file_data, file_data_size before it) */
+#ifndef PL_EM_ABI
+#define PL_EM_ABI 1
+#endif
 struct em_dso {
+#if PL_EM_ABI == 1
   void *next, *prev;
   void *onsuccess, *onerror, *user_data;
+#elif PL_EM_ABI == 2
+  void *next, *prev;
+#else
+  void *event;
+#endif
   int flags;
   unsigned char mem_allocated;
   void *mem_addr;
   unsigned mem_size;
   void *table_addr;
   unsigned table_size;
+#if PL_EM_ABI >= 4
+  void *file_data;
+  unsigned file_data_size;
+#endif
   char name[];
 };
-_Static_assert(__builtin_offsetof(struct em_dso, flags) == 20, "struct dso layout");
-_Static_assert(__builtin_offsetof(struct em_dso, name) == 44, "struct dso layout");
-typedef void (*em_callback)(void *);
+#if PL_EM_ABI == 1
+_Static_assert(__builtin_offsetof(struct em_dso, flags) == 20 && __builtin_offsetof(struct em_dso, name) == 44, "struct dso");
+typedef void (*em_callback)(struct em_dso *);
+#define EM_CALLBACK_ARGS
+#define EM_CALL(cb, p) (cb)(p)
+#else
+#if PL_EM_ABI == 2
+_Static_assert(__builtin_offsetof(struct em_dso, flags) == 8 && __builtin_offsetof(struct em_dso, name) == 32, "struct dso");
+#elif PL_EM_ABI == 3
+_Static_assert(__builtin_offsetof(struct em_dso, flags) == 4 && __builtin_offsetof(struct em_dso, name) == 28, "struct dso");
+#else
+_Static_assert(__builtin_offsetof(struct em_dso, flags) == 4 && __builtin_offsetof(struct em_dso, name) == 36, "struct dso");
+#endif
+typedef void (*em_callback)(struct em_dso *, void *);
+#define EM_CALLBACK_ARGS , void *user_data
+#define EM_CALL(cb, p) (cb)(p, user_data)
+#endif
+#if PL_EM_ABI >= 3
+#define EM_DLSYM_ARGS , int *sym_index
+#define EM_DLSYM_PASS , sym_index
+#else
+#define EM_DLSYM_ARGS
+#define EM_DLSYM_PASS
+#endif
+#if PL_EM_ABI >= 2
+#define EM_ASYNC_PASS , user_data
+#else
+#define EM_ASYNC_PASS
+#endif
 HOST(_dlopen_js) int host_dlopen_js(struct em_dso *p);
-HOST(_dlsym_js) void *host_dlsym_js(struct em_dso *p, const char *name);
-HOST(_emscripten_dlopen_js) void host_emscripten_dlopen_js(struct em_dso *p, em_callback ok, em_callback err);
+HOST(_dlsym_js) void *host_dlsym_js(struct em_dso *p, const char *name EM_DLSYM_ARGS);
+HOST(_emscripten_dlopen_js) void host_emscripten_dlopen_js(struct em_dso *p, em_callback ok, em_callback err EM_CALLBACK_ARGS);
 /* emscripten's libc: what its dlerror() returns next. */
 __attribute__((weak)) void __dl_seterr(const char *fmt, ...);
 int _dlopen_js(struct em_dso *p);
@@ -336,35 +382,35 @@ int _dlopen_js(struct em_dso *p) {
   return 1;
 }
 
-void _emscripten_dlopen_js(struct em_dso *p, em_callback ok, em_callback err) {
+void _emscripten_dlopen_js(struct em_dso *p, em_callback ok, em_callback err EM_CALLBACK_ARGS) {
   struct pl_lib *l = em_lib(p);
   if (!l && (T->flags & PL_HOST_DLOPEN_ASYNC)) {
     host_opened = 1;
-    host_emscripten_dlopen_js(p, ok, err);
+    host_emscripten_dlopen_js(p, ok, err EM_ASYNC_PASS);
     return;
   }
   if (!l || !open_lib(l, p->flags)) {
     seterr("Could not load dynamic lib: ", p->name, l ? " (RTLD_NOLOAD: not loaded)" : " (it was not prelinked)", 0);
     em_seterr();
-    err(p);
+    EM_CALL(err, p);
     return;
   }
   em_opened(p, l);
-  ok(p);
+  EM_CALL(ok, p);
 }
 
-void *_dlsym_js(struct em_dso *p, const char *name) {
+void *_dlsym_js(struct em_dso *p, const char *name EM_DLSYM_ARGS) {
   if (!p) { /* RTLD_DEFAULT */
     const struct pl_sym *s = lookup_default(name);
     if (s) return symbol_value(s);
-    if (T->flags & PL_HOST_DLSYM) return host_dlsym_js(p, name);
+    if (T->flags & PL_HOST_DLSYM) return host_dlsym_js(p, name EM_DLSYM_PASS);
     seterr("Tried to lookup unknown symbol \"", name, "\" in dynamic lib: RTLD_DEFAULT", 0);
     em_seterr();
     return 0;
   }
   const struct pl_lib *l = em_lib(p);
   if (!l) {
-    if (T->flags & PL_HOST_DLSYM) return host_dlsym_js(p, name);
+    if (T->flags & PL_HOST_DLSYM) return host_dlsym_js(p, name EM_DLSYM_PASS);
     seterr("Tried to lookup unknown symbol \"", name, "\" in dynamic lib: ", p->name);
     em_seterr();
     return 0;
