@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "linker.h"
+#include "glue.h"
 #include "wasmobj/reader.h"
 
 namespace wasmobj::linking {
@@ -38,113 +39,6 @@ bool looksLikeEmscripten(const Module &m) {
   for (auto &e : m.exports)
     if (e.name == "stackAlloc" || e.name == "stackSave" || e.name == "stackRestore" || starts(e.name, "dynCall_")) return true;
   return false;
-}
-
-size_t skipSpace(const std::string &s, size_t i) {
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return i;
-}
-
-std::optional<uint64_t> numberAt(const std::string &s, size_t i) {
-  i = skipSpace(s, i);
-  if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-  uint64_t v = 0;
-  for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
-    v = v * 10 + uint64_t(s[i] - '0');
-    if (v > (uint64_t(1) << 40)) return std::nullopt;
-  }
-  return v;
-}
-
-// Where `NAME = EXPR` starts EXPR, for a JS variable NAME assigned with `=` (not `==`).
-std::vector<size_t> assignments(const std::string &js, const std::string &name) {
-  std::vector<size_t> at;
-  for (size_t p = js.find(name); p != std::string::npos; p = js.find(name, p + 1)) {
-    bool wordStart = p == 0 || !(std::isalnum(static_cast<unsigned char>(js[p - 1])) || js[p - 1] == '_' || js[p - 1] == '$' || js[p - 1] == '.');
-    size_t q = p + name.size();
-    bool wordEnd = q >= js.size() || !(std::isalnum(static_cast<unsigned char>(js[q])) || js[q] == '_' || js[q] == '$');
-    if (!wordStart || !wordEnd) continue;
-    q = skipSpace(js, q);
-    if (q < js.size() && js[q] == '=' && (q + 1 >= js.size() || js[q + 1] != '=')) at.push_back(skipSpace(js, q + 1));
-  }
-  return at;
-}
-
-// `NAME = new WebAssembly.Global({...}, VALUE)`: VALUE.
-std::optional<uint64_t> globalValue(const std::string &js, const std::string &name) {
-  static const std::string ctor = "new WebAssembly.Global(";
-  for (size_t e : assignments(js, name)) {
-    if (js.compare(e, ctor.size(), ctor) != 0) continue;
-    size_t close = js.find('}', e);
-    if (close == std::string::npos) continue;
-    size_t comma = skipSpace(js, close + 1);
-    if (comma < js.size() && js[comma] == ',') return numberAt(js, comma + 1);
-  }
-  return std::nullopt;
-}
-
-// The properties of the import object literal `asmLibraryArg = {...}` (emcc 3.1;
-// `wasmImports` in later releases): name -> the identifier its value is (or ""). False
-// when there is none.
-bool importObjectKeys(const std::string &js, std::unordered_map<std::string, std::string> &keys) {
-  auto identAt = [&](size_t i) {
-    size_t e = i;
-    while (e < js.size() && (std::isalnum(static_cast<unsigned char>(js[e])) || js[e] == '_' || js[e] == '$')) ++e;
-    return js.substr(i, e - i);
-  };
-  for (const char *var : {"asmLibraryArg", "wasmImports"}) {
-    for (size_t e : assignments(js, var)) {
-      if (e >= js.size() || js[e] != '{') continue;
-      size_t i = e + 1;
-      int depth = 1;
-      bool expectKey = true;
-      while (i < js.size() && depth > 0) {
-        char c = js[i];
-        if (c == '"' || c == '\'') {
-          size_t end = js.find(c, i + 1);
-          if (end == std::string::npos) return false;
-          std::string s = js.substr(i + 1, end - i - 1);
-          size_t after = skipSpace(js, end + 1);
-          if (depth == 1 && expectKey && after < js.size() && js[after] == ':') keys[s] = identAt(skipSpace(js, after + 1));
-          i = end + 1;
-          expectKey = false;
-          continue;
-        }
-        if (depth == 1 && expectKey && (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$')) {
-          size_t end = i;
-          while (end < js.size() && (std::isalnum(static_cast<unsigned char>(js[end])) || js[end] == '_' || js[end] == '$')) ++end;
-          size_t after = skipSpace(js, end);
-          if (after < js.size() && js[after] == ':') keys[js.substr(i, end - i)] = identAt(skipSpace(js, after + 1));
-          i = end;
-          expectKey = false;
-          continue;
-        }
-        if (c == '{' || c == '(' || c == '[') ++depth;
-        else if (c == '}' || c == ')' || c == ']') --depth;
-        else if (c == ',' && depth == 1) expectKey = true;
-        ++i;
-      }
-      if (depth == 0) return true;
-    }
-  }
-  return false;
-}
-
-// Every `IDENT.sig = "..."` of the glue: the wasm signature of its JS functions.
-std::unordered_map<std::string, std::string> jsSignatures(const std::string &js) {
-  std::unordered_map<std::string, std::string> sigs;
-  for (size_t p = js.find(".sig"); p != std::string::npos; p = js.find(".sig", p + 4)) {
-    size_t b = p;
-    while (b > 0 && (std::isalnum(static_cast<unsigned char>(js[b - 1])) || js[b - 1] == '_' || js[b - 1] == '$')) --b;
-    size_t q = skipSpace(js, p + 4);
-    if (b == p || q >= js.size() || js[q] != '=') continue;
-    q = skipSpace(js, q + 1);
-    if (q >= js.size() || (js[q] != '"' && js[q] != '\'')) continue;
-    size_t end = js.find(js[q], q + 1);
-    if (end == std::string::npos || end - q - 1 > 64) continue;
-    sigs.emplace(js.substr(b, p - b), js.substr(q + 1, end - q - 1));
-  }
-  return sigs;
 }
 
 // emscripten's signature letters: the result first (v: none), then the parameters.
@@ -253,18 +147,22 @@ uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots) {
 
 
 // Where emcc's glue reads a library's name in libc's struct dso: `UTF8ToString(handle + N)`
-// in its dlopenInternal (every release since 3.1.6 has it).
-std::optional<uint64_t> dsoNameOffset(const std::string &js) {
-  for (size_t p = js.find("dlopenInternal"); p != std::string::npos; p = js.find("dlopenInternal", p + 1)) {
-    size_t u = js.find("UTF8ToString(", p);
-    if (u == std::string::npos || u - p > 200) continue;
-    size_t i = skipSpace(js, u + 13);
-    size_t id = i;
-    while (i < js.size() && (std::isalnum(static_cast<unsigned char>(js[i])) || js[i] == '_' || js[i] == '$')) ++i;
-    if (i == id) continue;
-    i = skipSpace(js, i);
-    if (i >= js.size() || js[i] != '+') continue;
-    if (auto n = numberAt(js, i + 1)) return n;
+// in its dlopenInternal (every release since 3.1.6 has one), found in the token stream.
+std::optional<uint64_t> dsoNameOffset(std::string_view js) {
+  using glue::TokenKind;
+  glue::Tokenizer t(js);
+  // The last 6 tokens, and how many tokens ago dlopenInternal was seen.
+  glue::Token w[6];
+  uint64_t sinceDlopen = ~uint64_t(0);
+  for (glue::Token tok = t.next(); tok.kind != TokenKind::End; tok = t.next()) {
+    for (int i = 0; i < 5; ++i) w[i] = w[i + 1];
+    w[5] = tok;
+    if (sinceDlopen != ~uint64_t(0)) ++sinceDlopen;
+    if (tok.ident("dlopenInternal")) sinceDlopen = 0;
+    if (sinceDlopen > 40) continue;
+    if (w[0].ident("UTF8ToString") && w[1].punct("(") && w[2].kind == TokenKind::Identifier && w[3].punct("+") &&
+        w[4].kind == TokenKind::Number && w[5].punct(")"))
+      return glue::Tokenizer::numberValue(w[4]);
   }
   return std::nullopt;
 }
@@ -296,11 +194,14 @@ struct EmscriptenGlue {
   std::unordered_map<std::string, std::string> provides;
   std::unordered_map<std::string, std::string> sigs; // JS function -> its `.sig` ("vii")
   std::optional<uint64_t> dsoName;                   // where it reads struct dso's name
+  std::optional<uint64_t> heapBase;                  // its ___heap_base
+  std::string importObject;                          // "asmLibraryArg" (to 3.1.30) or "wasmImports"
 };
 
 class EmscriptenHost : public Host {
 public:
-  void readGlue(Linker &k);
+  // FIXED: a non-relocatable main (emcc 4.0.19+), whose glue fixes no base.
+  void readGlue(Linker &k, bool fixed);
   void detectDlAbi(const Linker &k);
 
   std::string flavor() const override { return "emscripten"; }
@@ -319,10 +220,15 @@ public:
   void finishModule(Module &m, nlohmann::ordered_json &manifest) const override;
   void describe(const Linker &k, nlohmann::ordered_json &manifest) const override;
 
-private:
+protected:
   bool glueProvides(const Linker &k, const std::string &name) const;
   std::optional<FuncType> glueFunctionType(const Linker &k, const std::string &name) const;
   void emitExports(Linker &k);
+  // The detected dl interface for the manifest: {"generation", "releases", "dso_name_offset"} or null.
+  nlohmann::ordered_json dlAbiJson() const {
+    if (!dlAbi) return nullptr;
+    return {{"generation", dlAbi->gen}, {"releases", std::string("emcc ") + dlAbi->releases}, {"dso_name_offset", dlAbi->dsoName}};
+  }
 
   EmscriptenGlue glue;
   const EmDlAbi *dlAbi = nullptr; // null: the main calls none of libc's dl functions of the glue
@@ -337,6 +243,8 @@ private:
   std::unordered_set<std::string> missingFuncs;
   std::vector<std::string> missingOrder;
 };
+
+std::unique_ptr<EmscriptenHost> makeFixedMainHost();
 
 } // namespace
 
@@ -450,18 +358,195 @@ bool EmscriptenHost::resolveUnlinked(Linker &k, const Library &from, const Impor
   return true;
 }
 
+namespace {
+
+// A non-relocatable emcc main module (emcc 4.0.19 and later): data at absolute addresses,
+// memory, table and stack pointer its own and exported, dylink.0 memory size 0. Its glue
+// gives a side module memory from the heap's start (___heap_base) and then moves sbrk's
+// pointer past it, and slots from the table's end. prelink does the same at link time:
+// the main's addresses stay, the side modules go at its __heap_base, the heap (sbrk's
+// pointer and the __heap_base export) starts after them, and the table grows by their slots.
+class EmscriptenFixedHost : public EmscriptenHost {
+public:
+  bool importsStackPointer() const override { return false; }
+  bool mainDefinesStackPointer() const override { return true; }
+  void layout(Linker &k) override;
+  void addOutputImports(Linker &k, const AddHostImport &addHost) override;
+  bool emitStartPrologue(const Linker &k, ByteSink &b) const override { return false; }
+  void beforeEmit(Linker &k) override;
+  void emitEntryPoints(Linker &k) override;
+  void finishModule(Module &m, nlohmann::ordered_json &manifest) const override {}
+  void describe(const Linker &k, nlohmann::ordered_json &manifest) const override;
+
+private:
+  uint64_t mainHeapBase = 0; // the main's own __heap_base
+  uint32_t heapBaseExport = 0; // the main's global behind its __heap_base export
+  std::optional<uint64_t> sbrkPtr; // where the main keeps sbrk's pointer
+};
+
+// An exported immutable i32 global's constant value.
+std::optional<int64_t> exportedConstant(const Module &m, const char *name, uint32_t *globalIndex = nullptr) {
+  const Export *e = m.findExport(name);
+  if (!e || e->kind != ExternKind::Global || e->index < m.numImportedGlobals) return std::nullopt;
+  const Global &g = m.globals[e->index - m.numImportedGlobals];
+  InstrReader r(g.init.bytes, g.init.offset);
+  Instr in;
+  if (!r.next(in) || in.op != 0x41 || in.prefix != 0) return std::nullopt;
+  if (globalIndex) *globalIndex = e->index;
+  return int64_t(uint32_t(in.value));
+}
+
+// The constant a function returns at its end, `i32.const N` before the body's final `end`
+// (emcc's emscripten_get_sbrk_ptr: `&sbrk_val`, after setting it to __heap_base when 0).
+std::optional<uint64_t> returnedConstant(const Module &m, const char *name) {
+  const Export *e = m.findExport(name);
+  if (!e || e->kind != ExternKind::Func || e->index < m.numImportedFuncs) return std::nullopt;
+  const Function &f = m.functions[e->index - m.numImportedFuncs];
+  Cursor c(f.body);
+  uint32_t groups = c.u32();
+  for (uint32_t g = 0; g < groups; ++g) c.u32(), c.u8();
+  InstrReader r(ByteView(c.ptr(), c.remaining()), 0);
+  Instr in, prev;
+  bool havePrev = false;
+  int depth = 0;
+  while (r.next(in)) {
+    if (in.op == 0x02 || in.op == 0x03 || in.op == 0x04) ++depth;
+    if (in.op == 0x0b && depth-- == 0) break;
+    prev = in;
+    havePrev = true;
+  }
+  if (!havePrev || prev.op != 0x41 || prev.prefix != 0 || r.next(in)) return std::nullopt;
+  return uint64_t(uint32_t(prev.value));
+}
+
+void EmscriptenFixedHost::layout(Linker &k) {
+  Library &M = k.libs[0];
+  const Module &m = M.mod;
+  auto hb = exportedConstant(m, "__heap_base", &heapBaseExport);
+  if (!hb)
+    throw Error("a non-relocatable emcc main module must export __heap_base as a constant (emcc 4.0.19 and later do)", Error::kNoOffset, M.path);
+  mainHeapBase = uint64_t(*hb);
+  if (glue.heapBase && *glue.heapBase != mainHeapBase)
+    throw Error("the glue's ___heap_base " + std::to_string(*glue.heapBase) + " is not the main module's __heap_base " +
+                    std::to_string(mainHeapBase) + ": is it the glue emcc wrote for it?",
+                Error::kNoOffset, glue.path);
+  sbrkPtr = returnedConstant(m, "emscripten_get_sbrk_ptr");
+  // The main's data: where its segments are, absolute.
+  uint64_t end = 0;
+  for (auto &seg : m.datas) {
+    if (!seg.active()) continue;
+    auto off = k.evalConstExpr(M, seg.offset);
+    if (!off) throw Error("data segment offset is not a constant expression prelink can evaluate", seg.offset.offset, M.path);
+    end = std::max<uint64_t>(end, uint64_t(uint32_t(*off)) + seg.bytes.size());
+  }
+  if (end > mainHeapBase)
+    throw Error("the main module's data ends at " + std::to_string(end) + ", after its __heap_base " + std::to_string(mainHeapBase),
+                Error::kNoOffset, M.path);
+  M.memBase = 0;
+  M.memSize = end;
+  M.memAlign = m.dylink->memoryAlign;
+  uint32_t tableMin = 0;
+  for (auto &t : m.tables)
+    if (t.type.elem == ValType{ValType::FuncRef, 0}) {
+      tableMin = uint32_t(t.type.limits.min);
+      break;
+    }
+  for (auto &i : m.imports)
+    if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) tableMin = uint32_t(i.table.limits.min);
+  M.tableBase = 0;
+  M.tableSize = tableMin;
+  // The stack is the main's own (between its data and its heap, or below its data).
+  if (auto lo = exportedConstant(m, "__stack_low")) k.stackLow = uint64_t(*lo);
+  if (auto hi = exportedConstant(m, "__stack_high")) k.stackHigh = uint64_t(*hi);
+  uint64_t cursor = mainHeapBase, tcursor = tableMin;
+  k.placeLibraries(cursor, tcursor, 1, 4);
+  k.placeDataEnd(cursor);
+  k.heapBase = alignUp(k.heapBase, 4);
+  if (k.heapBase != mainHeapBase && !sbrkPtr)
+    throw Error("cannot find where the main module keeps sbrk's pointer (its emscripten_get_sbrk_ptr is not `return N`): "
+                "the side modules' data cannot be placed before its heap",
+                Error::kNoOffset, M.path);
+  k.sizeMemoryFromMain();
+  k.tableSize = uint32_t(tcursor);
+  k.slots.assign(k.tableSize, -1);
+}
+
+void EmscriptenFixedHost::addOutputImports(Linker &k, const AddHostImport &addHost) {
+  // No base and no stack pointer to import: only the glue's JS functions whose address is taken.
+  for (auto &[name, type] : glueFuncs) {
+    Import f;
+    f.module = "env";
+    f.field = name;
+    f.kind = ExternKind::Func;
+    f.typeIndex = k.internType(type);
+    glueFuncOut.push_back(addHost(f));
+  }
+}
+
+void EmscriptenFixedHost::beforeEmit(Linker &k) {
+  Host::beforeEmit(k);
+  if (k.heapBase == mainHeapBase) return;
+  // The heap starts after the side modules: sbrk's pointer (0 until its first use sets it
+  // to __heap_base, or __heap_base already) holds the new start, and __heap_base says it.
+  Library &M = k.libs[0];
+  const uint64_t at = *sbrkPtr;
+  if (at % 4 || at + 4 > mainHeapBase)
+    throw Error("sbrk's pointer at " + std::to_string(at) + " lies outside the main module's data", Error::kNoOffset, M.path);
+  if (M.image.size() < at + 4) M.image.resize(at + 4, 0);
+  uint8_t *w = M.image.data() + at;
+  const uint32_t old = uint32_t(w[0]) | uint32_t(w[1]) << 8 | uint32_t(w[2]) << 16 | uint32_t(w[3]) << 24;
+  if (old != 0 && old != mainHeapBase)
+    throw Error("sbrk's pointer at " + std::to_string(at) + " holds " + std::to_string(old) + ", not the main's __heap_base " +
+                    std::to_string(mainHeapBase),
+                Error::kNoOffset, M.path);
+  const uint32_t v = uint32_t(k.heapBase);
+  for (int b = 0; b < 4; ++b) w[b] = uint8_t(v >> (8 * b));
+  k.evaluatedInit[M.globalMap.at(heapBaseExport).index] = int64_t(k.heapBase);
+}
+
+void EmscriptenFixedHost::emitEntryPoints(Linker &k) {
+  Host::emitEntryPoints(k);
+  // The glue reads the main's dylink.0 (NEEDED; none are left): a main's own, as it was.
+  const Library &M = k.libs[0];
+  Dylink d;
+  d.memorySize = 0;
+  d.memoryAlign = M.memAlign;
+  d.tableSize = M.mod.dylink->tableSize;
+  d.tableAlign = M.mod.dylink->tableAlign;
+  d.hasMemInfo = true;
+  k.out.dylink = d;
+}
+
+void EmscriptenFixedHost::describe(const Linker &k, nlohmann::ordered_json &j) const {
+  using json = nlohmann::ordered_json;
+  j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(fs::path(glue.path).filename().string())},
+                     {"main", "fixed"},
+                     {"import_object", glue.importObject.empty() ? json(nullptr) : json(glue.importObject)},
+                     {"dl_abi", dlAbiJson()},
+                     {"main_heap_base", mainHeapBase},
+                     {"sbrk_pointer", sbrkPtr ? json(*sbrkPtr) : json(nullptr)}};
+}
+
+std::unique_ptr<EmscriptenHost> makeFixedMainHost() { return std::make_unique<EmscriptenFixedHost>(); }
+} // namespace
+
 std::unique_ptr<Host> makeEmscriptenHost(Linker &k, bool forced) {
   const Library &M = k.libs[0];
   if (!forced && !looksLikeEmscripten(M.mod)) return nullptr;
   if (!M.mod.dylink)
     throw Error("the emscripten flavour needs a relocatable main module (emcc -sMAIN_MODULE) with a dylink.0 section", Error::kNoOffset, M.path);
-  auto h = std::make_unique<EmscriptenHost>();
-  h->readGlue(k);
+  // emcc 4.0.19 and later link a non-relocatable main by default: it imports no
+  // __memory_base, and defines its data at absolute addresses.
+  bool fixed = true;
+  for (auto &i : M.mod.imports)
+    if (i.kind == ExternKind::Global && i.module == "env" && i.field == "__memory_base") fixed = false;
+  std::unique_ptr<EmscriptenHost> h = fixed ? makeFixedMainHost() : std::make_unique<EmscriptenHost>();
+  h->readGlue(k, fixed);
   h->detectDlAbi(k);
   return h;
 }
 
-void EmscriptenHost::readGlue(Linker &k) {
+void EmscriptenHost::readGlue(Linker &k, bool fixed) {
   const LinkConfig &cfg = k.cfg;
   const Library &M = k.libs[0];
   auto &warnings = k.warnings;
@@ -478,17 +563,43 @@ void EmscriptenHost::readGlue(Linker &k) {
     return;
   }
   auto bytes = loadFile(path);
-  std::string js(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+  const std::string_view js(reinterpret_cast<const char *>(bytes->data()), bytes->size());
   EmscriptenGlue g;
   g.path = path;
-  bool ok = importObjectKeys(js, g.provides);
-  g.sigs = jsSignatures(js);
-  g.dsoName = dsoNameOffset(js);
-  auto mb = globalValue(js, "___memory_base");
-  auto tb = globalValue(js, "___table_base");
-  g.stackTop = globalValue(js, "___stack_pointer");
+  glue::GlueFacts facts;
+  try {
+    facts = glue::readGlue(js);
+    g.dsoName = dsoNameOffset(js);
+  } catch (const Error &e) {
+    throw e.withFile(path);
+  }
+  const glue::GlueImportObject *io = facts.importObject();
+  const bool ok = io != nullptr;
+  if (ok) {
+    g.provides = io->props;
+    g.importObject = io->name;
+  }
+  g.sigs = facts.sigs;
+  auto valueOf = [&](const char *name) -> std::optional<uint64_t> {
+    const glue::GlueValue *v = facts.base(name);
+    if (!v || v->form == glue::GlueValue::Form::Export) return std::nullopt;
+    return v->value;
+  };
+  auto mb = valueOf("___memory_base");
+  auto tb = valueOf("___table_base");
+  g.heapBase = valueOf("___heap_base");
+  if (const glue::GlueValue *sp = facts.base("___stack_pointer"); sp && sp->form == glue::GlueValue::Form::WasmGlobal)
+    g.stackTop = sp->value;
+  if (fixed && ok) {
+    // A fixed main's glue gives it no base: its import object is what matters (and its
+    // ___memory_base, when it has one, is 0).
+    if (mb && *mb != 0)
+      throw Error("the glue gives the non-relocatable main module a __memory_base of " + std::to_string(*mb), Error::kNoOffset, path);
+    glue = std::move(g);
+    return;
+  }
   if (!ok || !mb || !tb || !g.stackTop) {
-    std::string what = !ok ? "its import object (asmLibraryArg)" : !mb ? "___memory_base" : !tb ? "___table_base" : "___stack_pointer";
+    std::string what = !ok ? "its import object (asmLibraryArg / wasmImports)" : !mb ? "___memory_base" : !tb ? "___table_base" : "___stack_pointer";
     if (explicitGlue) throw Error("not an emcc MAIN_MODULE glue prelink can read: " + what + " not found", Error::kNoOffset, path);
     warnings.push_back(path + ": " + what + " not found in the glue; emcc 3.1's defaults assumed");
     return;
@@ -673,6 +784,9 @@ void EmscriptenHost::finishModule(Module &m, nlohmann::ordered_json &manifest) c
 void EmscriptenHost::describe(const Linker &k, nlohmann::ordered_json &j) const {
   using json = nlohmann::ordered_json;
   j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(fs::path(glue.path).filename().string())},
+                     {"main", "relocatable"},
+                     {"import_object", glue.importObject.empty() ? json(nullptr) : json(glue.importObject)},
+                     {"dl_abi", dlAbiJson()},
                      {"global_base", k.libs[0].memBase},
                      {"table_base", k.libs[0].tableBase},
                      {"table_slots_at_instantiation", initialSlots},

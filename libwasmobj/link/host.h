@@ -47,6 +47,9 @@ public:
   virtual std::optional<uint64_t> defaultStackSize() const { return std::nullopt; }
   // The output imports __stack_pointer instead of defining it.
   virtual bool importsStackPointer() const { return false; }
+  // The main module defines the stack pointer and exports it as __stack_pointer (a fixed,
+  // non-relocatable main): the output keeps the main's global as the one stack pointer.
+  virtual bool mainDefinesStackPointer() const { return false; }
 
   // Memory and table: every library's bases, the stack, the heap and the table's size.
   virtual void layout(Linker &k) = 0;

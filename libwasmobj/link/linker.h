@@ -213,6 +213,7 @@ public:
                          const std::function<bool(const std::string &)> &want, bool withLibdl);
   Bytes baseRelativeExpr(Resolution::Reloc kind, int64_t offset) const;
   bool mainImportsMemory = false, mainImportsTable = false;
+  std::optional<uint32_t> mainTableDefined; // the main's own indirect function table (defined index): output table 0
   // Output global -> its value at start-up when known at link time.
   std::vector<std::optional<int64_t>> knownGlobal;
   // Output global -> new constant initialiser decided by link-time evaluation.

@@ -180,7 +180,7 @@ void Linker::emitModule() {
   }
 
   // Globals: the stack pointer, then every library's globals.
-  if (!importsStackPointer()) {
+  if (!importsStackPointer() && !host->mainDefinesStackPointer()) {
     Global sp;
     sp.type = GlobalType{ValType::i32(), true};
     sp.init.bytes = out.own(i32ConstExpr(int64_t(stackHigh)));
@@ -240,7 +240,9 @@ void Linker::emitModule() {
 
   // Tables defined by libraries (other than the indirect function table), and tags.
   for (auto &L : libs) {
-    for (auto &t : L.mod.tables) {
+    for (uint32_t ti = 0; ti < L.mod.tables.size(); ++ti) {
+      if (&L == &libs[0] && mainTableDefined == ti) continue; // it is table 0
+      const Table &t = L.mod.tables[ti];
       Table nt = t;
       if (t.init) {
         RewriteMaps maps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};

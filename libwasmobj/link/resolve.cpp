@@ -405,10 +405,17 @@ void Linker::assignIndices() {
   // Globals: host globals first, then the stack pointer (unless imported), then every
   // library's globals.
   uint32_t g = numHostGlobals;
-  if (!importsStackPointer()) spGlobal = g++;
+  const bool mainStack = host->mainDefinesStackPointer();
+  if (!importsStackPointer() && !mainStack) spGlobal = g++;
   for (auto &L : libs) {
     L.globalMap.assign(L.mod.numGlobals(), GlobalRemap{});
     for (uint32_t k = 0; k < L.mod.globals.size(); ++k) L.globalMap[L.mod.numImportedGlobals + k] = GlobalRemap::to(g++);
+  }
+  if (mainStack) {
+    const Export *sp = M.findExport("__stack_pointer");
+    if (!sp || sp->kind != ExternKind::Global || sp->index < M.numImportedGlobals || !M.globalType(sp->index).mut)
+      throw Error("a non-relocatable main module must define and export its __stack_pointer", Error::kNoOffset, libs[0].path);
+    spGlobal = libs[0].globalMap.at(sp->index).index;
   }
   numGlobalsTotal = g;
   // Tables: 0 is the indirect function table; other host tables, then defined tables.
@@ -420,7 +427,15 @@ void Linker::assignIndices() {
     L.tableMap.assign(L.mod.numTables(), 0);
     L.memMap.assign(L.mod.numMemories(), 0);
     L.tagMap.assign(L.mod.numTags(), 0);
-    for (uint32_t t = 0; t < L.mod.tables.size(); ++t) L.tableMap[L.mod.numImportedTables + t] = nextTable++;
+    for (uint32_t t = 0; t < L.mod.tables.size(); ++t) {
+      // A main that defines its indirect function table: that table is the output's table 0.
+      if (li == 0 && !mainImportsTable && !mainTableDefined && L.mod.tables[t].type.elem == ValType{ValType::FuncRef, 0}) {
+        mainTableDefined = t;
+        L.tableMap[L.mod.numImportedTables + t] = 0;
+        continue;
+      }
+      L.tableMap[L.mod.numImportedTables + t] = nextTable++;
+    }
     for (uint32_t t = 0; t < L.mod.tags.size(); ++t) L.tagMap[L.mod.numImportedTags + t] = tagNext++;
     if (!L.mod.memories.empty() && !L.isMain) throw Error("a side module that defines its own memory is not supported", Error::kNoOffset, L.path);
     if (L.mod.memories.size() + L.mod.numImportedMemories > 1) throw Error("multiple memories are not supported", Error::kNoOffset, L.path);
