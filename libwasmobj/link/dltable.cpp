@@ -134,7 +134,7 @@ void Linker::assignDlSlots() {
   // Every function dlsym can return and every init function needs its one table slot.
   for (auto &L : libs) {
     for (auto &s : dlSymbols(*this, L))
-      if (s.kind == PL_SYM_FUNC) slotFor(L.funcMap.at(L.mod.exports[s.exportIdx].index));
+      if (s.kind == PL_SYM_FUNC) slotFor(L.funcMap.at(addressedFunction(L, L.mod.exports[s.exportIdx])));
     if (L.initFunc) slotFor(*L.initFunc);
   }
   tableSize = uint32_t(slots.size());
@@ -178,7 +178,7 @@ void Linker::buildDlTable() {
     put(at + 16, uint32_t(syms.size()));
     for (auto &s : syms) {
       const Export &e = L.mod.exports[s.exportIdx];
-      uint32_t value = s.kind == PL_SYM_FUNC ? slotOf.at(L.funcMap.at(e.index)) : uint32_t(dataAddress(L, e));
+      uint32_t value = s.kind == PL_SYM_FUNC ? slotOf.at(L.funcMap.at(addressedFunction(L, e))) : uint32_t(dataAddress(L, e));
       put(symAt + 0, addString(s.name));
       put(symAt + 4, value);
       put(symAt + 8, s.kind);

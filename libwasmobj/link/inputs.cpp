@@ -196,6 +196,17 @@ void Linker::computeLocalScopes() {
         }
     }
   }
+  // Where a dlopen-only library's imports are looked up: the local scope of the first
+  // dlopen-only library (load order) whose closure holds it, as ld.so gives an object
+  // loaded by dlopen the search list of the dlopen's root, so a library finds what a
+  // sibling in its root's closure defines without NEEDing it (libicuuc uses libicudata's
+  // icudt72_dat, both NEEDED by php's intl.so; emcc's loader agrees, its GOT being global).
+  for (auto &L : libs) L.scopeRoot = -1;
+  for (size_t r = 0; r < libs.size(); ++r) {
+    if (libs[r].global) continue;
+    for (int j : libs[r].localScope)
+      if (libs[j].scopeRoot < 0) libs[j].scopeRoot = int(r);
+  }
 }
 
 void Linker::buildSymbolTable() {
@@ -241,7 +252,8 @@ const Linker::Sym *Linker::lookup(const std::string &name, int fromLib) const {
   if (F.global) {
     return nullptr;
   }
-  for (int li : F.localScope) {
+  const Library &R = F.scopeRoot >= 0 ? libs[F.scopeRoot] : F;
+  for (int li : R.localScope) {
     auto &L = libs[li];
     if (auto it = L.exportIndex.find(name); it != L.exportIndex.end() && !isLinkerInternal(name)) {
       tmp = Sym{li, it->second};

@@ -58,6 +58,7 @@ struct Library {
   bool global = false;          // in the global scope (reached by NEEDED from the main)
   std::vector<int> needed;      // resolved NEEDED, as library indices
   std::vector<int> localScope;  // dlopen-only: itself and its NEEDED closure, breadth first
+  int scopeRoot = -1;           // dlopen-only: whose localScope its imports search (computeLocalScopes)
 
   // Layout.
   uint64_t memBase = 0, memSize = 0;
@@ -269,6 +270,7 @@ public:
   const Sym *lookup(const std::string &name, int fromLib) const;
   bool isDataExport(const Library &L, const Export &e) const;
   int64_t dataAddress(const Library &L, const Export &e) const;
+  uint32_t addressedFunction(const Library &L, const Export &e) const;
   std::optional<int64_t> evalConstExpr(const Library &L, const ConstExpr &e) const;
   uint32_t slotFor(uint32_t outFunc);
   std::string where(const Library &L) const { return L.path; }

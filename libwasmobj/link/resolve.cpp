@@ -77,6 +77,18 @@ int64_t Linker::dataAddress(const Library &L, const Export &e) const {
   return usesBase ? *v : *v + int64_t(L.memBase);
 }
 
+// The function whose address a function export stands for: emcc's i64 legalization
+// exports the JS-facing wrapper as X and the real function as orig$X, and its loader gives
+// GOT.func.X and dlsym(X) the address of orig$X (libdylink.js, updateGOT), so a pointer
+// keeps the real signature (vtables, callbacks). Module-local function index.
+uint32_t Linker::addressedFunction(const Library &L, const Export &e) const {
+  if (e.kind != ExternKind::Func || e.name.rfind("orig$", 0) == 0) return e.index;
+  auto it = L.exportIndex.find("orig$" + e.name);
+  if (it == L.exportIndex.end()) return e.index;
+  const Export &o = L.mod.exports[it->second];
+  return o.kind == ExternKind::Func ? o.index : e.index;
+}
+
 uint32_t Linker::internType(const FuncType &t) {
   std::string key;
   for (auto &p : t.params) key += p.str() + ",";
@@ -173,7 +185,7 @@ void Linker::resolveImports() {
                               (isDataExport(D, e) ? "data symbol" : externKindName(e.kind)),
                           Error::kNoOffset, L.path);
             // Becomes the function's table slot once slots are assigned.
-            r = Resolution::make(Resolution::Def, s->lib, e.index, 0);
+            r = Resolution::make(Resolution::Def, s->lib, addressedFunction(D, e), 0);
           } else if (host->resolveUnlinked(*this, L, imp, r)) {
           } else {
             undefined("function address");
