@@ -22,6 +22,7 @@ void Linker::layoutBundle() {
     cursor = dlTableBase + dlTableSize;
   }
   dataEnd = cursor;
+  checkLayout(dataEnd, tcursor);
   heapBase = heapEnd = 0;
   memoryPages = 0;
   for (auto &i : libs[0].mod.imports)

@@ -236,6 +236,7 @@ void Linker::detectFlavor() {
     return;
   }
   g.memoryBase = *mb;
+  if (*tb > 0xffffffffu) throw Error("the glue's ___table_base " + std::to_string(*tb) + " is not a 32-bit table index", Error::kNoOffset, path);
   g.tableBase = uint32_t(*tb);
   if (cfg.stackSizeSet) warnings.push_back("--stack-size ignored: the glue " + path + " fixes the stack");
   glue = std::move(g);
@@ -267,6 +268,7 @@ void Linker::layoutEmscripten() {
   }
   dataEnd = cursor;
   heapBase = alignUp(cursor, 4);
+  checkLayout(heapBase, tcursor); // the glue's bases and stack are numbers below 2^40
   // The glue's memory is INITIAL_MEMORY, the main's declared minimum: everything must fit.
   // (A main that defines its memory gets what the layout needs.)
   const Import *memImport = nullptr;

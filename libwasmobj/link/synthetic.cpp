@@ -325,6 +325,7 @@ LinkResult Linker::run() {
       if (s.first == stage) return void(s.second += ms);
     stageMs.emplace_back(stage, ms);
   };
+  checkLimits();
   loadInputs();
   detectFlavor();
   addLibdl();

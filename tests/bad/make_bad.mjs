@@ -303,6 +303,28 @@ auxFiles.push(['needed-cycle-b.wasm', () => {
 }]);
 linkArgs['link-needed-cycle.wasm'] = (out) => ['main.wasm', 'link-needed-cycle.wasm', 'needed-cycle-b.wasm', '-o', out];
 linkOk.add('link-needed-cycle.wasm');
+// Numeric options out of range: refused before the layout could wrap (a stack of 2^64 - 1
+// bytes would put the stack pointer at 0).
+L('link-stack-size-huge.wasm', () => side());
+linkArgs['link-stack-size-huge.wasm'] = (out) =>
+  ['main.wasm', 'link-stack-size-huge.wasm', '--stack-size', '18446744073709551615', '-o', out];
+L('link-stack-over-max-memory.wasm', () => side());
+linkArgs['link-stack-over-max-memory.wasm'] = (out) =>
+  ['main.wasm', 'link-stack-over-max-memory.wasm', '--stack-size', '2097152', '--max-memory', '1048576', '-o', out];
+L('link-max-memory-huge.wasm', () => side());
+linkArgs['link-max-memory-huge.wasm'] = (out) =>
+  ['main.wasm', 'link-max-memory-huge.wasm', '--max-memory', '18446744073709551615', '-o', out];
+L('link-max-table-size-huge.wasm', () => side());
+linkArgs['link-max-table-size-huge.wasm'] = (out) =>
+  ['main.wasm', 'link-max-table-size-huge.wasm', '--max-table-size', '4294967296', '-o', out];
+// Large values that pass the option checks still cannot overflow the layout: a 2 GiB
+// stack with 3 GiB of data, and a layout ending at exactly 2^32 (not an i32 address).
+L('link-stack-and-data-over-4g.wasm', () => side({ memSize: 3 * 1024 * 1024 * 1024 }));
+linkArgs['link-stack-and-data-over-4g.wasm'] = (out) =>
+  ['main.wasm', 'link-stack-and-data-over-4g.wasm', '--stack-size', '2147483648', '-o', out];
+L('link-layout-ends-at-4g.wasm', () => side());
+linkArgs['link-layout-ends-at-4g.wasm'] = (out) =>
+  ['main.wasm', 'link-layout-ends-at-4g.wasm', '--stack-size', '4294967280', '-o', out];
 // A valid link whose manifest cannot be written: neither output may appear.
 L('link-manifest-unwritable.wasm', () => side());
 linkArgs['link-manifest-unwritable.wasm'] = (out) =>
