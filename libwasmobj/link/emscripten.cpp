@@ -220,7 +220,9 @@ void Linker::detectFlavor() {
                        "(GLOBAL_BASE 1024, TOTAL_STACK " + std::to_string(stackSize()) + ")");
     return;
   }
-  auto bytes = loadFile(path);
+  FileId id;
+  auto bytes = loadFile(path, &id);
+  inputFiles.emplace_back(id, path);
   std::string js(reinterpret_cast<const char *>(bytes->data()), bytes->size());
   EmscriptenGlue g;
   g.path = path;

@@ -176,6 +176,7 @@ public:
   std::vector<Library> libs; // load order: main, global scope breadth first, dlopen-only
   std::vector<std::string> warnings;
   std::vector<std::string> undefinedErrors;
+  InputFiles inputFiles; // every file read (inputs, -L libraries, the glue): never an output
 
   // Global symbol table: name -> (library, export index). First definition wins.
   struct Sym {

@@ -326,6 +326,7 @@ LinkResult Linker::run() {
     stageMs.emplace_back(stage, ms);
   };
   checkLimits();
+  checkLimits();
   loadInputs();
   detectFlavor();
   addLibdl();
@@ -380,6 +381,7 @@ LinkResult Linker::run() {
   out.storage = inputs;
   r.module = std::move(out);
   r.stageMs = std::move(stageMs);
+  r.inputFiles = std::move(inputFiles);
   for (auto &L : libs)
     if (!L.isLibdl) r.inputBytes += L.bytes ? L.bytes->size() : 0;
   return r;
