@@ -8,6 +8,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <filesystem>
+#include <optional>
 #include <unistd.h>
 
 #include "wasmobj/error.h"
@@ -157,13 +158,20 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
     }
     if (type != AE_IFREG || !isLibraryName(*name)) continue;
 
+    // The header's size is a claim. Over the budget, it refuses the member at once;
+    // otherwise it bounds what may inflate (a zip member that says 1000 bytes and
+    // inflates to 3 GiB is stopped at byte 1001), and so does the budget, counted block
+    // by block on the bytes that actually come out. Memory is reserved from the claim
+    // only up to a few MiB: past that, only for bytes that arrived.
     auto bytes = std::make_shared<Bytes>();
+    const uint64_t allowed = budget;
+    std::optional<uint64_t> declared;
     if (archive_entry_size_is_set(e)) {
-      auto size = uint64_t(std::max<la_int64_t>(0, archive_entry_size(e)));
-      if (size > budget)
-        throw Error("member of " + sizeText(size) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
+      declared = uint64_t(std::max<la_int64_t>(0, archive_entry_size(e)));
+      if (*declared > budget)
+        throw Error("member of " + sizeText(*declared) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
                     Error::kNoOffset, member);
-      bytes->reserve(size);
+      bytes->reserve(size_t(std::min<uint64_t>(*declared, 16 << 20)));
     }
     uint8_t buf[64 * 1024];
     for (;;) {
@@ -173,8 +181,11 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
         if (n == ARCHIVE_WARN) continue;
         throw Error("truncated or corrupt archive: " + r.why(), Error::kNoOffset, member);
       }
+      if (declared && bytes->size() + uint64_t(n) > *declared)
+        throw Error("corrupt archive: the member inflates to more than the " + sizeText(*declared) + " its header declares",
+                    Error::kNoOffset, member);
       if (uint64_t(n) > budget)
-        throw Error("member is over what --max-input-bytes still allows (" + sizeText(budget) + ")", Error::kNoOffset, member);
+        throw Error("member is over what --max-input-bytes still allows (" + sizeText(allowed) + ")", Error::kNoOffset, member);
       budget -= uint64_t(n);
       bool hadHeader = bytes->size() >= 8;
       bytes->insert(bytes->end(), buf, buf + n);
