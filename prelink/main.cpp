@@ -19,7 +19,7 @@ static int runInspect(const std::vector<std::string> &files, bool asJson) {
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
   std::string text;
   for (auto &f : files) {
-    auto buf = loadFile(f);
+    auto buf = loadFile(f, nullptr, true);
     Module m = readModule(ByteView(*buf), f, buf);
     auto j = inspectModule(m, f, buf->size());
     if (asJson) all.push_back(j);

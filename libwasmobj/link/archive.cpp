@@ -8,6 +8,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <filesystem>
+#include <optional>
+#include <unistd.h>
 
 #include "wasmobj/error.h"
 #include "wasmobj/reader.h"
@@ -96,11 +98,21 @@ struct ArchiveReader {
 
 std::string sizeText(uint64_t n) { return std::to_string(n) + " bytes"; }
 
+struct Fd {
+  int fd;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd &) = delete;
+  Fd &operator=(const Fd &) = delete;
+  ~Fd() { ::close(fd); }
+};
+
 } // namespace
 
-static std::vector<InputFile> readArchive(const std::string &path, uint64_t &budget) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw Error("cannot open archive: no such file", Error::kNoOffset, path);
+static std::vector<InputFile> readArchive(const std::string &path, uint64_t &budget, InputFiles &files) {
+  // Opened by us (a regular file, without blocking: files.h), read by libarchive.
+  FileId id;
+  Fd fd(openInputFile(path, &id));
+  files.emplace_back(id, path);
   ArchiveReader r;
   archive_read_support_filter_all(r.a);
   if (isZipName(path)) {
@@ -111,7 +123,7 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
     archive_read_support_format_tar(r.a);
     archive_read_support_format_gnutar(r.a);
   }
-  if (archive_read_open_filename(r.a, path.c_str(), 64 * 1024) != ARCHIVE_OK)
+  if (archive_read_open_fd(r.a, fd.fd, 64 * 1024) != ARCHIVE_OK)
     throw Error("cannot read archive: " + r.why() + (isZipName(path) ? " (truncated, or not a zip file)" : ""),
                 Error::kNoOffset, path);
 
@@ -146,13 +158,20 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
     }
     if (type != AE_IFREG || !isLibraryName(*name)) continue;
 
+    // The header's size is a claim. Over the budget, it refuses the member at once;
+    // otherwise it bounds what may inflate (a zip member that says 1000 bytes and
+    // inflates to 3 GiB is stopped at byte 1001), and so does the budget, counted block
+    // by block on the bytes that actually come out. Memory is reserved from the claim
+    // only up to a few MiB: past that, only for bytes that arrived.
     auto bytes = std::make_shared<Bytes>();
+    const uint64_t allowed = budget;
+    std::optional<uint64_t> declared;
     if (archive_entry_size_is_set(e)) {
-      auto size = uint64_t(std::max<la_int64_t>(0, archive_entry_size(e)));
-      if (size > budget)
-        throw Error("member of " + sizeText(size) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
+      declared = uint64_t(std::max<la_int64_t>(0, archive_entry_size(e)));
+      if (*declared > budget)
+        throw Error("member of " + sizeText(*declared) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
                     Error::kNoOffset, member);
-      bytes->reserve(size);
+      bytes->reserve(size_t(std::min<uint64_t>(*declared, 16 << 20)));
     }
     uint8_t buf[64 * 1024];
     for (;;) {
@@ -162,17 +181,27 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
         if (n == ARCHIVE_WARN) continue;
         throw Error("truncated or corrupt archive: " + r.why(), Error::kNoOffset, member);
       }
+      if (declared && bytes->size() + uint64_t(n) > *declared)
+        throw Error("corrupt archive: the member inflates to more than the " + sizeText(*declared) + " its header declares",
+                    Error::kNoOffset, member);
       if (uint64_t(n) > budget)
-        throw Error("member is over what --max-input-bytes still allows (" + sizeText(budget) + ")", Error::kNoOffset, member);
+        throw Error("member is over what --max-input-bytes still allows (" + sizeText(allowed) + ")", Error::kNoOffset, member);
       budget -= uint64_t(n);
+      bool hadHeader = bytes->size() >= 8;
       bytes->insert(bytes->end(), buf, buf + n);
+      // Not a module: refused after its first 8 bytes, not after inflating all of it.
+      if (!hadHeader && bytes->size() >= 8) try {
+          checkWasmHeader(ByteView(*bytes));
+        } catch (const Error &err) {
+          throw err.withFile(member);
+        }
     }
     out.push_back(InputFile{*name, member, std::move(bytes), true});
   }
   return out;
 }
 
-static std::vector<InputFile> readDirectory(const std::string &dir, uint64_t &budget) {
+static std::vector<InputFile> readDirectory(const std::string &dir, uint64_t &budget, InputFiles &files) {
   std::error_code ec;
   fs::path root = fs::canonical(dir, ec);
   if (ec) throw Error("cannot open directory: " + ec.message(), Error::kNoOffset, dir);
@@ -199,26 +228,27 @@ static std::vector<InputFile> readDirectory(const std::string &dir, uint64_t &bu
   std::vector<InputFile> out;
   for (auto &[rel, p] : found) {
     std::string shown = (fs::path(dir) / rel).string();
-    uint64_t size = fs::file_size(p, ec);
-    if (!ec && size > budget)
-      throw Error("file of " + sizeText(size) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
-                  Error::kNoOffset, shown);
-    auto bytes = loadFile(shown);
-    if (bytes->size() > budget)
-      throw Error("file is over what --max-input-bytes still allows (" + sizeText(budget) + ")", Error::kNoOffset, shown);
+    FileId id;
+    auto bytes = loadFile(shown, &id, true, budget);
+    files.emplace_back(id, shown);
     budget -= bytes->size();
     out.push_back(InputFile{rel, shown, std::move(bytes), true});
   }
   return out;
 }
 
-std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget) {
+std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget, InputFiles &files) {
   std::error_code ec;
   std::vector<InputFile> out;
   bool dir = fs::is_directory(path, ec);
-  if (dir) out = readDirectory(path, budget);
-  else if (isArchiveName(path)) out = readArchive(path, budget);
-  else return {InputFile{fs::path(path).filename().string(), path, loadFile(path), false}};
+  if (dir) out = readDirectory(path, budget, files);
+  else if (isArchiveName(path)) out = readArchive(path, budget, files);
+  else {
+    FileId id;
+    auto bytes = loadFile(path, &id, true);
+    files.emplace_back(id, path);
+    return {InputFile{fs::path(path).filename().string(), path, std::move(bytes), false}};
+  }
   if (out.empty())
     throw Error(std::string("no .so file in this ") + (dir ? "directory" : "archive"), Error::kNoOffset, path);
   std::sort(out.begin(), out.end(), [](const InputFile &a, const InputFile &b) { return a.name < b.name; });

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "wasmobj/files.h"
 #include "wasmobj/leb.h"
 
 namespace wasmobj::linking {
@@ -27,8 +28,9 @@ bool isArchiveName(const std::string &path);
 // an archive, every `.so` inside, sorted by install name. BUDGET is the number of bytes
 // members may still take (--max-input-bytes); what is extracted is taken from it.
 // Throws Error naming `ARCHIVE:MEMBER` for unsafe names, links pointing outside,
-// truncated or corrupt archives, and an archive or directory without any `.so`.
-std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget);
+// truncated or corrupt archives, and an archive or directory without any `.so`. Every
+// file read (the archive, each file of a directory) is added to FILES.
+std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget, InputFiles &files);
 
 // The normalised form of an archive member's name ("./a//b/x.so" -> "a/b/x.so"; "./" ->
 // ""), or nullopt when it is unsafe: absolute, or with a ".." component.

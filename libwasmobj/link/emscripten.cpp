@@ -14,6 +14,7 @@
 
 #include "linker.h"
 #include "glue.h"
+#include "wasmobj/files.h"
 #include "wasmobj/reader.h"
 
 namespace wasmobj::linking {
@@ -562,7 +563,16 @@ void EmscriptenHost::readGlue(Linker &k, bool fixed) {
                        "(GLOBAL_BASE 1024, TOTAL_STACK " + std::to_string(cfg.stackSizeSet ? cfg.stackSize : *defaultStackSize()) + ")");
     return;
   }
-  auto bytes = loadFile(path);
+  FileId id;
+  auto bytes = loadFile(path, &id);
+  k.inputFiles.emplace_back(id, path);
+  {
+    // The glue is an input too: no output may replace it, even if the link fails later.
+    std::vector<OutputFile> outs;
+    if (!cfg.output.empty()) outs.push_back(OutputFile{cfg.output, {}, "-o"});
+    if (!cfg.manifest.empty()) outs.push_back(OutputFile{cfg.manifest, {}, "--manifest"});
+    checkOutputs(outs, {{id, path}});
+  }
   const std::string_view js(reinterpret_cast<const char *>(bytes->data()), bytes->size());
   EmscriptenGlue g;
   g.path = path;
@@ -605,6 +615,7 @@ void EmscriptenHost::readGlue(Linker &k, bool fixed) {
     return;
   }
   g.memoryBase = *mb;
+  if (*tb > 0xffffffffu) throw Error("the glue's ___table_base " + std::to_string(*tb) + " is not a 32-bit table index", Error::kNoOffset, path);
   g.tableBase = uint32_t(*tb);
   if (cfg.stackSizeSet) warnings.push_back("--stack-size ignored: the glue " + path + " fixes the stack");
   glue = std::move(g);

@@ -40,8 +40,11 @@ static Library readLibrary(InputFile f) {
   return L;
 }
 
-static Library readLibrary(const std::string &path) {
-  return readLibrary(InputFile{fs::path(path).filename().string(), path, loadFile(path), false});
+static Library readLibrary(const std::string &path, InputFiles &files) {
+  FileId id;
+  auto bytes = loadFile(path, &id, true);
+  files.emplace_back(id, path);
+  return readLibrary(InputFile{fs::path(path).filename().string(), path, std::move(bytes), false});
 }
 
 // NEEDED NAME refers to the input installed as NAME or as ".../NAME": a library from a
@@ -57,9 +60,9 @@ void Linker::loadInputs() {
   std::vector<Library> inputs;
   uint64_t budget = cfg.maxInputBytes;
   for (size_t i = 0; i < cfg.inputs.size(); ++i) {
-    if (i == 0) inputs.push_back(readLibrary(cfg.inputs[0]));
+    if (i == 0) inputs.push_back(readLibrary(cfg.inputs[0], inputFiles));
     else
-      for (auto &f : expandInput(cfg.inputs[i], budget)) inputs.push_back(readLibrary(std::move(f)));
+      for (auto &f : expandInput(cfg.inputs[i], budget, inputFiles)) inputs.push_back(readLibrary(std::move(f)));
   }
   for (size_t i = 1; i < inputs.size(); ++i)
     if (!inputs[i].mod.dylink)
@@ -121,7 +124,7 @@ void Linker::loadInputs() {
       fs::path cand = fs::path(d) / name;
       std::error_code ec;
       if (fs::is_regular_file(cand, ec)) {
-        Library L = readLibrary(cand.string());
+        Library L = readLibrary(cand.string(), inputFiles);
         if (!L.mod.dylink) throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, L.path);
         L.name = name;
         libs.push_back(std::move(L));

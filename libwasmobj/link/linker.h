@@ -164,6 +164,7 @@ public:
   std::vector<Library> libs; // load order: main, global scope breadth first, dlopen-only
   std::vector<std::string> warnings;
   std::vector<std::string> undefinedErrors;
+  InputFiles inputFiles; // every file read (inputs, -L libraries, the glue): never an output
 
   // Global symbol table: name -> (library, export index). First definition wins.
   struct Sym {
@@ -203,6 +204,8 @@ public:
   std::map<std::pair<int, int64_t>, uint32_t> baseRelativeGlobals; // (reloc kind, offset) -> global
   std::map<uint32_t, std::pair<int, int64_t>> bundleGlobalSets;    // library global -> base + offset
   void layoutBundle();
+  void checkLimits() const;
+  void checkLayout(uint64_t memEnd, uint64_t tableEnd) const;
   void placeLibraries(uint64_t &cursor, uint64_t &tcursor, size_t first = 0, uint32_t minAlign = 0);
   uint32_t baseRelativeGlobal(Resolution::Reloc kind, int64_t offset);
   void relocateBundleConstants();

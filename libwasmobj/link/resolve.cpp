@@ -28,7 +28,40 @@ void Linker::placeLibraries(uint64_t &cursor, uint64_t &tcursor, size_t first, u
   }
 }
 
-void Linker::layoutMemoryAndTable() { host->layout(*this); }
+// The numeric options, before anything is read: with memory at most 4 GiB, a table of
+// at most 2^32 - 1 slots and a stack no larger than the memory, every layout value below
+// is a sum of a few 32-bit quantities and cannot wrap in 64 bits.
+void Linker::checkLimits() const {
+  const uint64_t kMaxMemory = uint64_t(1) << 32, kMaxTable = 0xffffffffu;
+  if (cfg.maxMemory > kMaxMemory)
+    throw Error("--max-memory " + std::to_string(cfg.maxMemory) + " is over " + std::to_string(kMaxMemory) +
+                " (4 GiB, all that wasm32 addresses)");
+  if (cfg.maxTableSize > kMaxTable)
+    throw Error("--max-table-size " + std::to_string(cfg.maxTableSize) + " is over " + std::to_string(kMaxTable) +
+                " (a table index has 32 bits)");
+  if (cfg.stackSizeSet && cfg.stackSize >= cfg.maxMemory)
+    throw Error("--stack-size " + std::to_string(cfg.stackSize) + " must be less than --max-memory (" + std::to_string(cfg.maxMemory) +
+                " bytes)");
+}
+
+// The whole layout within the limits: placeLibraries checks each library, this the end
+// of the memory (stack, libraries, libdl's table) and of the table. The end is itself an
+// address (__heap_base, the stack pointer): it must be below 2^32 to fit an i32.
+void Linker::checkLayout(uint64_t memEnd, uint64_t tableEnd) const {
+  const uint64_t limit = std::min(cfg.maxMemory, (uint64_t(1) << 32) - 1);
+  if (memEnd > limit)
+    throw Error("the linked program needs " + std::to_string(memEnd) + " bytes of memory before its heap, more than the " +
+                    std::to_string(limit) + " --max-memory and wasm32 allow",
+                Error::kNoOffset, libs[0].path);
+  if (tableEnd > cfg.maxTableSize)
+    throw Error("the linked program needs more than " + std::to_string(cfg.maxTableSize) + " table slots (--max-table-size)",
+                Error::kNoOffset, libs[0].path);
+}
+
+void Linker::layoutMemoryAndTable() {
+  host->layout(*this);
+  checkLayout(std::max(heapBase, dataEnd), tableSize);
+}
 
 void Linker::placeDataEnd(uint64_t cursor) {
   if (hasLibdl) {

@@ -352,6 +352,7 @@ LinkResult Linker::run() {
       if (s.first == stage) return void(s.second += ms);
     stageMs.emplace_back(stage, ms);
   };
+  checkLimits();
   loadInputs();
   host = makeHost(*this);
   addLibdl();
@@ -390,6 +391,7 @@ LinkResult Linker::run() {
   out.storage = inputs;
   r.module = std::move(out);
   r.stageMs = std::move(stageMs);
+  r.inputFiles = std::move(inputFiles);
   for (auto &L : libs)
     if (!L.isLibdl) r.inputBytes += L.bytes ? L.bytes->size() : 0;
   return r;
@@ -404,11 +406,23 @@ LinkResult link(const LinkConfig &cfg) {
   return k.run();
 }
 
+// The outputs of CFG (the module last: writeOutputs renames in this order).
+static std::vector<OutputFile> outputsOf(const LinkConfig &cfg, ByteView module, ByteView manifest) {
+  std::vector<OutputFile> out;
+  if (!cfg.manifest.empty()) out.push_back(OutputFile{cfg.manifest, manifest, "--manifest"});
+  out.push_back(OutputFile{cfg.output, module, "-o"});
+  return out;
+}
+
 int runLink(const LinkConfig &cfg) {
   auto start = std::chrono::steady_clock::now();
+  // Outputs that cannot be written fail before the link; those that are inputs as soon
+  // as the link knows what it read, before its warnings (writeOutputs checks again).
+  checkOutputs(outputsOf(cfg, {}, {}));
   linking::Linker k(cfg);
   k.deferFinish = linking::wantsBinaryen(cfg);
   LinkResult r = k.run();
+  checkOutputs(outputsOf(cfg, {}, {}), r.inputFiles);
   for (auto &w : r.warnings) std::fprintf(stderr, "prelink: warning: %s\n", w.c_str());
   auto t0 = std::chrono::steady_clock::now();
   Bytes bytes = writeModule(r.module);
@@ -424,12 +438,8 @@ int runLink(const LinkConfig &cfg) {
   t0 = std::chrono::steady_clock::now();
   std::string manifest;
   if (!cfg.manifest.empty()) manifest = r.manifest.dump(2) + "\n";
-  // Both temporaries first, then the renames, the module last (writer.h).
-  std::vector<std::pair<std::string, ByteView>> outputs;
-  if (!cfg.manifest.empty())
-    outputs.emplace_back(cfg.manifest, ByteView(reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size()));
-  outputs.emplace_back(cfg.output, bytes);
-  writeFilesAtomic(outputs);
+  // Both temporaries first, then the renames, the module last (files.h).
+  writeOutputs(outputsOf(cfg, bytes, ByteView(reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size())), r.inputFiles);
   auto end = std::chrono::steady_clock::now();
   double writeMs = encodeMs + std::chrono::duration<double, std::milli>(end - t0).count();
   bool merged = false;

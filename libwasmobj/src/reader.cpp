@@ -8,11 +8,8 @@
 //     flags), the raw bytes of every constant expression, dylink.0 subsections.
 #include "wasmobj/reader.h"
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 
 #include <llvm/Object/Wasm.h>
@@ -22,6 +19,14 @@
 #include "wasmobj/code.h"
 
 namespace wasmobj {
+
+void checkWasmHeader(ByteView bytes) {
+  Cursor c(bytes);
+  if (bytes.size() < 8) c.failAt("file too short to be a wasm module (" + std::to_string(bytes.size()) + " bytes)", 0);
+  if (c.u32le() != 0x6d736100) c.failAt("not a wasm module (bad magic number)", 0);
+  uint32_t version = c.u32le();
+  if (version != 1) c.failAt("unsupported wasm version " + std::to_string(version), 4);
+}
 
 namespace {
 
@@ -56,11 +61,9 @@ int orderRank(SectionId id) {
 }
 
 std::vector<Framed> frameSections(ByteView bytes) {
+  checkWasmHeader(bytes);
   Cursor c(bytes);
-  if (bytes.size() < 8) c.failAt("file too short to be a wasm module (" + std::to_string(bytes.size()) + " bytes)", 0);
-  if (c.u32le() != 0x6d736100) c.failAt("not a wasm module (bad magic number)", 0);
-  uint32_t version = c.u32le();
-  if (version != 1) c.failAt("unsupported wasm version " + std::to_string(version), 4);
+  c.skip(8);
   std::vector<Framed> out;
   int lastRank = 0;
   SectionId lastId = SectionId::Custom;
@@ -587,22 +590,8 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
   }
 }
 
-std::shared_ptr<Bytes> loadFile(const std::string &path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw Error("is a directory, not a wasm module", Error::kNoOffset, path);
-  errno = 0;
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw Error(std::string("cannot open file") + (errno ? std::string(": ") + std::strerror(errno) : ""), Error::kNoOffset, path);
-  std::streamoff size = in.tellg();
-  if (size < 0) throw Error("cannot read file", Error::kNoOffset, path);
-  auto buf = std::make_shared<Bytes>(size_t(size));
-  in.seekg(0);
-  if (size && !in.read(reinterpret_cast<char *>(buf->data()), size)) throw Error("cannot read file", Error::kNoOffset, path);
-  return buf;
-}
-
 Module readModuleFile(const std::string &path) {
-  auto buf = loadFile(path);
+  auto buf = loadFile(path, nullptr, true);
   ByteView view(*buf);
   return readModule(view, path, buf);
 }

@@ -1,11 +1,6 @@
 #include "wasmobj/writer.h"
 
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <unistd.h>
 
 namespace wasmobj {
 
@@ -338,43 +333,6 @@ Bytes writeModule(const Module &m) {
     q = ps.p;
   }
   return out;
-}
-
-void writeFileAtomic(const std::string &path, ByteView bytes) { writeFilesAtomic({{path, bytes}}); }
-
-void writeFilesAtomic(const std::vector<std::pair<std::string, ByteView>> &files) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> temps;
-  auto removeTemps = [&](size_t from) {
-    for (size_t i = from; i < temps.size(); ++i) std::remove(temps[i].c_str());
-  };
-  for (auto &[path, bytes] : files) {
-    fs::path target(path);
-    fs::path dir = target.parent_path();
-    if (dir.empty()) dir = ".";
-    std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      removeTemps(0);
-      throw Error("cannot create output file", Error::kNoOffset, path);
-    }
-    temps.push_back(tmp);
-    out.write(reinterpret_cast<const char *>(bytes.data()), std::streamsize(bytes.size()));
-    out.flush();
-    out.close();
-    if (!out) {
-      removeTemps(0);
-      throw Error("cannot write output file", Error::kNoOffset, path);
-    }
-  }
-  for (size_t i = 0; i < files.size(); ++i) {
-    std::error_code ec;
-    fs::rename(temps[i], files[i].first, ec);
-    if (ec) {
-      removeTemps(i);
-      throw Error("cannot rename output file into place: " + ec.message(), Error::kNoOffset, files[i].first);
-    }
-  }
 }
 
 } // namespace wasmobj

@@ -5,6 +5,7 @@
 // usage: node make_bad.mjs OUTDIR
 //
 // The expected diagnostic of each case is in expected.txt next to this script.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -120,7 +121,12 @@ function sectionOffset(sections, k) {
 
 // ---- the cases -----------------------------------------------------------------------
 
-/** @type {Record<string, () => Buffer | 'dir' | 'missing'>} */
+/**
+ * A case is the bytes of a file, or a file that is not one: 'dir', 'missing', 'fifo' (a
+ * named pipe nothing writes to), {symlink: target}, {sparse: size} (a file of SIZE zero
+ * bytes that takes no disk space).
+ * @type {Record<string, () => Buffer | 'dir' | 'missing' | 'fifo' | {symlink: string} | {sparse: number}>}
+ */
 export const cases = {};
 const C = (n, f) => { cases[n] = f; };
 
@@ -204,6 +210,13 @@ C('custom-name-past-section.wasm', () => {
 });
 C('a-directory.wasm', () => 'dir');
 C('does-not-exist.wasm', () => 'missing');
+// Not regular files: refused after an open that cannot block, not read (a FIFO nothing
+// writes to would wait forever; /dev/zero never ends).
+C('a-fifo.wasm', () => 'fifo');
+C('a-char-device.wasm', () => ({ symlink: '/dev/zero' }));
+// 8 GiB that are not a module: refused after their first 8 bytes (the runner's ulimit -v
+// is 1 GiB).
+C('huge-not-wasm.wasm', () => ({ sparse: 8 * 1024 * 1024 * 1024 }));
 
 // Link cases: `prelink main.wasm CASE -o OUT`.
 export const linkCases = new Set();
@@ -303,6 +316,32 @@ auxFiles.push(['needed-cycle-b.wasm', () => {
 }]);
 linkArgs['link-needed-cycle.wasm'] = (out) => ['main.wasm', 'link-needed-cycle.wasm', 'needed-cycle-b.wasm', '-o', out];
 linkOk.add('link-needed-cycle.wasm');
+// The same kinds of files as link inputs: a side module, and the main module.
+L('link-fifo.wasm', () => 'fifo');
+L('link-huge-not-wasm.wasm', () => ({ sparse: 8 * 1024 * 1024 * 1024 }));
+linkArgs['link-huge-not-wasm.wasm'] = (out) => ['link-huge-not-wasm.wasm', 'valid-side.wasm', '-o', out];
+// Numeric options out of range: refused before the layout could wrap (a stack of 2^64 - 1
+// bytes would put the stack pointer at 0).
+L('link-stack-size-huge.wasm', () => side());
+linkArgs['link-stack-size-huge.wasm'] = (out) =>
+  ['main.wasm', 'link-stack-size-huge.wasm', '--stack-size', '18446744073709551615', '-o', out];
+L('link-stack-over-max-memory.wasm', () => side());
+linkArgs['link-stack-over-max-memory.wasm'] = (out) =>
+  ['main.wasm', 'link-stack-over-max-memory.wasm', '--stack-size', '2097152', '--max-memory', '1048576', '-o', out];
+L('link-max-memory-huge.wasm', () => side());
+linkArgs['link-max-memory-huge.wasm'] = (out) =>
+  ['main.wasm', 'link-max-memory-huge.wasm', '--max-memory', '18446744073709551615', '-o', out];
+L('link-max-table-size-huge.wasm', () => side());
+linkArgs['link-max-table-size-huge.wasm'] = (out) =>
+  ['main.wasm', 'link-max-table-size-huge.wasm', '--max-table-size', '4294967296', '-o', out];
+// Large values that pass the option checks still cannot overflow the layout: a 2 GiB
+// stack with 3 GiB of data, and a layout ending at exactly 2^32 (not an i32 address).
+L('link-stack-and-data-over-4g.wasm', () => side({ memSize: 3 * 1024 * 1024 * 1024 }));
+linkArgs['link-stack-and-data-over-4g.wasm'] = (out) =>
+  ['main.wasm', 'link-stack-and-data-over-4g.wasm', '--stack-size', '2147483648', '-o', out];
+L('link-layout-ends-at-4g.wasm', () => side());
+linkArgs['link-layout-ends-at-4g.wasm'] = (out) =>
+  ['main.wasm', 'link-layout-ends-at-4g.wasm', '--stack-size', '4294967280', '-o', out];
 // A valid link whose manifest cannot be written: neither output may appear.
 L('link-manifest-unwritable.wasm', () => side());
 linkArgs['link-manifest-unwritable.wasm'] = (out) =>
@@ -319,7 +358,15 @@ export function generate(dir) {
     fs.rmSync(p, { recursive: true, force: true });
     const v = make();
     if (v === 'dir') fs.mkdirSync(p);
-    else if (v !== 'missing') fs.writeFileSync(p, v);
+    else if (v === 'fifo') {
+      const r = spawnSync('mkfifo', [p]);
+      if (r.status !== 0) throw new Error(`mkfifo ${p} failed: ${r.stderr}`);
+    } else if (v instanceof Buffer) fs.writeFileSync(p, v);
+    else if (typeof v === 'object' && 'symlink' in v) fs.symlinkSync(v.symlink, p);
+    else if (typeof v === 'object' && 'sparse' in v) {
+      fs.writeFileSync(p, '');
+      fs.truncateSync(p, v.sparse);
+    } else if (v !== 'missing') throw new Error(`${n}: unknown kind of case`);
   }
 }
 

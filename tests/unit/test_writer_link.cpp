@@ -8,6 +8,8 @@
 #include <functional>
 #include <initializer_list>
 #include <string>
+#include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 #include "wasmobj/link.h"
@@ -335,7 +337,77 @@ TEST_CASE("writer: writeFileAtomic replaces the file and leaves no temporary beh
   for ([[maybe_unused]] auto &e : fs::directory_iterator(d.path)) ++n;
   CHECK(n == 1);
   Error e = errorOf([&] { writeFileAtomic((d.path / "no-such-dir" / "x.wasm").string(), B({1})); });
-  CHECK(e.message() == "cannot create output file");
+  CHECK(e.message() == "cannot create output file: No such file or directory");
+}
+
+TEST_CASE("files: writeOutputs checks every output before writing any") {
+  TempDir d;
+  auto at = [&](const char *n) { return (d.path / n).string(); };
+  writeFileAtomic(at("m.json"), B({7}));
+  fs::create_directory(d.path / "dir");
+  Bytes mod = B({1, 2}), man = B({3});
+  // The manifest would be renamed first; the module's destination is a directory.
+  Error e = errorOf([&] { writeOutputs({{at("m.json"), man, "--manifest"}, {at("dir"), mod, "-o"}}); });
+  CHECK(e.message() == "-o names a directory, not a file");
+  CHECK(e.file() == at("dir"));
+  CHECK(*loadFile(at("m.json")) == B({7}));
+  // The same file by two names.
+  e = errorOf([&] { writeOutputs({{at("x.wasm"), man, "--manifest"}, {(d.path / "dir" / ".." / "x.wasm").string(), mod, "-o"}}); });
+  CHECK(e.message() == "--manifest and -o name the same file");
+  CHECK_FALSE(fs::exists(d.path / "x.wasm"));
+  // An input, by device and inode: a hard link to it is the same file.
+  FileId id;
+  loadFile(at("m.json"), &id);
+  fs::create_hard_link(d.path / "m.json", d.path / "alias.json");
+  e = errorOf([&] { writeOutputs({{at("alias.json"), mod, "-o"}}, {{id, "in.json"}}); });
+  CHECK(e.message() == "-o would overwrite an input (in.json)");
+  CHECK(*loadFile(at("m.json")) == B({7}));
+  size_t n = 0;
+  for ([[maybe_unused]] auto &f : fs::directory_iterator(d.path)) ++n;
+  CHECK(n == 3); // m.json, alias.json, dir: no temporary
+  // Both written when both can be.
+  writeOutputs({{at("m.json"), man, "--manifest"}, {at("out.wasm"), mod, "-o"}});
+  CHECK(*loadFile(at("m.json")) == man);
+  CHECK(*loadFile(at("out.wasm")) == mod);
+}
+
+TEST_CASE("files: an output that is a FIFO is written in place") {
+  TempDir d;
+  std::string p = (d.path / "out.fifo").string();
+  REQUIRE(::mkfifo(p.c_str(), 0600) == 0);
+  Bytes got;
+  std::thread reader([&] {
+    std::ifstream in(p, std::ios::binary);
+    got.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  });
+  writeFileAtomic(p, B({1, 2, 3}));
+  reader.join();
+  CHECK(got == B({1, 2, 3}));
+  struct stat st;
+  REQUIRE(::lstat(p.c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+}
+
+TEST_CASE("files: loadFile refuses what is not a regular file, and non-modules after 8 bytes") {
+  TempDir d;
+  std::string fifo = (d.path / "in.fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  Error e = errorOf([&] { loadFile(fifo); }); // would block in open() without O_NONBLOCK
+  CHECK(e.format() == fifo + ": is a FIFO, not a regular file");
+  e = errorOf([&] { loadFile("/dev/zero"); });
+  CHECK(e.message() == "is a character device, not a regular file");
+  std::string text = (d.path / "text.wasm").string();
+  writeFileAtomic(text, B({'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd'}));
+  CHECK(loadFile(text)->size() == 11);
+  e = errorOf([&] { loadFile(text, nullptr, true); });
+  CHECK(e.format() == text + ": not a wasm module (bad magic number) (at byte offset 0)");
+  e = errorOf([&] { loadFile(text, nullptr, false, 10); });
+  CHECK(e.message() == "file of 11 bytes is over what --max-input-bytes still allows (10 bytes)");
+  FileId a, b;
+  loadFile(text, &a);
+  fs::create_symlink(text, d.path / "link.wasm");
+  loadFile((d.path / "link.wasm").string(), &b);
+  CHECK(a == b);
 }
 
 // ---- reader ------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "wasmobj/files.h"
 #include "wasmobj/module.h"
 
 namespace wasmobj {
@@ -62,6 +63,9 @@ struct LinkResult {
   // Milliseconds per stage, in the order the stages first ran (for --stats).
   std::vector<std::pair<std::string, double>> stageMs;
   uint64_t inputBytes = 0;
+  // Every file the link read (inputs, files in directories, archives, -L libraries, the
+  // glue): runLink refuses to write an output onto any of them.
+  InputFiles inputFiles;
 };
 
 // Links in memory. Throws Error (naming the file and offset) on the first fatal problem,

@@ -4,6 +4,7 @@
 #pragma once
 #include <string>
 
+#include "wasmobj/files.h"
 #include "wasmobj/module.h"
 
 namespace wasmobj {
@@ -12,10 +13,10 @@ namespace wasmobj {
 // module holds (may be null if the caller keeps them alive).
 Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const void> owner = nullptr);
 
-// Reads PATH from disk and parses it.
+// Reads PATH from disk (loadFile, wasmobj/files.h) and parses it.
 Module readModuleFile(const std::string &path);
 
-// Reads a whole file into memory; errors name the file.
-std::shared_ptr<Bytes> loadFile(const std::string &path);
+// Checks the 8-byte header of a module: magic number and version 1 (Error with offset).
+void checkWasmHeader(ByteView bytes);
 
 } // namespace wasmobj

@@ -1,0 +1,63 @@
+// Reading inputs and writing outputs on disk (docs/reliability.md, "Files"): an input is
+// opened without blocking and must be a regular file, so a FIFO or a device cannot hang
+// or feed the link; outputs are checked before any is written, written to temporaries
+// with unpredictable names and renamed together, and never onto an input.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "wasmobj/leb.h"
+
+namespace wasmobj {
+
+// A file's identity (device and inode): the same file under any name or link.
+struct FileId {
+  uint64_t dev = 0, ino = 0;
+  auto operator<=>(const FileId &) const = default;
+};
+
+// The files a link read, each with the name it was read by (for messages).
+using InputFiles = std::vector<std::pair<FileId, std::string>>;
+
+// Opens PATH for reading: O_NONBLOCK so that the open itself cannot wait (a FIFO), then
+// fstat; anything but a regular file is an Error naming PATH. Returns the descriptor
+// (the caller closes it); ID and SIZE, when given, receive the file's identity and size.
+int openInputFile(const std::string &path, FileId *id = nullptr, uint64_t *size = nullptr);
+
+// Reads a whole regular file into memory; errors name the file. WASM: check the 8-byte
+// header (magic, version) before reading the rest, so a large file that is not a module
+// costs 8 bytes. BUDGET: a file larger than this is an Error naming --max-input-bytes
+// (inputs found in directories). ID, when given, receives the file's identity.
+std::shared_ptr<Bytes> loadFile(const std::string &path, FileId *id = nullptr, bool wasm = false,
+                                uint64_t budget = ~uint64_t(0));
+
+// One output: its path, its bytes, and how the command line named it (for messages:
+// "-o", "--manifest").
+struct OutputFile {
+  std::string path;
+  ByteView bytes;
+  std::string option;
+};
+
+// Checks OUTPUTS before anything is written: none is a directory, no two are the same
+// file, none is one of INPUTS (by device and inode, whatever the names), and each one's
+// destination can be written. Throws Error naming the output.
+void checkOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs = {});
+
+// Writes OUTPUTS as one, as far as a file system allows: checkOutputs first; then every
+// regular output is written to a new temporary next to it (a random name, created with
+// O_EXCL so that nothing planted there is followed; permissions from the umask); only
+// when all are written are they renamed into place, in order (put the file others key
+// on last: the module after its manifest). An output that exists and is not a regular
+// file (/dev/null, a FIFO) is opened as it is and written in place, as lld does, never
+// replaced. A failure before the renames touches no destination and removes every
+// temporary.
+void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs = {});
+
+// writeOutputs of one file.
+void writeFileAtomic(const std::string &path, ByteView bytes);
+
+} // namespace wasmobj

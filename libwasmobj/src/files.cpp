@@ -1,0 +1,282 @@
+// Inputs and outputs on disk (wasmobj/files.h). POSIX calls rather than iostreams: an
+// input must be opened with O_NONBLOCK and checked with fstat on the descriptor it was
+// opened as (no window for a rename between the check and the read), and a temporary
+// must be created with O_EXCL.
+#include "wasmobj/files.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wasmobj/error.h"
+#include "wasmobj/reader.h"
+
+namespace wasmobj {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errnoText(int e) { return std::strerror(e); }
+
+// What a file that is not a regular file is, for messages.
+const char *kindOf(mode_t m) {
+  if (S_ISDIR(m)) return "a directory";
+  if (S_ISFIFO(m)) return "a FIFO";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  if (S_ISSOCK(m)) return "a socket";
+  return "not a regular file";
+}
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f = -1) : fd(f) {}
+  Fd(const Fd &) = delete;
+  Fd &operator=(const Fd &) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+// read(2) until N bytes or the end of the file; returns the bytes read.
+size_t readFully(int fd, uint8_t *p, size_t n, const std::string &path) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::read(fd, p + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw Error("cannot read file: " + errnoText(errno), Error::kNoOffset, path);
+    if (r == 0) break;
+    got += size_t(r);
+  }
+  return got;
+}
+
+bool writeFully(int fd, ByteView b) {
+  size_t done = 0;
+  while (done < b.size()) {
+    ssize_t r = ::write(fd, b.data() + done, b.size() - done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    done += size_t(r);
+  }
+  return true;
+}
+
+std::string sizeText(uint64_t n) { return std::to_string(n) + " bytes"; }
+
+} // namespace
+
+int openInputFile(const std::string &path, FileId *id, uint64_t *size) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (fd.fd < 0) throw Error("cannot open file: " + errnoText(errno), Error::kNoOffset, path);
+  struct stat st;
+  if (::fstat(fd.fd, &st) != 0) throw Error("cannot open file: " + errnoText(errno), Error::kNoOffset, path);
+  if (S_ISDIR(st.st_mode)) throw Error("is a directory, not a wasm module", Error::kNoOffset, path);
+  if (!S_ISREG(st.st_mode)) throw Error(std::string("is ") + kindOf(st.st_mode) + ", not a regular file", Error::kNoOffset, path);
+  // Back to blocking reads (no difference for a regular file; says what we mean).
+  int flags = ::fcntl(fd.fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd.fd, F_SETFL, flags & ~O_NONBLOCK);
+  if (id) *id = FileId{uint64_t(st.st_dev), uint64_t(st.st_ino)};
+  if (size) *size = uint64_t(std::max<off_t>(0, st.st_size));
+  return fd.release();
+}
+
+std::shared_ptr<Bytes> loadFile(const std::string &path, FileId *id, bool wasm, uint64_t budget) {
+  uint64_t size = 0;
+  Fd fd(openInputFile(path, id, &size));
+  auto overBudget = [&](uint64_t n) {
+    return Error("file of " + sizeText(n) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
+                 Error::kNoOffset, path);
+  };
+  if (size > budget) throw overBudget(size);
+  auto buf = std::make_shared<Bytes>();
+  size_t got = 0;
+  if (wasm) {
+    // The header first: a large file that is not a module is refused after 8 bytes.
+    buf->resize(8);
+    got = readFully(fd.fd, buf->data(), 8, path);
+    buf->resize(got);
+    try {
+      checkWasmHeader(ByteView(*buf));
+    } catch (const Error &e) {
+      throw e.withFile(path);
+    }
+  }
+  // The size fstat saw; a file that grows meanwhile is read to its end, within BUDGET.
+  buf->resize(std::max<size_t>(got, size_t(size)));
+  for (;;) {
+    got += readFully(fd.fd, buf->data() + got, buf->size() - got, path);
+    if (got < buf->size()) break;
+    if (got > budget) throw overBudget(got);
+    uint8_t probe;
+    if (readFully(fd.fd, &probe, 1, path) == 0) break;
+    buf->push_back(probe);
+    ++got;
+    buf->resize(got + std::max<size_t>(got / 2, 64 * 1024));
+  }
+  buf->resize(got);
+  if (got > budget) throw overBudget(got);
+  return buf;
+}
+
+namespace {
+
+// How an output is written: through a temporary renamed into place, or in place (an
+// existing device or FIFO).
+struct Planned {
+  const OutputFile *out;
+  bool inPlace = false;
+  std::string tmp; // the temporary, once created
+  int fd = -1;     // in place: the open output
+};
+
+// The identity an output will have: the file's when it exists, else its directory's and
+// its name (so "x", "./x" and "dir-link/x" are recognised as the same output).
+struct OutputKey {
+  FileId id;
+  std::string name; // empty when the file exists
+  auto operator<=>(const OutputKey &) const = default;
+};
+
+fs::path dirOf(const std::string &path) {
+  fs::path dir = fs::path(path).parent_path();
+  return dir.empty() ? fs::path(".") : dir;
+}
+
+// Checks one output; returns whether it is written in place, and its key.
+std::pair<bool, OutputKey> checkOutput(const OutputFile &o, const std::map<FileId, std::string> &inputs) {
+  if (o.path.empty()) throw Error("empty output file name (" + o.option + ")");
+  struct stat st;
+  const bool exists = ::stat(o.path.c_str(), &st) == 0;
+  const FileId id{uint64_t(st.st_dev), uint64_t(st.st_ino)};
+  if (exists) {
+    if (auto it = inputs.find(id); it != inputs.end())
+      throw Error(o.option + " would overwrite an input" + (it->second != o.path ? " (" + it->second + ")" : ""), Error::kNoOffset,
+                  o.path);
+    if (S_ISDIR(st.st_mode)) throw Error(o.option + " names a directory, not a file", Error::kNoOffset, o.path);
+    if (!S_ISREG(st.st_mode)) {
+      if (::faccessat(AT_FDCWD, o.path.c_str(), W_OK, AT_EACCESS) != 0)
+        throw Error("cannot write output file: " + errnoText(errno), Error::kNoOffset, o.path);
+      return {true, OutputKey{id, {}}};
+    }
+  } else if (errno != ENOENT) {
+    throw Error("cannot create output file: " + errnoText(errno), Error::kNoOffset, o.path);
+  }
+  // A temporary is created in the output's directory, then renamed over the output.
+  fs::path dir = dirOf(o.path);
+  struct stat ds;
+  if (::stat(dir.c_str(), &ds) != 0) throw Error("cannot create output file: " + errnoText(errno), Error::kNoOffset, o.path);
+  if (!S_ISDIR(ds.st_mode)) throw Error("cannot create output file: " + errnoText(ENOTDIR), Error::kNoOffset, o.path);
+  if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+    throw Error("cannot create output file: " + errnoText(errno), Error::kNoOffset, o.path);
+  std::string name = fs::path(o.path).filename().string();
+  if (name.empty()) throw Error(o.option + " names a directory, not a file", Error::kNoOffset, o.path); // "out/"
+  if (exists) return {false, OutputKey{id, {}}};
+  return {false, OutputKey{FileId{uint64_t(ds.st_dev), uint64_t(ds.st_ino)}, name}};
+}
+
+std::map<FileId, std::string> inputMap(const InputFiles &inputs) {
+  std::map<FileId, std::string> m;
+  for (auto &[id, path] : inputs) m.emplace(id, path);
+  return m;
+}
+
+std::vector<Planned> plan(const std::vector<OutputFile> &outputs, const InputFiles &inputs) {
+  auto byId = inputMap(inputs);
+  std::map<OutputKey, const OutputFile *> seen;
+  std::vector<Planned> out;
+  for (auto &o : outputs) {
+    auto [inPlace, key] = checkOutput(o, byId);
+    auto [it, inserted] = seen.emplace(key, &o);
+    if (!inserted)
+      throw Error(it->second->option + " and " + o.option + " name the same file", Error::kNoOffset, o.path);
+    out.push_back(Planned{&o, inPlace, {}, -1});
+  }
+  return out;
+}
+
+// A new file next to PATH with a random name, created with O_EXCL (a file or link
+// already there is never opened) and mode 0666 less the umask, like any new output.
+int createTemporary(const std::string &path, std::string &tmp) {
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::string stem = (dirOf(path) / ("." + fs::path(path).filename().string() + ".tmp")).string();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string name = stem;
+    for (int i = 0; i < 12; ++i) name += kChars[rd() % (sizeof kChars - 1)];
+    int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      tmp = name;
+      return fd;
+    }
+    if (errno != EEXIST) break;
+  }
+  throw Error("cannot create output file: " + errnoText(errno), Error::kNoOffset, path);
+}
+
+} // namespace
+
+void checkOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) { (void)plan(outputs, inputs); }
+
+void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) {
+  std::vector<Planned> ps = plan(outputs, inputs);
+  auto cleanUp = [&] {
+    for (auto &p : ps) {
+      if (!p.tmp.empty()) ::unlink(p.tmp.c_str());
+      if (p.fd >= 0) ::close(p.fd);
+      p.tmp.clear();
+      p.fd = -1;
+    }
+  };
+  try {
+    // Every temporary written, every in-place output opened: nothing is touched yet.
+    for (auto &p : ps) {
+      const std::string &path = p.out->path;
+      if (p.inPlace) {
+        // No O_CREAT, no O_TRUNC: the device or FIFO that is there is written as it is.
+        p.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (p.fd < 0) throw Error("cannot open output file: " + errnoText(errno), Error::kNoOffset, path);
+        struct stat st;
+        if (::fstat(p.fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+          throw Error("output file changed while linking", Error::kNoOffset, path);
+        continue;
+      }
+      int fd = createTemporary(path, p.tmp);
+      bool ok = writeFully(fd, p.out->bytes);
+      int e = errno;
+      if (::close(fd) != 0 && ok) ok = false, e = errno;
+      if (!ok) throw Error("cannot write output file: " + errnoText(e), Error::kNoOffset, path);
+    }
+    // Then into place, in order.
+    for (auto &p : ps) {
+      const std::string &path = p.out->path;
+      if (p.inPlace) {
+        bool ok = writeFully(p.fd, p.out->bytes);
+        int e = errno;
+        if (::close(p.fd) != 0 && ok) ok = false, e = errno;
+        p.fd = -1;
+        if (!ok) throw Error("cannot write output file: " + errnoText(e), Error::kNoOffset, path);
+        continue;
+      }
+      if (::rename(p.tmp.c_str(), path.c_str()) != 0)
+        throw Error("cannot rename output file into place: " + errnoText(errno), Error::kNoOffset, path);
+      p.tmp.clear();
+    }
+  } catch (...) {
+    cleanUp();
+    throw;
+  }
+}
+
+void writeFileAtomic(const std::string &path, ByteView bytes) { writeOutputs({OutputFile{path, bytes, "output"}}); }
+
+} // namespace wasmobj
