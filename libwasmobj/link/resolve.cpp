@@ -14,17 +14,18 @@ void Linker::placeLibraries(uint64_t &cursor, uint64_t &tcursor, size_t first, u
     const Dylink &d = *L.mod.dylink;
     L.memAlign = d.memoryAlign;
     L.memSize = d.memorySize;
+    // Checked before each addition, so neither cursor can wrap whatever the limits are.
     cursor = alignUp(cursor, std::max(d.memoryAlign, minAlign));
+    tcursor = alignUp(tcursor, d.tableAlign);
+    if (cursor > cfg.maxMemory || d.memorySize > cfg.maxMemory - cursor)
+      throw Error("the libraries need more than " + std::to_string(cfg.maxMemory) + " bytes of memory (--max-memory)", Error::kNoOffset, L.path);
+    if (tcursor > cfg.maxTableSize || d.tableSize > cfg.maxTableSize - tcursor)
+      throw Error("the libraries need more than " + std::to_string(cfg.maxTableSize) + " table slots (--max-table-size)", Error::kNoOffset, L.path);
     L.memBase = cursor;
     cursor += d.memorySize;
-    tcursor = alignUp(tcursor, d.tableAlign);
     L.tableBase = uint32_t(tcursor);
     L.tableSize = d.tableSize;
     tcursor += d.tableSize;
-    if (cursor > cfg.maxMemory)
-      throw Error("the libraries need more than " + std::to_string(cfg.maxMemory) + " bytes of memory (--max-memory)", Error::kNoOffset, L.path);
-    if (tcursor > cfg.maxTableSize)
-      throw Error("the libraries need more than " + std::to_string(cfg.maxTableSize) + " table slots (--max-table-size)", Error::kNoOffset, L.path);
   }
 }
 
