@@ -10,6 +10,7 @@
 // constructors run before the side modules' (the glue's order). docs/design.md, "Flavours".
 #include <cctype>
 #include <filesystem>
+#include <unordered_set>
 
 #include "linker.h"
 #include "wasmobj/reader.h"
@@ -174,18 +175,26 @@ std::optional<FuncType> sigType(const std::string &sig) {
 
 } // namespace
 
+void Linker::indexEmscriptenImports() {
+  // Asked once per GOT import: hash maps instead of a scan of every import per question.
+  emMainEnvFields.clear();
+  emEnvFuncType.clear();
+  for (auto &i : libs[0].mod.imports)
+    if (i.module == "env") emMainEnvFields.insert(i.field);
+  for (auto &L : libs)
+    for (auto &i : L.mod.imports)
+      if (i.kind == ExternKind::Func && i.module == "env") emEnvFuncType.emplace(i.field, &L.mod.types.at(i.typeIndex));
+}
+
 bool Linker::emGlueProvides(const std::string &name) const {
   if (!glue.path.empty()) return glue.provides.count(name) > 0;
-  for (auto &i : libs[0].mod.imports)
-    if (i.module == "env" && i.field == name) return true;
-  return false;
+  return emMainEnvFields.count(name) > 0;
 }
 
 std::optional<FuncType> Linker::emGlueFunctionType(const std::string &name) const {
-  // An input that calls it says its type; else the glue's `.sig` of the JS function.
-  for (auto &L : libs)
-    for (auto &i : L.mod.imports)
-      if (i.kind == ExternKind::Func && i.module == "env" && i.field == name) return L.mod.types.at(i.typeIndex);
+  // An input that calls it says its type (the first in load order); else the glue's
+  // `.sig` of the JS function.
+  if (auto it = emEnvFuncType.find(name); it != emEnvFuncType.end()) return *it->second;
   auto p = glue.provides.find(name);
   if (p == glue.provides.end() || p->second.empty()) return std::nullopt;
   auto s = glue.sigs.find(p->second);
@@ -306,33 +315,32 @@ void Linker::checkEmscriptenImports() {
   // The glue instantiates with asmLibraryArg as "env" and "wasi_snapshot_preview1" (and
   // proxies for GOT.mem / GOT.func): anything else is a link error at start-up. Say so now.
   const Module &M = libs[0].mod;
-  auto mainImports = [&](const Import &imp) {
-    for (auto &m : M.imports)
-      if (m.module == imp.module && m.field == imp.field) return true;
-    return false;
-  };
+  std::unordered_set<std::string> mainKeys; // the main's imports by length:module + field
+  auto key = [](const Import &i) { return std::to_string(i.module.size()) + ":" + i.module + i.field; };
+  for (auto &m : M.imports) mainKeys.insert(key(m));
   struct Missing {
     std::string name, field, who;
+    std::string module;
   };
   std::vector<Missing> missing;
   for (auto &h : hostImports) {
     const Import &imp = h.imp;
     if (imp.module == "GOT.mem" || imp.module == "GOT.func") continue;
     bool known = imp.module == "env" || imp.module == "wasi_snapshot_preview1";
-    if (known) known = glue.path.empty() ? mainImports(imp) : glue.provides.count(imp.field) > 0;
+    if (known) known = glue.path.empty() ? mainKeys.count(key(imp)) > 0 : glue.provides.count(imp.field) > 0;
     if (known) continue;
-    // Who imports it (the main first).
-    std::string who;
-    for (auto &L : libs) {
-      for (size_t k = 0; k < L.mod.imports.size() && who.empty(); ++k)
-        if (L.imports[k].kind == Resolution::Host && L.mod.imports[k].module == imp.module &&
-            (L.imports[k].hostName.empty() ? L.mod.imports[k].field : L.imports[k].hostName) == imp.field)
-          who = L.name;
-      if (!who.empty()) break;
-    }
-    missing.push_back(Missing{imp.module + "." + imp.field, imp.field, who});
+    missing.push_back(Missing{imp.module + "." + imp.field, imp.field, "", imp.module});
   }
   if (missing.empty()) return;
+  // Who imports the first one (the main first): only its importer is named.
+  for (auto &L : libs) {
+    Missing &f = missing[0];
+    for (size_t k = 0; k < L.mod.imports.size() && f.who.empty(); ++k)
+      if (L.imports[k].kind == Resolution::Host && L.mod.imports[k].module == f.module &&
+          (L.imports[k].hostName.empty() ? L.mod.imports[k].field : L.imports[k].hostName) == f.field)
+        f.who = L.name;
+    if (!f.who.empty()) break;
+  }
   std::string more = missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : "";
   if (glue.path.empty()) {
     // Without the glue only the main's own imports are known to be provided.

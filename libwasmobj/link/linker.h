@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "wasmobj/code.h"
@@ -252,6 +253,9 @@ public:
   std::vector<std::pair<std::string, FuncType>> emGlueFuncs;
   std::unordered_map<std::string, uint32_t> emGlueFuncIndex; // name -> index in emGlueFuncs
   std::vector<uint32_t> emGlueFuncOut;                        // output function indices
+  std::unordered_set<std::string> emMainEnvFields;                 // env names the main imports
+  std::unordered_map<std::string, const FuncType *> emEnvFuncType; // env function -> its first importer's type
+  void indexEmscriptenImports();
   bool emGlueProvides(const std::string &name) const;
   std::optional<FuncType> emGlueFunctionType(const std::string &name) const;
   void detectFlavor();

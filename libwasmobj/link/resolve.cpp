@@ -1,5 +1,6 @@
 // Stages 2-4: memory and table layout, import resolution, output index spaces.
 #include <algorithm>
+#include <unordered_set>
 
 #include "linker.h"
 
@@ -113,20 +114,39 @@ uint32_t Linker::internType(const FuncType &t) {
   return it->second;
 }
 
+// Identity of an import: kind, module and field (the module's length first, so no two
+// (module, field) pairs share a key whatever bytes the names hold).
+static std::string importKey(ExternKind kind, std::string_view module, std::string_view field) {
+  std::string k = std::to_string(int(kind)) + ":" + std::to_string(module.size()) + ":";
+  k += module;
+  k += field;
+  return k;
+}
+
+static std::string globalTypeText(const GlobalType &g) { return std::string(g.mut ? "mutable " : "immutable ") + g.type.str() + " global"; }
+static std::string tableTypeText(const TableType &t) { return t.elem.str() + (t.limits.is64() ? " table64" : " table"); }
+
 void Linker::resolveImports() {
   const Module &M = libs[0].mod;
-  auto mainImports = [&](const Import &i) {
-    for (auto &m : M.imports)
-      if (m.kind == i.kind && m.module == i.module && m.field == i.field) return true;
-    return false;
-  };
+  if (em) indexEmscriptenImports();
+  // The main's imports, by kind + module + field, and its env functions by field (the last
+  // one of a name, as the scan this replaces found): built once, not scanned per import.
+  std::unordered_set<std::string> mainImportKeys;
+  std::unordered_map<std::string_view, const Import *> mainEnvFuncs;
+  for (auto &m : M.imports) {
+    mainImportKeys.insert(importKey(m.kind, m.module, m.field));
+    if (m.kind == ExternKind::Func && m.module == "env") mainEnvFuncs[m.field] = &m;
+  }
+  auto mainImports = [&](const Import &i) { return mainImportKeys.count(importKey(i.kind, i.module, i.field)) > 0; };
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     L.imports.resize(L.mod.imports.size());
+    const auto importFlags = L.mod.dylink->importFlagsByField();
     for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
       const Import &imp = L.mod.imports[ii];
       Resolution &r = L.imports[ii];
-      const bool weak = L.mod.dylink->isWeakImport(imp.field);
+      const auto flags = importFlags.find(imp.field);
+      const bool weak = flags != importFlags.end() && (flags->second & kSymBindingWeak);
       auto undefined = [&](const char *what) {
         if (cfg.shared) {
           // A bundle keeps what it does not define as an import for its loader.
@@ -245,9 +265,8 @@ void Linker::resolveImports() {
         if (L.isLibdl && imp.module == "env" && imp.field.rfind("__prelink_host_", 0) == 0) {
           // libdl's way to the host's own dl function: the import the main module had.
           std::string real = imp.field.substr(15);
-          const Import *hostImp = nullptr;
-          for (auto &m : M.imports)
-            if (m.kind == ExternKind::Func && m.module == "env" && m.field == real) hostImp = &m;
+          auto hi = mainEnvFuncs.find(real);
+          const Import *hostImp = hi == mainEnvFuncs.end() ? nullptr : hi->second;
           if (hostImp && M.types.at(hostImp->typeIndex) == L.mod.types.at(imp.typeIndex)) {
             r.kind = Resolution::Host;
             r.hostName = real;
@@ -300,7 +319,6 @@ void Linker::resolveImports() {
   }
 }
 
-
 void Linker::assignIndices() {
   const Module &M = libs[0].mod;
   bool mainImportsMemory = false, mainImportsTable = false;
@@ -310,20 +328,45 @@ void Linker::assignIndices() {
   }
   // Output imports: memory and table as the main imported them, the stack pointer when
   // asked, then host imports in the order they are first met (main first).
+  // One output import per kind + module + field (a hash map: the scan it replaces made 40,000
+  // host imports take seconds). Two imports of one name must agree on its type, since the
+  // output has one import for both; FILE names the input of the second (empty: prelink's own).
+  std::unordered_map<std::string, size_t> hostByKey;
+  uint32_t numHostTables = 0;
+  std::string hostFile;
   auto addHost = [&](const Import &imp) -> uint32_t {
-    for (auto &h : hostImports)
-      if (h.imp.kind == imp.kind && h.imp.module == imp.module && h.imp.field == imp.field) {
-        if (imp.kind == ExternKind::Func && !(types[h.imp.typeIndex] == types[imp.typeIndex]))
-          throw Error("host function " + imp.module + "." + imp.field + " is imported with two different signatures: " +
-                      types[h.imp.typeIndex].str() + " and " + types[imp.typeIndex].str());
-        return h.outIndex;
+    auto [it, inserted] = hostByKey.emplace(importKey(imp.kind, imp.module, imp.field), hostImports.size());
+    if (!inserted) {
+      const Import &h = hostImports[it->second].imp;
+      std::string first, second;
+      switch (imp.kind) {
+      case ExternKind::Func:
+        if (!(types[h.typeIndex] == types[imp.typeIndex])) first = types[h.typeIndex].str(), second = types[imp.typeIndex].str();
+        break;
+      case ExternKind::Global:
+        if (!(h.global == imp.global)) first = globalTypeText(h.global), second = globalTypeText(imp.global);
+        break;
+      case ExternKind::Table:
+        if (h.table.elem != imp.table.elem || h.table.limits.is64() != imp.table.limits.is64())
+          first = tableTypeText(h.table), second = tableTypeText(imp.table);
+        break;
+      case ExternKind::Tag:
+        if (!(types[h.tag.typeIndex] == types[imp.tag.typeIndex])) first = types[h.tag.typeIndex].str(), second = types[imp.tag.typeIndex].str();
+        break;
+      case ExternKind::Memory: break;
       }
+      if (!first.empty())
+        throw Error("host " + std::string(externKindName(imp.kind)) + " " + imp.module + "." + imp.field +
+                        " is imported with two different types: " + first + " and " + second,
+                    Error::kNoOffset, hostFile);
+      return hostImports[it->second].outIndex;
+    }
     HostImport h{imp, 0};
     switch (imp.kind) {
     case ExternKind::Func: h.outIndex = numHostFuncs++; break;
     case ExternKind::Global: h.outIndex = numHostGlobals++; break;
     case ExternKind::Tag: h.outIndex = numHostTags++; break;
-    case ExternKind::Table: h.outIndex = uint32_t(1 + std::count_if(hostImports.begin(), hostImports.end(), [](auto &x) { return x.imp.kind == ExternKind::Table; })); break;
+    case ExternKind::Table: h.outIndex = 1 + numHostTables++; break;
     case ExternKind::Memory: throw Error("a second imported memory is not supported", Error::kNoOffset, libs[0].path);
     }
     hostImports.push_back(h);
@@ -367,6 +410,7 @@ void Linker::assignIndices() {
   std::vector<std::vector<uint32_t>> hostIndex(libs.size());
   for (size_t li = 0; li < libs.size(); ++li) {
     Library &L = libs[li];
+    hostFile = L.path;
     hostIndex[li].assign(L.mod.imports.size(), 0);
     for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
       if (L.imports[ii].kind != Resolution::Host) continue;
@@ -462,8 +506,7 @@ void Linker::assignIndices() {
   }
   numGlobalsTotal = g;
   // Tables: 0 is the indirect function table; other host tables, then defined tables.
-  uint32_t numHostTables = 1 + uint32_t(std::count_if(hostImports.begin(), hostImports.end(), [](auto &x) { return x.imp.kind == ExternKind::Table; }));
-  uint32_t nextTable = numHostTables;
+  uint32_t nextTable = 1 + numHostTables;
   uint32_t tagNext = numHostTags;
   for (size_t li = 0; li < libs.size(); ++li) {
     Library &L = libs[li];

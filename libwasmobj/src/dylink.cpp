@@ -19,6 +19,20 @@ uint32_t Dylink::exportFlags(std::string_view name) const {
   return 0;
 }
 
+std::unordered_map<std::string_view, uint32_t> Dylink::importFlagsByField() const {
+  std::unordered_map<std::string_view, uint32_t> m;
+  m.reserve(importInfo.size());
+  for (auto &i : importInfo) m.emplace(i.field, i.flags);
+  return m;
+}
+
+std::unordered_map<std::string_view, uint32_t> Dylink::exportFlagsByName() const {
+  std::unordered_map<std::string_view, uint32_t> m;
+  m.reserve(exportInfo.size());
+  for (auto &e : exportInfo) m.emplace(e.name, e.flags);
+  return m;
+}
+
 Dylink parseDylink(ByteView payload, uint64_t base, bool legacy) {
   Dylink d;
   d.legacy = legacy;
