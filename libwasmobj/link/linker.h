@@ -276,6 +276,7 @@ public:
   void buildSymbolTable();
   void layoutMemoryAndTable();
   void resolveImports();
+  void checkImportTypes() const; // every import fits what it resolved to (resolve.cpp)
   void assignIndices();
   void placeElements();
   void resolveGotFunc();

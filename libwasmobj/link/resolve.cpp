@@ -123,7 +123,7 @@ static std::string importKey(ExternKind kind, std::string_view module, std::stri
   return k;
 }
 
-static std::string globalTypeText(const GlobalType &g) { return std::string(g.mut ? "mutable " : "immutable ") + g.type.str() + " global"; }
+static std::string globalTypeText(const GlobalType &g) { return std::string(g.mut ? "a mutable " : "an immutable ") + g.type.str() + " global"; }
 static std::string tableTypeText(const TableType &t) { return t.elem.str() + (t.limits.is64() ? " table64" : " table"); }
 
 void Linker::resolveImports() {
@@ -317,7 +317,71 @@ void Linker::resolveImports() {
     if (undefinedErrors.size() > 1) msg += undefinedErrors.size() > 20 ? ", ...)" : ")";
     throw Error(msg);
   }
+  checkImportTypes();
 }
+
+// Every import that resolved to something inside the output must fit what it became, or
+// the merged code would not validate (an i64 __stack_pointer, a memory64 import, ...):
+// one pass over all imports, after resolution, whatever path each took there.
+void Linker::checkImportTypes() const {
+  const Module &M = libs[0].mod;
+  const Limits *mainMemory = nullptr;
+  for (auto &i : M.imports)
+    if (i.kind == ExternKind::Memory) mainMemory = &i.memory;
+  if (!mainMemory && !M.memories.empty()) mainMemory = &M.memories[0];
+  if (mainMemory && mainMemory->is64()) throw Error("the main module's memory is a memory64: not supported", Error::kNoOffset, libs[0].path);
+  for (auto &t : M.tables)
+    if (t.type.elem == ValType{ValType::FuncRef, 0} && t.type.limits.is64())
+      throw Error("the main module's function table is a table64: not supported", Error::kNoOffset, libs[0].path);
+  const GlobalType i32Const{ValType::i32(), false}, i32Mut{ValType::i32(), true};
+  for (const Library &L : libs)
+    for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
+      const Import &imp = L.mod.imports[ii];
+      const Resolution &r = L.imports[ii];
+      const std::string name = imp.module + "." + imp.field;
+      auto fail = [&](const std::string &what) { throw Error("import " + name + " " + what, Error::kNoOffset, L.path); };
+      switch (imp.kind) {
+      case ExternKind::Global: {
+        const GlobalType &t = imp.global;
+        const bool got = imp.module == "GOT.mem" || imp.module == "GOT.func";
+        if (r.kind == Resolution::StackPtr && !(t == i32Mut))
+          fail("is " + globalTypeText(t) + ", but the stack pointer is a mutable i32 global");
+        if ((r.kind == Resolution::Const || r.kind == Resolution::GlueFunc) && !(t == (got ? i32Mut : i32Const)))
+          fail("is " + globalTypeText(t) + ", but it resolves to a constant i32 (" +
+               (got ? "a GOT entry is a mutable i32 global" : "an address or a base is an immutable i32 global") + ")");
+        if (r.kind == Resolution::Def && !got) {
+          GlobalType d = libs[r.lib].mod.globalType(r.index);
+          if (!(d == t)) fail("is " + globalTypeText(t) + ", but " + libs[r.lib].name + " defines " + globalTypeText(d));
+        }
+        break;
+      }
+      case ExternKind::Memory:
+        if (imp.memory.is64()) fail("is a memory64: not supported");
+        if (mainMemory && imp.memory.shared() != mainMemory->shared())
+          fail(std::string("is a ") + (imp.memory.shared() ? "shared" : "non-shared") + " memory, but the main module's memory is " +
+               (mainMemory->shared() ? "shared" : "not shared"));
+        if (!cfg.shared && imp.memory.min > memoryPages)
+          fail("needs at least " + std::to_string(imp.memory.min) + " pages of memory, but the linked memory has " +
+               std::to_string(memoryPages));
+        break;
+      case ExternKind::Table:
+        if (imp.table.limits.is64()) fail("is a table64: not supported");
+        break;
+      case ExternKind::Tag:
+        if (r.kind == Resolution::Def) {
+          const Module &D = libs[r.lib].mod;
+          const Import *di = D.importOf(ExternKind::Tag, r.index);
+          uint32_t dt = di ? di->tag.typeIndex : D.tags.at(r.index - D.numImportedTags).typeIndex;
+          const FuncType &want = L.mod.types.at(imp.tag.typeIndex), &have = D.types.at(dt);
+          if (!(want == have)) fail("is a tag of type " + want.str() + ", but " + libs[r.lib].name + " defines it as " + have.str());
+        }
+        break;
+      case ExternKind::Func:
+        break; // signatures are checked where they resolve (signature mismatch)
+      }
+    }
+}
+
 
 void Linker::assignIndices() {
   const Module &M = libs[0].mod;

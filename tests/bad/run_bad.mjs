@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { cases, generate, linkArgs, linkCases, linkOk } from './make_bad.mjs';
+import { cases, checks, generate, linkArgs, linkCases, linkOk } from './make_bad.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TIME_LIMIT_MS = 2000;
@@ -100,6 +100,7 @@ for (const [n, want] of expected) {
     if (!fs.existsSync(outPath)) problems.push('no output written');
   } else if (lines.length !== 1) problems.push(`${lines.length} stderr lines, want 1`);
   else if (lines[0] !== want) problems.push(`stderr line differs:\n    got:  ${lines[0]}\n    want: ${want}`);
+  if (checks[n] && !r.error) problems.push(...checks[n](dir, outName));
   if (r.ms > TIME_LIMIT_MS) problems.push(`took ${r.ms.toFixed(0)} ms (limit ${TIME_LIMIT_MS} ms)`);
   if (isLink && !mustWork) {
     const left = fs.readdirSync(dir).filter((f) => (!existing && f === outName) || f.startsWith(`.${outName}.tmp`) || f.startsWith('.out.json.tmp'));

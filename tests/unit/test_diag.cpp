@@ -50,3 +50,24 @@ TEST_CASE("escapeText output is one line of well-formed UTF-8 without controls")
   CHECK(wasmobj::Cursor::validUtf8(e));
   CHECK(e.size() > all.size());
 }
+
+#include "wasmobj/inspect.h"
+
+TEST_CASE("inspect's text escapes names from the module and the file name") {
+  wasmobj::Module m;
+  m.types.push_back(wasmobj::FuncType{});
+  wasmobj::Import imp;
+  imp.module = "env";
+  imp.field = "f\nprelink: error: forged";
+  imp.kind = wasmobj::ExternKind::Func;
+  m.imports.push_back(imp);
+  m.countImports();
+  m.exports.push_back(wasmobj::Export{"e\x1b[2J\x07", wasmobj::ExternKind::Func, 0});
+  std::string text = wasmobj::renderInspectText(wasmobj::inspectModule(m, "lib\xff.so", 0));
+  CHECK(text.find("env.f\\nprelink: error: forged") != std::string::npos);
+  CHECK(text.find("e\\x1b[2J\\x07") != std::string::npos);
+  CHECK(text.find("lib\\xff.so (0 bytes)") != std::string::npos);
+  CHECK(text.find('\x1b') == std::string::npos);
+  CHECK(text.find('\x07') == std::string::npos);
+  CHECK(text.find("\nprelink") == std::string::npos);
+}
