@@ -378,6 +378,25 @@ linkArgs['link-dir-member-non-utf8'] = (out) => ['main.wasm', 'link-dir-member-n
 L('link-manifest-non-utf8-name', () => ({ files: [[raw('lib\xc3(\xff.so'), side()]] }));
 linkArgs['link-manifest-non-utf8-name'] = (out) => ['main.wasm', 'link-manifest-non-utf8-name', '--manifest', `${out}.json`, '-o', out];
 linkOk.add('link-manifest-non-utf8-name');
+// Warnings and the error line (docs/reliability.md): warnings come first, one escaped
+// `prelink: warning:` line each, then the one `prelink: error:` line, last. Here a duplicate
+// symbol with a newline in its name (a warning without --no-duplicates), then an undefined
+// symbol. WARNINGS[name] lists the warning lines a case prints before its error line.
+export const warnings = {};
+L('link-warning-then-error.wasm', () => {
+  const p = sideParts({ extraImports: [[...name('env'), ...name('missing'), 0x00, ...uleb(0)]] });
+  p.export = sec(7, vec([[...name(escExport), 0x00, ...uleb(1)]]));
+  p.elem = sec(9, vec([[0x00, 0x23, ...uleb(1), 0x0b, ...vec([uleb(1)])]]));
+  return assemble(sideList(p));
+});
+auxFiles.push(['main-needs-warning-twins.wasm', () => mainModule(['export-control-twin.wasm', 'link-warning-then-error.wasm'])]);
+linkArgs['link-warning-then-error.wasm'] = (out) =>
+  ['main-needs-warning-twins.wasm', 'export-control-twin.wasm', 'link-warning-then-error.wasm', '-o', out];
+warnings['link-warning-then-error.wasm'] = [
+  'prelink: warning: link-warning-then-error.wasm: duplicate symbol: get\\x1b]0;owned\\x07\\nprelink: error: forged ' +
+    '(defined in export-control-twin.wasm and link-warning-then-error.wasm); the definition in export-control-twin.wasm is used',
+];
+
 /** Checks of a case's outputs beyond its exit status: CHECKS[name](dir, outName) -> problems. */
 export const checks = {};
 checks['link-manifest-non-utf8-name'] = (dir, out) => {
