@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "wasmobj/diag.h"
 #include "wasmobj/inspect.h"
 #include "wasmobj/reader.h"
 
@@ -10,8 +11,10 @@
 
 using namespace wasmobj;
 
+// The one error line (docs/reliability.md): escaped, always the last line on stderr.
 static int reportError(const std::string &msg) {
-  std::fprintf(stderr, "prelink: error: %s\n", msg.c_str());
+  std::fflush(stdout);
+  printDiagnostic(stderr, "error", msg);
   return 1;
 }
 
@@ -25,8 +28,19 @@ static int runInspect(const std::vector<std::string> &files, bool asJson) {
     if (asJson) all.push_back(j);
     else text += (text.empty() ? "" : "\n") + renderInspectText(j);
   }
-  if (asJson) std::cout << (files.size() == 1 ? all[0] : all).dump(2) << "\n";
-  else std::cout << text;
+  if (asJson) {
+    // Names in modules are checked UTF-8 (the reader); file names from the command line
+    // need not be: invalid bytes become U+FFFD (docs/cli.md) instead of an exception.
+    std::string out;
+    try {
+      out = (files.size() == 1 ? all[0] : all).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    } catch (const nlohmann::ordered_json::exception &e) {
+      throw Error(std::string("cannot write JSON: ") + e.what(), Error::kNoOffset, files.size() == 1 ? files[0] : std::string());
+    }
+    std::cout << out << "\n";
+  } else {
+    std::cout << text; // renderInspectText escapes what came from the input
+  }
   return 0;
 }
 

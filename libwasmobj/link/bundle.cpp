@@ -7,6 +7,7 @@
 // base-relative globals set by the start function.
 #include <algorithm>
 #include <functional>
+#include <unordered_set>
 
 #include "linker.h"
 
@@ -45,25 +46,25 @@ uint32_t Linker::baseRelativeGlobal(Resolution::Reloc kind, int64_t offset) {
 void Linker::relocateBundleConstants() {
   // Library globals initialised from a base (MVP allows only `global.get` of an import):
   // the start function sets them to base + offset instead.
-  for (auto &L : libs)
+  for (auto &L : libs) {
+    // Imported global -> its import's relocation kind (one pass, not one per global.get).
+    std::vector<Resolution::Reloc> importReloc;
+    for (size_t ii = 0; ii < L.mod.imports.size(); ++ii)
+      if (L.mod.imports[ii].kind == ExternKind::Global) importReloc.push_back(L.imports[ii].reloc);
     for (uint32_t k = 0; k < L.mod.globals.size(); ++k) {
       const Global &g = L.mod.globals[k];
       InstrReader rd(g.init.bytes, g.init.offset);
       Instr in;
       Resolution::Reloc kind = Resolution::NoReloc;
       while (rd.next(in))
-        if (in.shape == ImmShape::GlobalGet && in.index < L.mod.numImportedGlobals) {
-          uint32_t gi = 0;
-          for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
-            if (L.mod.imports[ii].kind != ExternKind::Global) continue;
-            if (gi++ == in.index && L.imports[ii].reloc != Resolution::NoReloc) kind = L.imports[ii].reloc;
-          }
-        }
+        if (in.shape == ImmShape::GlobalGet && in.index < importReloc.size() && importReloc[in.index] != Resolution::NoReloc)
+          kind = importReloc[in.index];
       if (kind == Resolution::NoReloc) continue;
       auto v = evalConstExpr(L, g.init);
       if (!v) throw Error("cannot evaluate a global initialiser", g.init.offset, L.path);
       bundleGlobalSets[L.globalMap[L.mod.numImportedGlobals + k].index] = {int(kind), *v};
     }
+  }
   for (auto &L : libs) {
     uint32_t gi = 0;
     for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
@@ -178,15 +179,13 @@ void Linker::emitBundleExports() {
   d.tableSize = tableSize;
   d.tableAlign = 0;
   d.needed = externalNeeded;
+  std::unordered_set<std::string_view> hostFields;
+  for (auto &h : hostImports) hostFields.insert(h.imp.field);
+  std::unordered_set<std::string> added; // length:module + field, of what d.importInfo holds
   for (auto &L : libs)
     for (auto &i : L.mod.dylink->importInfo) {
-      bool kept = false;
-      for (auto &h : hostImports)
-        if (h.imp.field == i.field) kept = true;
-      bool dup = false;
-      for (auto &x : d.importInfo)
-        if (x.module == i.module && x.field == i.field) dup = true;
-      if (kept && !dup) d.importInfo.push_back(i);
+      if (!hostFields.count(i.field)) continue;
+      if (added.insert(std::to_string(i.module.size()) + ":" + i.module + i.field).second) d.importInfo.push_back(i);
     }
   out.dylink = d;
 }

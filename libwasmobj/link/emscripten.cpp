@@ -243,6 +243,11 @@ protected:
   // Functions nothing provides (each traps when called), in the order they were met.
   std::unordered_set<std::string> missingFuncs;
   std::vector<std::string> missingOrder;
+  // Asked once per import: hash maps built at the first question, not a scan each time.
+  void indexImports(const Linker &k) const;
+  mutable bool indexed = false;
+  mutable std::unordered_set<std::string> mainEnvFields;                 // env names the main imports
+  mutable std::unordered_map<std::string, const FuncType *> envFuncType; // env function -> its first importer's type
 };
 
 std::unique_ptr<EmscriptenHost> makeFixedMainHost();
@@ -306,18 +311,26 @@ void EmscriptenHost::detectDlAbi(const Linker &k) {
               Error::kNoOffset, M.path);
 }
 
+void EmscriptenHost::indexImports(const Linker &k) const {
+  if (indexed) return;
+  indexed = true;
+  for (auto &i : k.libs[0].mod.imports)
+    if (i.module == "env") mainEnvFields.insert(i.field);
+  for (auto &L : k.libs)
+    for (auto &i : L.mod.imports)
+      if (i.kind == ExternKind::Func && i.module == "env") envFuncType.emplace(i.field, &L.mod.types.at(i.typeIndex));
+}
+
 bool EmscriptenHost::glueProvides(const Linker &k, const std::string &name) const {
   if (!glue.path.empty()) return glue.provides.count(name) > 0;
-  for (auto &i : k.libs[0].mod.imports)
-    if (i.module == "env" && i.field == name) return true;
-  return false;
+  indexImports(k);
+  return mainEnvFields.count(name) > 0;
 }
 
 std::optional<FuncType> EmscriptenHost::glueFunctionType(const Linker &k, const std::string &name) const {
   // An input that calls it says its type; else the glue's `.sig` of the JS function.
-  for (auto &L : k.libs)
-    for (auto &i : L.mod.imports)
-      if (i.kind == ExternKind::Func && i.module == "env" && i.field == name) return L.mod.types.at(i.typeIndex);
+  indexImports(k);
+  if (auto it = envFuncType.find(name); it != envFuncType.end()) return *it->second;
   auto p = glue.provides.find(name);
   if (p == glue.provides.end() || p->second.empty()) return std::nullopt;
   auto s = glue.sigs.find(p->second);
@@ -686,13 +699,11 @@ void EmscriptenHost::checkOutputImports(Linker &k) {
   // proxies for GOT.mem / GOT.func): anything else is a link error at start-up. Say so now.
   const auto &libs = k.libs;
   const Module &M = libs[0].mod;
-  auto mainImports = [&](const Import &imp) {
-    for (auto &m : M.imports)
-      if (m.module == imp.module && m.field == imp.field) return true;
-    return false;
-  };
+  std::unordered_set<std::string> mainKeys; // the main's imports by length:module + field
+  auto key = [](const Import &i) { return std::to_string(i.module.size()) + ":" + i.module + i.field; };
+  for (auto &m : M.imports) mainKeys.insert(key(m));
   struct Missing {
-    std::string name, field, who;
+    std::string name, field, who, module;
   };
   if (!missingOrder.empty()) {
     std::string list;
@@ -706,20 +717,20 @@ void EmscriptenHost::checkOutputImports(Linker &k) {
     const Import &imp = h.imp;
     if (imp.module == "GOT.mem" || imp.module == "GOT.func") continue;
     bool known = imp.module == "env" || imp.module == "wasi_snapshot_preview1";
-    if (known) known = glue.path.empty() ? mainImports(imp) : glue.provides.count(imp.field) > 0;
+    if (known) known = glue.path.empty() ? mainKeys.count(key(imp)) > 0 : glue.provides.count(imp.field) > 0;
     if (known) continue;
-    // Who imports it (the main first).
-    std::string who;
-    for (auto &L : libs) {
-      for (size_t i = 0; i < L.mod.imports.size() && who.empty(); ++i)
-        if (L.imports[i].kind == Resolution::Host && L.mod.imports[i].module == imp.module &&
-            (L.imports[i].hostName.empty() ? L.mod.imports[i].field : L.imports[i].hostName) == imp.field)
-          who = L.name;
-      if (!who.empty()) break;
-    }
-    missing.push_back(Missing{imp.module + "." + imp.field, imp.field, who});
+    missing.push_back(Missing{imp.module + "." + imp.field, imp.field, "", imp.module});
   }
   if (missing.empty()) return;
+  // Who imports the first one (the main first): only its importer is named.
+  for (auto &L : libs) {
+    Missing &f = missing[0];
+    for (size_t i = 0; i < L.mod.imports.size() && f.who.empty(); ++i)
+      if (L.imports[i].kind == Resolution::Host && L.mod.imports[i].module == f.module &&
+          (L.imports[i].hostName.empty() ? L.mod.imports[i].field : L.imports[i].hostName) == f.field)
+        f.who = L.name;
+    if (!f.who.empty()) break;
+  }
   std::string more = missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : "";
   if (glue.path.empty()) {
     // Without the glue only the main's own imports are known to be provided.

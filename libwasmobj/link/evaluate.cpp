@@ -5,6 +5,7 @@
 // the globals' initialisers, and empty the function. Anything we cannot evaluate exactly
 // (a call, a branch, an unknown global, a store outside the image) leaves the function to
 // run at start-up, unchanged in meaning.
+#include <algorithm>
 #include <cstdio>
 
 #include "linker.h"
@@ -298,10 +299,18 @@ std::optional<uint32_t> findFunction(const Library &L, std::string_view name) {
 void Linker::evaluateRelocations() {
   // Initial values of globals with constant initialisers.
   knownGlobal.assign(numGlobalsTotal, std::nullopt);
+  // The libraries' mutable globals whose value is known now: what a start function that
+  // runs at start-up makes unknown again (a list, so forgetting is not a pass over all).
+  std::vector<bool> libMutable(numGlobalsTotal, false);
+  std::vector<uint32_t> knownMutable;
   for (auto &L : libs)
     for (uint32_t k = 0; k < L.mod.globals.size(); ++k) {
       uint32_t og = L.globalMap[L.mod.numImportedGlobals + k].index;
       knownGlobal[og] = evalConstExpr(L, L.mod.globals[k].init);
+      if (L.mod.globals[k].type.mut) {
+        libMutable[og] = true;
+        if (knownGlobal[og]) knownMutable.push_back(og);
+      }
     }
   for (auto &L : libs) {
     L.relocFunc = findFunction(L, "__wasm_apply_data_relocs");
@@ -315,14 +324,34 @@ void Linker::evaluateRelocations() {
   }
   // A bundle's bases are the loader's: its relocation code runs at load time, unchanged.
   if (host->relocatableOutput()) return;
+  // The libraries' non-empty images sorted by base, for finding the one a store hits by a
+  // binary search (a scan of every library per store was quadratic). Placement keeps them
+  // disjoint; were they not, the first in load order wins, by a scan, as before.
+  std::vector<int> imagesByBase;
+  for (int li = 0; li < int(libs.size()); ++li)
+    if (!libs[li].image.empty()) imagesByBase.push_back(li);
+  std::stable_sort(imagesByBase.begin(), imagesByBase.end(), [&](int a, int b) { return libs[a].memBase < libs[b].memBase; });
+  bool imagesDisjoint = true;
+  for (size_t k = 1; k < imagesByBase.size(); ++k) {
+    const Library &A = libs[imagesByBase[k - 1]], &B = libs[imagesByBase[k]];
+    if (A.memBase + A.image.size() > B.memBase) imagesDisjoint = false;
+  }
   // Commits an evaluation: stores into the images, global values into initialisers, and
   // the function's new body (empty, or the residual). Returns why not, if it cannot.
   auto apply = [&](Library &L, uint32_t func, Evaluation &ev) -> std::string {
     if (!ev.fatal.empty()) return ev.fatal;
     auto imageOf = [&](const Store &s) -> Library * {
-      for (auto &D : libs)
-        if (s.addr >= D.memBase && s.addr + s.size <= D.memBase + D.image.size()) return &D;
-      return nullptr;
+      if (!imagesDisjoint) {
+        for (auto &D : libs)
+          if (s.addr >= D.memBase && s.addr + s.size <= D.memBase + D.image.size()) return &D;
+        return nullptr;
+      }
+      // The last image starting at or below the address is the only one that can hold it.
+      auto it = std::upper_bound(imagesByBase.begin(), imagesByBase.end(), s.addr,
+                                 [&](uint64_t a, int li) { return a < libs[li].memBase; });
+      if (it == imagesByBase.begin()) return nullptr;
+      Library &D = libs[*--it];
+      return s.addr + s.size <= D.memBase + D.image.size() ? &D : nullptr;
     };
     for (auto &s : ev.stores)
       if (!imageOf(s)) return "it stores to address " + std::to_string(s.addr) + ", outside every library's data";
@@ -334,6 +363,7 @@ void Linker::evaluateRelocations() {
     for (auto &[g, v] : ev.sets) {
       knownGlobal[g] = v;
       evaluatedInit[g] = v;
+      if (g < libMutable.size() && libMutable[g]) knownMutable.push_back(g);
     }
     for (uint32_t g : ev.residualGlobals) {
       knownGlobal[g] = std::nullopt;
@@ -363,9 +393,8 @@ void Linker::evaluateRelocations() {
     if (!evaluateInto(L, *L.startFunc, L.startEvaluated, L.startResidual, L.startTotal, L.startWhy,
                       "some values are not known at link time")) {
       // It runs as is at start-up and may change any mutable global: forget what we knew.
-      for (auto &D : libs)
-        for (uint32_t k = 0; k < D.mod.globals.size(); ++k)
-          if (D.mod.globals[k].type.mut) knownGlobal[D.globalMap[D.mod.numImportedGlobals + k].index] = std::nullopt;
+      for (uint32_t g : knownMutable) knownGlobal[g] = std::nullopt;
+      knownMutable.clear();
     }
   }
   for (auto &L : libs) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <deque>
 #include <filesystem>
+#include <unordered_set>
 
 #include <openssl/evp.h>
 
@@ -47,14 +48,6 @@ static Library readLibrary(const std::string &path, InputFiles &files) {
   return readLibrary(InputFile{fs::path(path).filename().string(), path, std::move(bytes), false});
 }
 
-// NEEDED NAME refers to the input installed as NAME or as ".../NAME": a library from a
-// directory or an archive is found by its file name (docs/cli.md).
-static bool neededMatches(const std::string &installName, const std::string &needed) {
-  return installName == needed ||
-         (installName.size() > needed.size() && installName[installName.size() - needed.size() - 1] == '/' &&
-          installName.compare(installName.size() - needed.size(), needed.size(), needed) == 0);
-}
-
 void Linker::loadInputs() {
   // The main module is a plain file; a directory or an archive stands for every .so in it.
   std::vector<Library> inputs;
@@ -72,22 +65,42 @@ void Linker::loadInputs() {
                 inputs[0].path);
   inputs[0].isMain = true;
 
-  // Two inputs with the same install name would make NEEDED ambiguous.
-  for (size_t i = 0; i < inputs.size(); ++i)
-    for (size_t j = i + 1; j < inputs.size(); ++j)
-      if (inputs[i].name == inputs[j].name)
-        throw Error("two inputs have the same name \"" + inputs[i].name + "\" (also " + inputs[i].path + ")",
-                    Error::kNoOffset, inputs[j].path);
+  // Two inputs with the same install name would make NEEDED ambiguous. Reported for the
+  // first input that has a later namesake, and its first namesake (one pass, a hash map).
+  {
+    std::unordered_map<std::string_view, size_t> first;
+    size_t bi = 0, bj = 0;
+    for (size_t j = 0; j < inputs.size(); ++j) {
+      auto [it, inserted] = first.emplace(inputs[j].name, j);
+      if (!inserted && (bj == 0 || it->second < bi)) bi = it->second, bj = j;
+    }
+    if (bj != 0)
+      throw Error("two inputs have the same name \"" + inputs[bi].name + "\" (also " + inputs[bi].path + ")",
+                  Error::kNoOffset, inputs[bj].path);
+  }
 
-  // A library from a directory or an archive also answers dlopen by its file name, unless
-  // another input has that file name too.
+  // NEEDED NAME refers to the input installed as NAME or as ".../NAME": a library from a
+  // directory or an archive is found by its file name (docs/cli.md). Inputs by every such
+  // name: the install name and each tail of it after a '/', in command-line order.
   std::vector<std::string> inputNames, inputPaths; // inputs[i] is moved into libs when taken
   for (auto &L : inputs) inputNames.push_back(L.name), inputPaths.push_back(L.path);
+  std::unordered_map<std::string_view, std::vector<size_t>> inputsByTail;
+  for (size_t i = 0; i < inputNames.size(); ++i) {
+    std::string_view n = inputNames[i];
+    inputsByTail[n].push_back(i);
+    for (size_t p = n.find('/'); p != std::string_view::npos; p = n.find('/', p + 1)) inputsByTail[n.substr(p + 1)].push_back(i);
+  }
+  auto inputsNamed = [&](const std::string &needed) -> const std::vector<size_t> & {
+    static const std::vector<size_t> none;
+    auto it = inputsByTail.find(needed);
+    return it == inputsByTail.end() ? none : it->second;
+  };
+  // A library from a directory or an archive also answers dlopen by its file name, unless
+  // another input has that file name too.
   for (auto &L : inputs) {
     std::string base = fs::path(L.name).filename().string();
     if (base == L.name) continue;
-    if (std::count_if(inputNames.begin(), inputNames.end(), [&](auto &n) { return neededMatches(n, base); }) == 1)
-      L.dlNames.push_back(base);
+    if (inputsNamed(base).size() == 1) L.dlNames.push_back(base);
   }
 
   std::vector<bool> taken(inputs.size(), false);
@@ -96,9 +109,7 @@ void Linker::loadInputs() {
 
   // Finds NAME for library FROM: among inputs, then -L dirs, then FROM's RUNTIME_PATH.
   auto findNeeded = [&](const std::string &name, const Library &from) -> int {
-    std::vector<size_t> hits;
-    for (size_t i = 0; i < inputs.size(); ++i)
-      if (neededMatches(inputNames[i], name)) hits.push_back(i);
+    const std::vector<size_t> &hits = inputsNamed(name);
     if (hits.size() > 1)
       throw Error("NEEDED \"" + name + "\" (of " + from.name + ") is ambiguous: inputs " + inputPaths[hits[0]] + " and " +
                       inputPaths[hits[1]] + " both have that name",
@@ -139,6 +150,7 @@ void Linker::loadInputs() {
   libOf[0] = 0;
   libs.push_back(std::move(inputs[0]));
   byName[libs[0].name] = 0;
+  std::unordered_set<std::string> externalSeen; // externalNeeded, for lookups
   auto expand = [&](int root, bool global) {
     std::deque<int> queue{root};
     while (!queue.empty()) {
@@ -151,7 +163,7 @@ void Linker::loadInputs() {
         int j = findNeeded(n, libs[i]);
         if (j < 0 && cfg.shared) {
           // A bundle keeps what it does not contain as its own NEEDED.
-          if (std::find(externalNeeded.begin(), externalNeeded.end(), n) == externalNeeded.end()) externalNeeded.push_back(n);
+          if (externalSeen.insert(n).second) externalNeeded.push_back(n);
           continue;
         }
         if (j < 0)
@@ -224,6 +236,14 @@ void Linker::buildSymbolTable() {
         throw Error("imports " + i.field + ": thread-local storage is not supported yet", Error::kNoOffset, L.path);
   }
   size_t duplicates = 0;
+  // EXPORT_INFO flags by name, per library (built once: a duplicate asks about two).
+  std::vector<std::unordered_map<std::string_view, uint32_t>> exportFlags(libs.size());
+  for (size_t li = 0; li < libs.size(); ++li)
+    if (libs[li].global) exportFlags[li] = libs[li].mod.dylink->exportFlagsByName();
+  auto flagsOf = [&](int li, const std::string &name) -> uint32_t {
+    auto it = exportFlags[li].find(name);
+    return it == exportFlags[li].end() ? 0 : it->second;
+  };
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     if (!L.global) continue;
@@ -235,8 +255,7 @@ void Linker::buildSymbolTable() {
       // First definition in load order wins (as at runtime). Two strong definitions are
       // worth telling about; a weak one (EXPORT_INFO flag) is expected to be overridden.
       const Library &first = libs[it->second.lib];
-      bool weak = (L.mod.dylink->exportFlags(e.name) & kSymBindingWeak) ||
-                  (first.mod.dylink->exportFlags(e.name) & kSymBindingWeak);
+      bool weak = (flagsOf(li, e.name) & kSymBindingWeak) || (flagsOf(it->second.lib, e.name) & kSymBindingWeak);
       if (weak) continue;
       std::string msg = "duplicate symbol: " + e.name + " (defined in " + first.name + " and " + L.name + ")";
       if (cfg.noDuplicates) throw Error(msg, Error::kNoOffset, L.path);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "host.h"
@@ -106,9 +107,13 @@ inline bool isLinkerInternal(const std::string &n) {
          n == "__tls_base" || n == "__tls_size" || n == "__tls_align";
 }
 
-// V rounded up to a multiple of 2^P2.
+// V rounded up to a multiple of 2^P2. Where that is not a uint64_t (P2 of 64 or more, or
+// V within 2^P2 of 2^64) the result is UINT64_MAX, which every caller's limit check
+// (--max-memory, --max-table-size, 4 GiB) refuses: never an undefined shift or a wrap.
 inline uint64_t alignUp(uint64_t v, uint32_t p2) {
+  if (p2 >= 64) return v == 0 ? 0 : ~uint64_t(0);
   uint64_t a = uint64_t(1) << p2;
+  if (v > ~uint64_t(0) - (a - 1)) return ~uint64_t(0);
   return (v + a - 1) & ~(a - 1);
 }
 
@@ -251,6 +256,7 @@ public:
   void buildSymbolTable();
   void layoutMemoryAndTable();
   void resolveImports();
+  void checkImportTypes() const; // every import fits what it resolved to (resolve.cpp)
   void assignIndices();
   void placeElements();
   void resolveGotFunc();

@@ -1,5 +1,6 @@
 // Stages 2-4: memory and table layout, import resolution, output index spaces.
 #include <algorithm>
+#include <unordered_set>
 
 #include "linker.h"
 
@@ -14,17 +15,18 @@ void Linker::placeLibraries(uint64_t &cursor, uint64_t &tcursor, size_t first, u
     const Dylink &d = *L.mod.dylink;
     L.memAlign = d.memoryAlign;
     L.memSize = d.memorySize;
+    // Checked before each addition, so neither cursor can wrap whatever the limits are.
     cursor = alignUp(cursor, std::max(d.memoryAlign, minAlign));
+    tcursor = alignUp(tcursor, d.tableAlign);
+    if (cursor > cfg.maxMemory || d.memorySize > cfg.maxMemory - cursor)
+      throw Error("the libraries need more than " + std::to_string(cfg.maxMemory) + " bytes of memory (--max-memory)", Error::kNoOffset, L.path);
+    if (tcursor > cfg.maxTableSize || d.tableSize > cfg.maxTableSize - tcursor)
+      throw Error("the libraries need more than " + std::to_string(cfg.maxTableSize) + " table slots (--max-table-size)", Error::kNoOffset, L.path);
     L.memBase = cursor;
     cursor += d.memorySize;
-    tcursor = alignUp(tcursor, d.tableAlign);
     L.tableBase = uint32_t(tcursor);
     L.tableSize = d.tableSize;
     tcursor += d.tableSize;
-    if (cursor > cfg.maxMemory)
-      throw Error("the libraries need more than " + std::to_string(cfg.maxMemory) + " bytes of memory (--max-memory)", Error::kNoOffset, L.path);
-    if (tcursor > cfg.maxTableSize)
-      throw Error("the libraries need more than " + std::to_string(cfg.maxTableSize) + " table slots (--max-table-size)", Error::kNoOffset, L.path);
   }
 }
 
@@ -132,20 +134,38 @@ uint32_t Linker::internType(const FuncType &t) {
   return it->second;
 }
 
+// Identity of an import: kind, module and field (the module's length first, so no two
+// (module, field) pairs share a key whatever bytes the names hold).
+static std::string importKey(ExternKind kind, std::string_view module, std::string_view field) {
+  std::string k = std::to_string(int(kind)) + ":" + std::to_string(module.size()) + ":";
+  k += module;
+  k += field;
+  return k;
+}
+
+static std::string globalTypeText(const GlobalType &g) { return std::string(g.mut ? "a mutable " : "an immutable ") + g.type.str() + " global"; }
+static std::string tableTypeText(const TableType &t) { return t.elem.str() + (t.limits.is64() ? " table64" : " table"); }
+
 void Linker::resolveImports() {
   const Module &M = libs[0].mod;
-  auto mainImports = [&](const Import &i) {
-    for (auto &m : M.imports)
-      if (m.kind == i.kind && m.module == i.module && m.field == i.field) return true;
-    return false;
-  };
+  // The main's imports, by kind + module + field, and its env functions by field (the last
+  // one of a name, as the scan this replaces found): built once, not scanned per import.
+  std::unordered_set<std::string> mainImportKeys;
+  std::unordered_map<std::string_view, const Import *> mainEnvFuncs;
+  for (auto &m : M.imports) {
+    mainImportKeys.insert(importKey(m.kind, m.module, m.field));
+    if (m.kind == ExternKind::Func && m.module == "env") mainEnvFuncs[m.field] = &m;
+  }
+  auto mainImports = [&](const Import &i) { return mainImportKeys.count(importKey(i.kind, i.module, i.field)) > 0; };
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     L.imports.resize(L.mod.imports.size());
+    const auto importFlags = L.mod.dylink->importFlagsByField();
     for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
       const Import &imp = L.mod.imports[ii];
       Resolution &r = L.imports[ii];
-      const bool weak = L.mod.dylink->isWeakImport(imp.field);
+      const auto flags = importFlags.find(imp.field);
+      const bool weak = flags != importFlags.end() && (flags->second & kSymBindingWeak);
       auto undefined = [&](const char *what) {
         if (host->keepsUndefinedImports()) {
           // A bundle keeps what it does not define as an import for its loader.
@@ -254,9 +274,8 @@ void Linker::resolveImports() {
         if (L.isLibdl && imp.module == "env" && imp.field.rfind("__prelink_host_", 0) == 0) {
           // libdl's way to the host's own dl function: the import the main module had.
           std::string real = imp.field.substr(15);
-          const Import *hostImp = nullptr;
-          for (auto &m : M.imports)
-            if (m.kind == ExternKind::Func && m.module == "env" && m.field == real) hostImp = &m;
+          auto hi = mainEnvFuncs.find(real);
+          const Import *hostImp = hi == mainEnvFuncs.end() ? nullptr : hi->second;
           if (hostImp && M.types.at(hostImp->typeIndex) == L.mod.types.at(imp.typeIndex)) {
             r.kind = Resolution::Host;
             r.hostName = real;
@@ -308,6 +327,69 @@ void Linker::resolveImports() {
     if (undefinedErrors.size() > 1) msg += undefinedErrors.size() > 20 ? ", ...)" : ")";
     throw Error(msg);
   }
+  checkImportTypes();
+}
+
+// Every import that resolved to something inside the output must fit what it became, or
+// the merged code would not validate (an i64 __stack_pointer, a memory64 import, ...):
+// one pass over all imports, after resolution, whatever path each took there.
+void Linker::checkImportTypes() const {
+  const Module &M = libs[0].mod;
+  const Limits *mainMemory = nullptr;
+  for (auto &i : M.imports)
+    if (i.kind == ExternKind::Memory) mainMemory = &i.memory;
+  if (!mainMemory && !M.memories.empty()) mainMemory = &M.memories[0];
+  if (mainMemory && mainMemory->is64()) throw Error("the main module's memory is a memory64: not supported", Error::kNoOffset, libs[0].path);
+  for (auto &t : M.tables)
+    if (t.type.elem == ValType{ValType::FuncRef, 0} && t.type.limits.is64())
+      throw Error("the main module's function table is a table64: not supported", Error::kNoOffset, libs[0].path);
+  const GlobalType i32Const{ValType::i32(), false}, i32Mut{ValType::i32(), true};
+  for (const Library &L : libs)
+    for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
+      const Import &imp = L.mod.imports[ii];
+      const Resolution &r = L.imports[ii];
+      const std::string name = imp.module + "." + imp.field;
+      auto fail = [&](const std::string &what) { throw Error("import " + name + " " + what, Error::kNoOffset, L.path); };
+      switch (imp.kind) {
+      case ExternKind::Global: {
+        const GlobalType &t = imp.global;
+        const bool got = imp.module == "GOT.mem" || imp.module == "GOT.func";
+        if (r.kind == Resolution::StackPtr && !(t == i32Mut))
+          fail("is " + globalTypeText(t) + ", but the stack pointer is a mutable i32 global");
+        if ((r.kind == Resolution::Const || r.kind == Resolution::GlueFunc) && !(t == (got ? i32Mut : i32Const)))
+          fail("is " + globalTypeText(t) + ", but it resolves to a constant i32 (" +
+               (got ? "a GOT entry is a mutable i32 global" : "an address or a base is an immutable i32 global") + ")");
+        if (r.kind == Resolution::Def && !got) {
+          GlobalType d = libs[r.lib].mod.globalType(r.index);
+          if (!(d == t)) fail("is " + globalTypeText(t) + ", but " + libs[r.lib].name + " defines " + globalTypeText(d));
+        }
+        break;
+      }
+      case ExternKind::Memory:
+        if (imp.memory.is64()) fail("is a memory64: not supported");
+        if (mainMemory && imp.memory.shared() != mainMemory->shared())
+          fail(std::string("is a ") + (imp.memory.shared() ? "shared" : "non-shared") + " memory, but the main module's memory is " +
+               (mainMemory->shared() ? "shared" : "not shared"));
+        if (!cfg.shared && imp.memory.min > memoryPages)
+          fail("needs at least " + std::to_string(imp.memory.min) + " pages of memory, but the linked memory has " +
+               std::to_string(memoryPages));
+        break;
+      case ExternKind::Table:
+        if (imp.table.limits.is64()) fail("is a table64: not supported");
+        break;
+      case ExternKind::Tag:
+        if (r.kind == Resolution::Def) {
+          const Module &D = libs[r.lib].mod;
+          const Import *di = D.importOf(ExternKind::Tag, r.index);
+          uint32_t dt = di ? di->tag.typeIndex : D.tags.at(r.index - D.numImportedTags).typeIndex;
+          const FuncType &want = L.mod.types.at(imp.tag.typeIndex), &have = D.types.at(dt);
+          if (!(want == have)) fail("is a tag of type " + want.str() + ", but " + libs[r.lib].name + " defines it as " + have.str());
+        }
+        break;
+      case ExternKind::Func:
+        break; // signatures are checked where they resolve (signature mismatch)
+      }
+    }
 }
 
 
@@ -320,20 +402,45 @@ void Linker::assignIndices() {
   }
   // Output imports: memory and table as the main imported them, the stack pointer when
   // asked, then host imports in the order they are first met (main first).
+  // One output import per kind + module + field (a hash map: the scan it replaces made 40,000
+  // host imports take seconds). Two imports of one name must agree on its type, since the
+  // output has one import for both; FILE names the input of the second (empty: prelink's own).
+  std::unordered_map<std::string, size_t> hostByKey;
+  uint32_t numHostTables = 0;
+  std::string hostFile;
   auto addHost = [&](const Import &imp) -> uint32_t {
-    for (auto &h : hostImports)
-      if (h.imp.kind == imp.kind && h.imp.module == imp.module && h.imp.field == imp.field) {
-        if (imp.kind == ExternKind::Func && !(types[h.imp.typeIndex] == types[imp.typeIndex]))
-          throw Error("host function " + imp.module + "." + imp.field + " is imported with two different signatures: " +
-                      types[h.imp.typeIndex].str() + " and " + types[imp.typeIndex].str());
-        return h.outIndex;
+    auto [it, inserted] = hostByKey.emplace(importKey(imp.kind, imp.module, imp.field), hostImports.size());
+    if (!inserted) {
+      const Import &h = hostImports[it->second].imp;
+      std::string first, second;
+      switch (imp.kind) {
+      case ExternKind::Func:
+        if (!(types[h.typeIndex] == types[imp.typeIndex])) first = types[h.typeIndex].str(), second = types[imp.typeIndex].str();
+        break;
+      case ExternKind::Global:
+        if (!(h.global == imp.global)) first = globalTypeText(h.global), second = globalTypeText(imp.global);
+        break;
+      case ExternKind::Table:
+        if (h.table.elem != imp.table.elem || h.table.limits.is64() != imp.table.limits.is64())
+          first = tableTypeText(h.table), second = tableTypeText(imp.table);
+        break;
+      case ExternKind::Tag:
+        if (!(types[h.tag.typeIndex] == types[imp.tag.typeIndex])) first = types[h.tag.typeIndex].str(), second = types[imp.tag.typeIndex].str();
+        break;
+      case ExternKind::Memory: break;
       }
+      if (!first.empty())
+        throw Error("host " + std::string(externKindName(imp.kind)) + " " + imp.module + "." + imp.field +
+                        " is imported with two different types: " + first + " and " + second,
+                    Error::kNoOffset, hostFile);
+      return hostImports[it->second].outIndex;
+    }
     HostImport h{imp, 0};
     switch (imp.kind) {
     case ExternKind::Func: h.outIndex = numHostFuncs++; break;
     case ExternKind::Global: h.outIndex = numHostGlobals++; break;
     case ExternKind::Tag: h.outIndex = numHostTags++; break;
-    case ExternKind::Table: h.outIndex = uint32_t(1 + std::count_if(hostImports.begin(), hostImports.end(), [](auto &x) { return x.imp.kind == ExternKind::Table; })); break;
+    case ExternKind::Table: h.outIndex = 1 + numHostTables++; break;
     case ExternKind::Memory: throw Error("a second imported memory is not supported", Error::kNoOffset, libs[0].path);
     }
     hostImports.push_back(h);
@@ -350,6 +457,7 @@ void Linker::assignIndices() {
   std::vector<std::vector<uint32_t>> hostIndex(libs.size());
   for (size_t li = 0; li < libs.size(); ++li) {
     Library &L = libs[li];
+    hostFile = L.path;
     hostIndex[li].assign(L.mod.imports.size(), 0);
     for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
       if (L.imports[ii].kind != Resolution::Host) continue;
@@ -464,8 +572,7 @@ void Linker::assignIndices() {
   }
   numGlobalsTotal = g;
   // Tables: 0 is the indirect function table; other host tables, then defined tables.
-  uint32_t numHostTables = 1 + uint32_t(std::count_if(hostImports.begin(), hostImports.end(), [](auto &x) { return x.imp.kind == ExternKind::Table; }));
-  uint32_t nextTable = numHostTables;
+  uint32_t nextTable = 1 + numHostTables;
   uint32_t tagNext = numHostTags;
   for (size_t li = 0; li < libs.size(); ++li) {
     Library &L = libs[li];

@@ -10,6 +10,7 @@
 #include "libdl/prelink_dl.h"
 #include "linker.h"
 #include "optimize.h"
+#include "wasmobj/diag.h"
 #include "wasmobj/reader.h"
 #include "wasmobj/writer.h"
 
@@ -421,9 +422,18 @@ int runLink(const LinkConfig &cfg) {
   checkOutputs(outputsOf(cfg, {}, {}));
   linking::Linker k(cfg);
   k.deferFinish = linking::wantsBinaryen(cfg);
-  LinkResult r = k.run();
+  // Warnings are printed before anything else, each one escaped line `prelink: warning:`;
+  // when the link then fails, the caller's one `prelink: error:` line comes last, as with
+  // ld (docs/reliability.md).
+  LinkResult r;
+  try {
+    r = k.run();
+  } catch (...) {
+    for (auto &w : k.warnings) printDiagnostic(stderr, "warning", w);
+    throw;
+  }
   checkOutputs(outputsOf(cfg, {}, {}), r.inputFiles);
-  for (auto &w : r.warnings) std::fprintf(stderr, "prelink: warning: %s\n", w.c_str());
+  for (auto &w : r.warnings) printDiagnostic(stderr, "warning", w);
   auto t0 = std::chrono::steady_clock::now();
   Bytes bytes = writeModule(r.module);
   double encodeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -437,7 +447,15 @@ int runLink(const LinkConfig &cfg) {
   }
   t0 = std::chrono::steady_clock::now();
   std::string manifest;
-  if (!cfg.manifest.empty()) manifest = r.manifest.dump(2) + "\n";
+  // Names in the manifest that are not UTF-8 (file names of directory and archive members
+  // may be anything) become U+FFFD rather than an exception (docs/cli.md).
+  if (!cfg.manifest.empty()) {
+    try {
+      manifest = r.manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    } catch (const nlohmann::ordered_json::exception &e) {
+      throw Error(std::string("cannot write the manifest: ") + e.what(), Error::kNoOffset, cfg.manifest);
+    }
+  }
   // Both temporaries first, then the renames, the module last (files.h).
   writeOutputs(outputsOf(cfg, bytes, ByteView(reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size())), r.inputFiles);
   auto end = std::chrono::steady_clock::now();
@@ -448,10 +466,15 @@ int runLink(const LinkConfig &cfg) {
   if (!merged) r.stageMs.emplace_back("write", writeMs);
   if (cfg.stats) {
     // One line per stage, then the totals; the format bench/ parses.
-    for (auto &s : r.stageMs) std::fprintf(stderr, "prelink: stats: %-14s %9.2f ms\n", s.first.c_str(), s.second);
+    char line[160];
+    for (auto &s : r.stageMs) {
+      std::snprintf(line, sizeof line, "%-14s %9.2f ms", s.first.c_str(), s.second);
+      printDiagnostic(stderr, "stats", line);
+    }
     double total = std::chrono::duration<double, std::milli>(end - start).count();
-    std::fprintf(stderr, "prelink: stats: total %.2f ms, input %llu bytes, output %zu bytes, %.1f MB/s\n", total,
-                 (unsigned long long)r.inputBytes, bytes.size(), total > 0 ? double(r.inputBytes) / 1e6 / (total / 1e3) : 0.0);
+    std::snprintf(line, sizeof line, "total %.2f ms, input %llu bytes, output %zu bytes, %.1f MB/s", total,
+                  (unsigned long long)r.inputBytes, bytes.size(), total > 0 ? double(r.inputBytes) / 1e6 / (total / 1e3) : 0.0);
+    printDiagnostic(stderr, "stats", line);
   }
   return 0;
 }

@@ -19,6 +19,20 @@ uint32_t Dylink::exportFlags(std::string_view name) const {
   return 0;
 }
 
+std::unordered_map<std::string_view, uint32_t> Dylink::importFlagsByField() const {
+  std::unordered_map<std::string_view, uint32_t> m;
+  m.reserve(importInfo.size());
+  for (auto &i : importInfo) m.emplace(i.field, i.flags);
+  return m;
+}
+
+std::unordered_map<std::string_view, uint32_t> Dylink::exportFlagsByName() const {
+  std::unordered_map<std::string_view, uint32_t> m;
+  m.reserve(exportInfo.size());
+  for (auto &e : exportInfo) m.emplace(e.name, e.flags);
+  return m;
+}
+
 Dylink parseDylink(ByteView payload, uint64_t base, bool legacy) {
   Dylink d;
   d.legacy = legacy;
@@ -26,10 +40,15 @@ Dylink parseDylink(ByteView payload, uint64_t base, bool legacy) {
   if (legacy) {
     // Pre-2021 layout: mem_size, mem_align, table_size, table_align, needed names.
     d.memorySize = c.u32();
+    const uint64_t memAlignAt = c.offset();
     d.memoryAlign = c.u32();
     d.tableSize = c.u32();
+    const uint64_t tableAlignAt = c.offset();
     d.tableAlign = c.u32();
     d.hasMemInfo = true;
+    // As for dylink.0: an alignment is a power of two of a 32-bit address.
+    if (d.memoryAlign > 31) c.failAt("dylink memory alignment 2^" + std::to_string(d.memoryAlign) + " is too large", memAlignAt);
+    if (d.tableAlign > 31) c.failAt("dylink table alignment 2^" + std::to_string(d.tableAlign) + " is too large", tableAlignAt);
     uint32_t n = c.u32();
     for (uint32_t i = 0; i < n; ++i) d.needed.emplace_back(c.name());
     if (!c.atEnd()) c.fail("trailing bytes in dylink section");

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "wasmobj/diag.h"
+
 namespace wasmobj {
 
 using json = nlohmann::ordered_json;
@@ -113,25 +115,32 @@ json inspectModule(const Module &m, const std::string &file, uint64_t fileSize) 
   return j;
 }
 
+// A string of the JSON as text: escaped (diag.h), since it may come from the input.
+static std::string str(const json &v) { return escapeText(v.get<std::string>()); }
+
 static std::string joinList(const json &arr, const char *sep = ", ") {
   std::string s;
   for (size_t i = 0; i < arr.size(); ++i) {
     if (i) s += sep;
-    s += arr[i].is_string() ? arr[i].get<std::string>() : arr[i].dump();
+    s += arr[i].is_string() ? str(arr[i]) : arr[i].dump();
   }
   return s;
 }
 
 std::string renderInspectText(const json &j) {
   std::ostringstream o;
-  o << j["file"].get<std::string>() << " (" << j["size"].get<uint64_t>() << " bytes)\n";
+  o << str(j["file"]) << " (" << j["size"].get<uint64_t>() << " bytes)\n";
   if (j["dylink"].is_null()) {
     o << "\nno dylink.0 section: not a dynamic library\n";
   } else {
     auto &d = j["dylink"];
-    o << "\n" << d["section"].get<std::string>() << ":\n";
+    o << "\n" << str(d["section"]) << ":\n";
     o << "  memory size       " << d["memory_size"] << "\n";
-    o << "  memory alignment  2^" << d["memory_align"] << " (" << (1ull << d["memory_align"].get<uint32_t>()) << " bytes)\n";
+    // The reader refuses alignments above 2^31 (dylink.h); the shift stays defined anyway.
+    const uint32_t memAlign = d["memory_align"].get<uint32_t>();
+    o << "  memory alignment  2^" << memAlign;
+    if (memAlign < 64) o << " (" << (uint64_t(1) << memAlign) << " bytes)";
+    o << "\n";
     o << "  table size        " << d["table_size"] << "\n";
     o << "  table alignment   2^" << d["table_align"] << "\n";
     o << "  needed            " << (d["needed"].empty() ? "(none)" : joinList(d["needed"])) << "\n";
@@ -145,42 +154,46 @@ std::string renderInspectText(const json &j) {
   o << "\nimports:\n";
   o << "  host functions    " << im["functions"].size() << "\n";
   for (auto &f : im["functions"])
-    o << "    " << f["module"].get<std::string>() << "." << f["name"].get<std::string>() << " " << f["type"].get<std::string>() << "\n";
+    o << "    " << str(f["module"]) << "." << str(f["name"]) << " " << str(f["type"]) << "\n";
   o << "  GOT.mem           " << im["got_mem"].size() << "\n";
-  for (auto &f : im["got_mem"]) o << "    " << f.get<std::string>() << "\n";
+  for (auto &f : im["got_mem"]) o << "    " << str(f) << "\n";
   o << "  GOT.func          " << im["got_func"].size() << "\n";
-  for (auto &f : im["got_func"]) o << "    " << f.get<std::string>() << "\n";
+  for (auto &f : im["got_func"]) o << "    " << str(f) << "\n";
   o << "  memory, table and base globals " << im["memory_table_globals"].size() << "\n";
   for (auto &f : im["memory_table_globals"]) {
-    o << "    " << f["module"].get<std::string>() << "." << f["name"].get<std::string>() << " (" << f["kind"].get<std::string>();
-    if (f.contains("type")) o << " " << (f["type"].is_string() ? f["type"].get<std::string>() : f["type"].dump()) << (f.value("mutable", false) ? " mut" : "");
+    o << "    " << str(f["module"]) << "." << str(f["name"]) << " (" << str(f["kind"]);
+    if (f.contains("type")) o << " " << (f["type"].is_string() ? str(f["type"]) : f["type"].dump()) << (f.value("mutable", false) ? " mut" : "");
     if (f.contains("limits")) o << " min " << f["limits"]["min"] << (f["limits"]["max"].is_null() ? "" : " max " + f["limits"]["max"].dump());
     o << ")\n";
   }
-  for (auto &f : im["other"]) o << "    " << f["module"].get<std::string>() << "." << f["name"].get<std::string>() << " (" << f["kind"].get<std::string>() << ")\n";
+  for (auto &f : im["other"]) o << "    " << str(f["module"]) << "." << str(f["name"]) << " (" << str(f["kind"]) << ")\n";
   auto &ex = j["exports"];
   o << "\nexports:\n";
   o << "  functions         " << ex["functions"].size() << "\n";
-  for (auto &f : ex["functions"]) o << "    " << f.get<std::string>() << "\n";
+  for (auto &f : ex["functions"]) o << "    " << str(f) << "\n";
   o << "  data symbols      " << ex["data"].size() << "\n";
   for (auto &f : ex["data"]) {
-    o << "    " << f["name"].get<std::string>();
+    o << "    " << str(f["name"]);
     if (f.contains("offset")) o << " @ __memory_base+" << f["offset"];
     o << "\n";
   }
   if (!ex["other"].empty()) {
     o << "  other             " << ex["other"].size() << "\n";
-    for (auto &f : ex["other"]) o << "    " << f["name"].get<std::string>() << " (" << f["kind"].get<std::string>() << ")\n";
+    for (auto &f : ex["other"]) o << "    " << str(f["name"]) << " (" << str(f["kind"]) << ")\n";
   }
   o << "\nstart function:     ";
   if (j["start"].is_null()) o << "(none)\n";
-  else o << j["start"]["index"] << (j["start"].contains("export") ? " (" + j["start"]["export"].get<std::string>() + ")" : std::string()) << "\n";
+  else o << j["start"]["index"] << (j["start"].contains("export") ? " (" + str(j["start"]["export"]) + ")" : std::string()) << "\n";
   o << "\nsections:\n";
   for (auto &s : j["sections"]) {
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-22s offset %10llu  size %10llu\n", s["name"].get<std::string>().c_str(),
-                  (unsigned long long)s["offset"].get<uint64_t>(), (unsigned long long)s["size"].get<uint64_t>());
-    o << line;
+    // The name padded to 22 columns; a longer one is written whole (a fixed buffer would
+    // cut it, and the line's newline with it).
+    std::string name = str(s["name"]);
+    if (name.size() < 22) name.resize(22, ' ');
+    char nums[80];
+    std::snprintf(nums, sizeof nums, " offset %10llu  size %10llu\n", (unsigned long long)s["offset"].get<uint64_t>(),
+                  (unsigned long long)s["size"].get<uint64_t>());
+    o << "  " << name << nums;
   }
   return o.str();
 }

@@ -59,7 +59,10 @@ std::string FuncType::str() const {
 
 void Module::countImports() {
   numImportedFuncs = numImportedTables = numImportedMemories = numImportedGlobals = numImportedTags = 0;
-  for (auto &i : imports) {
+  for (auto &v : importPos_) v.clear();
+  for (uint32_t k = 0; k < imports.size(); ++k) {
+    const Import &i = imports[k];
+    if (size_t(i.kind) < 5) importPos_[size_t(i.kind)].push_back(k);
     switch (i.kind) {
     case ExternKind::Func: ++numImportedFuncs; break;
     case ExternKind::Table: ++numImportedTables; break;
@@ -71,6 +74,11 @@ void Module::countImports() {
 }
 
 const Import *Module::importOf(ExternKind kind, uint32_t index) const {
+  // The index countImports made, while it matches the imports (else the scan below).
+  if (size_t(kind) < 5 && index < importPos_[size_t(kind)].size()) {
+    uint32_t k = importPos_[size_t(kind)][index];
+    if (k < imports.size() && imports[k].kind == kind) return &imports[k];
+  }
   uint32_t n = 0;
   for (auto &i : imports) {
     if (i.kind != kind) continue;

@@ -347,6 +347,126 @@ L('link-manifest-unwritable.wasm', () => side());
 linkArgs['link-manifest-unwritable.wasm'] = (out) =>
   ['main.wasm', 'link-manifest-unwritable.wasm', '--manifest', 'no-such-dir/out.json', '-o', out];
 
+// ---- second hardening round (docs/reliability.md) ------------------------------------
+
+// The legacy "dylink" section (mem_size, mem_align, table_size, table_align, needed) with an
+// alignment no 32-bit address has.
+C('dylink-legacy-align-2-64.wasm', () => {
+  const p = sideParts();
+  p.dylink = custom('dylink', [...uleb(16), ...uleb(64), ...uleb(1), ...uleb(0), ...uleb(0)]);
+  return assemble(sideList(p));
+});
+// Imports that would link into a module that does not validate.
+L('link-stack-pointer-i64.wasm', () => side({ extraImports: [[...name('env'), ...name('__stack_pointer'), 0x03, I64, 0x01]] }));
+L('link-stack-pointer-immutable.wasm', () => side({ extraImports: [[...name('env'), ...name('__stack_pointer'), 0x03, I32, 0x00]] }));
+L('link-memory-base-i64.wasm', () => side({ extraImports: [[...name('env'), ...name('__memory_base'), 0x03, I64, 0x00]] }));
+L('link-table-base-mutable.wasm', () => side({ extraImports: [[...name('env'), ...name('__table_base'), 0x03, I32, 0x01]] }));
+/** The valid side with its memory or table import replaced. */
+function sideImporting(memory, table) {
+  return side({
+    imports: [
+      [...name('env'), ...name('memory'), 0x02, ...memory],
+      [...name('env'), ...name('__indirect_function_table'), 0x01, FUNCREF, ...table],
+      [...name('env'), ...name('__memory_base'), 0x03, I32, 0x00],
+      [...name('env'), ...name('__table_base'), 0x03, I32, 0x00],
+    ],
+  });
+}
+L('link-memory64-import.wasm', () => sideImporting([0x04, ...uleb(1)], [0x00, ...uleb(1)]));
+L('link-table64-import.wasm', () => sideImporting([0x00, ...uleb(1)], [0x04, ...uleb(1)]));
+L('link-shared-memory-mismatch.wasm', () => sideImporting([0x03, ...uleb(1), ...uleb(1)], [0x00, ...uleb(1)]));
+
+// Names from inputs reach the error line escaped (diag.h): a newline cannot forge a second
+// line, ESC/BEL/C1 bytes do not reach the terminal, NUL does not cut the message.
+const FORGE = 'x\nprelink: error: forged';
+const needs = (n) => side({ dylinkBody: [...memInfo(16, 2, 1, 0), ...dylinkSub(2, vec([name(n)]))] });
+L('link-needed-newline.wasm', () => needs(`lib${FORGE}.so`));
+L('link-needed-esc-bel.wasm', () => needs('lib\x1b[2J\x1b]0;title\x07.so'));
+L('link-needed-nul.wasm', () => needs('lib\0hidden.so'));
+L('link-needed-c1-del.wasm', () => needs('lib\u009b31m\x7f\\.so'));
+/** The valid side plus an imported function FIELD nobody defines (indices shifted past it). */
+function sideImportingFunc(field) {
+  const p = sideParts({ extraImports: [[...name('env'), ...name(field), 0x00, ...uleb(0)]] });
+  p.export = sec(7, vec([[...name('get'), 0x00, ...uleb(1)]]));
+  p.elem = sec(9, vec([[0x00, 0x23, ...uleb(1), 0x0b, ...vec([uleb(1)])]]));
+  return assemble(sideList(p));
+}
+L('link-import-name-newline.wasm', () => sideImportingFunc(`f${FORGE}`));
+L('link-import-name-esc.wasm', () => sideImportingFunc('f\x1b[31m\x07\0tail'));
+// An export name in a duplicate-symbol error (--no-duplicates): two sides define it.
+const escExport = 'get\x1b]0;owned\x07\nprelink: error: forged';
+function sideExporting(n) {
+  const p = sideParts();
+  p.export = sec(7, vec([[...name(n), 0x00, ...uleb(0)]]));
+  return assemble(sideList(p));
+}
+L('link-export-name-control.wasm', () => sideExporting(escExport));
+auxFiles.push(['export-control-twin.wasm', () => sideExporting(escExport)]);
+auxFiles.push(['main-needs-export-twins.wasm', () => mainModule(['export-control-twin.wasm', 'link-export-name-control.wasm'])]);
+linkArgs['link-export-name-control.wasm'] = (out) =>
+  ['main-needs-export-twins.wasm', 'export-control-twin.wasm', 'link-export-name-control.wasm', '--no-duplicates', '-o', out];
+// Directory members whose file names hold control bytes or are not UTF-8 (an empty .so:
+// the error names it). {files: [[name bytes, contents]]} is a directory of such files.
+const raw = (s) => Buffer.from(s, 'latin1');
+L('link-dir-member-control', () => ({ files: [[raw('lib\x1b[1m\nprelink: error: forged.so'), Buffer.alloc(0)]] }));
+linkArgs['link-dir-member-control'] = (out) => ['main.wasm', 'link-dir-member-control', '-o', out];
+L('link-dir-member-non-utf8', () => ({ files: [[raw('lib\xff\xfe.so'), Buffer.alloc(0)]] }));
+linkArgs['link-dir-member-non-utf8'] = (out) => ['main.wasm', 'link-dir-member-non-utf8', '-o', out];
+// A valid library whose file name is not UTF-8 links; its manifest is valid JSON with the
+// bytes replaced by U+FFFD (docs/cli.md), not an exception without a file name.
+L('link-manifest-non-utf8-name', () => ({ files: [[raw('lib\xc3(\xff.so'), side()]] }));
+linkArgs['link-manifest-non-utf8-name'] = (out) => ['main.wasm', 'link-manifest-non-utf8-name', '--manifest', `${out}.json`, '-o', out];
+linkOk.add('link-manifest-non-utf8-name');
+// Warnings and the error line (docs/reliability.md): warnings come first, one escaped
+// `prelink: warning:` line each, then the one `prelink: error:` line, last. Here a duplicate
+// symbol with a newline in its name (a warning without --no-duplicates), then an undefined
+// symbol. WARNINGS[name] lists the warning lines a case prints before its error line.
+export const warnings = {};
+L('link-warning-then-error.wasm', () => {
+  const p = sideParts({ extraImports: [[...name('env'), ...name('missing'), 0x00, ...uleb(0)]] });
+  p.export = sec(7, vec([[...name(escExport), 0x00, ...uleb(1)]]));
+  p.elem = sec(9, vec([[0x00, 0x23, ...uleb(1), 0x0b, ...vec([uleb(1)])]]));
+  return assemble(sideList(p));
+});
+auxFiles.push(['main-needs-warning-twins.wasm', () => mainModule(['export-control-twin.wasm', 'link-warning-then-error.wasm'])]);
+linkArgs['link-warning-then-error.wasm'] = (out) =>
+  ['main-needs-warning-twins.wasm', 'export-control-twin.wasm', 'link-warning-then-error.wasm', '-o', out];
+warnings['link-warning-then-error.wasm'] = [
+  'prelink: warning: link-warning-then-error.wasm: duplicate symbol: get\\x1b]0;owned\\x07\\nprelink: error: forged ' +
+    '(defined in export-control-twin.wasm and link-warning-then-error.wasm); the definition in export-control-twin.wasm is used',
+];
+
+/** Checks of a case's outputs beyond its exit status: CHECKS[name](dir, outName) -> problems. */
+export const checks = {};
+checks['link-manifest-non-utf8-name'] = (dir, out) => {
+  const text = fs.readFileSync(path.join(dir, `${out}.json`), 'utf8');
+  const names = JSON.parse(text).libraries.map((l) => l.name);
+  return names.includes('lib\ufffd(\ufffd.so') ? [] : [`manifest names ${JSON.stringify(names)} lack "lib\ufffd(\ufffd.so"`];
+};
+// An archive member name with control bytes (a ustar archive, written here).
+function tar(members) {
+  const blocks = [];
+  for (const [nm, data] of members) {
+    const h = Buffer.alloc(512);
+    nm.copy(h, 0, 0, Math.min(nm.length, 100));
+    h.write('0000644\0', 100, 'latin1');
+    h.write('0000000\0', 108, 'latin1');
+    h.write('0000000\0', 116, 'latin1');
+    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124, 'latin1');
+    h.write('00000000000\0', 136, 'latin1');
+    h.write('        ', 148, 'latin1');
+    h.write('0', 156, 'latin1');
+    h.write('ustar\x0000', 257, 'latin1');
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+L('link-archive-member-control.tar', () => tar([[raw('lib\x07\x1b[H\nprelink: error: forged.so'), Buffer.alloc(0)]]));
+
 /** Writes the valid modules and every case into DIR. */
 export function generate(dir) {
   fs.mkdirSync(dir, { recursive: true });
@@ -366,6 +486,9 @@ export function generate(dir) {
     else if (typeof v === 'object' && 'sparse' in v) {
       fs.writeFileSync(p, '');
       fs.truncateSync(p, v.sparse);
+    } else if (v && v.files) {
+      fs.mkdirSync(p);
+      for (const [nm, data] of v.files) fs.writeFileSync(Buffer.concat([Buffer.from(`${p}/`), nm]), data);
     } else if (v !== 'missing') throw new Error(`${n}: unknown kind of case`);
   }
 }

@@ -1,6 +1,7 @@
 // Runs the malformed-input suite: generates the crafted files (make_bad.mjs), then for
 // each one runs prelink and checks that it fails cleanly: exit status 1, exactly one
-// stderr line equal to the expected one (expected.txt), within 2 s and 1 GiB of address
+// stderr line equal to the expected one (expected.txt; a case in make_bad.mjs's WARNINGS
+// prints those warning lines first, the error line always last), within 2 s and 1 GiB of address
 // space (`ulimit -v`; PRELINK_BAD_NO_ULIMIT=1 turns that off for sanitizer builds, which
 // reserve terabytes of address space). Link cases must leave no output and no temporary
 // behind, and must not touch an existing output (every other case starts with one); a
@@ -12,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { cases, generate, linkArgs, linkCases, linkOk } from './make_bad.mjs';
+import { cases, checks, generate, linkArgs, linkCases, linkOk, warnings } from './make_bad.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TIME_LIMIT_MS = 2000;
@@ -98,8 +99,18 @@ for (const [n, want] of expected) {
     if (want !== '(exit 0)') problems.push('expected.txt: a case that must link is written `(exit 0)`');
     if (lines.length) problems.push(`stderr not empty: ${lines[0]}`);
     if (!fs.existsSync(outPath)) problems.push('no output written');
-  } else if (lines.length !== 1) problems.push(`${lines.length} stderr lines, want 1`);
-  else if (lines[0] !== want) problems.push(`stderr line differs:\n    got:  ${lines[0]}\n    want: ${want}`);
+  } else {
+    // The warnings the case expects, each one line, then exactly one error line, last.
+    const warned = warnings[n] ?? [];
+    if (lines.length !== warned.length + 1) problems.push(`${lines.length} stderr lines, want ${warned.length + 1}`);
+    else {
+      warned.forEach((w, i) => { if (lines[i] !== w) problems.push(`warning line ${i + 1} differs:\n    got:  ${lines[i]}\n    want: ${w}`); });
+      if (lines.at(-1) !== want) problems.push(`stderr line differs:\n    got:  ${lines.at(-1)}\n    want: ${want}`);
+    }
+    if (lines.filter((l) => l.startsWith('prelink: error:')).length !== 1 || !lines.at(-1).startsWith('prelink: error:'))
+      problems.push('want exactly one `prelink: error:` line, the last');
+  }
+  if (checks[n] && !r.error) problems.push(...checks[n](dir, outName));
   if (r.ms > TIME_LIMIT_MS) problems.push(`took ${r.ms.toFixed(0)} ms (limit ${TIME_LIMIT_MS} ms)`);
   if (isLink && !mustWork) {
     const left = fs.readdirSync(dir).filter((f) => (!existing && f === outName) || f.startsWith(`.${outName}.tmp`) || f.startsWith('.out.json.tmp'));

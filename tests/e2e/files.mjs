@@ -166,15 +166,17 @@ function checkArchiveBomb() {
  * sparse 8 GiB case of make_bad.mjs. */
 function snapshot() {
   const m = new Map();
-  const walk = (/** @type {string} */ rel) => {
-    for (const f of fs.readdirSync(path.join(tmp, rel))) {
-      const r = path.join(rel, f);
-      const st = fs.lstatSync(path.join(tmp, r)); // links are not followed
-      if (st.isDirectory()) walk(r);
-      else if (st.isFile() && st.size < MiB) m.set(r, fs.readFileSync(path.join(tmp, r)));
+  // Names as bytes: make_bad.mjs writes members whose names are not UTF-8.
+  const walk = (/** @type {Buffer} */ dir, /** @type {string} */ rel) => {
+    for (const f of fs.readdirSync(dir, { encoding: 'buffer' })) {
+      const full = Buffer.concat([dir, Buffer.from('/'), f]);
+      const r = rel ? `${rel}/${f.toString('latin1')}` : f.toString('latin1');
+      const st = fs.lstatSync(full); // links are not followed
+      if (st.isDirectory()) walk(full, r);
+      else if (st.isFile() && st.size < MiB) m.set(r, fs.readFileSync(full));
     }
   };
-  walk('');
+  walk(Buffer.from(tmp), '');
   return m;
 }
 function expectUnchanged(/** @type {Map<string, Buffer>} */ before, /** @type {string} */ what) {

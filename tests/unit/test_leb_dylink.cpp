@@ -374,6 +374,33 @@ TEST_CASE("dylink: legacy \"dylink\" section") {
   CHECK(e.offset() == payload.size());
 }
 
+TEST_CASE("dylink: legacy alignments above 2^31 are refused, as in dylink.0") {
+  // mem_size 16, mem_align 64 (at offset 101), table 0, table_align 0, no NEEDED.
+  Error e = errorOf([&] { parseDylink(B({0x10, 0x40, 0x00, 0x00, 0x00}), 100, true); });
+  CHECK(e.message() == "dylink memory alignment 2^64 is too large");
+  CHECK(e.offset() == 101);
+  e = errorOf([&] { parseDylink(B({0x10, 0x02, 0x00, 0x20, 0x00}), 100, true); });
+  CHECK(e.message() == "dylink table alignment 2^32 is too large");
+  CHECK(e.offset() == 103);
+  CHECK(parseDylink(B({0x10, 0x1f, 0x00, 0x1f, 0x00}), 0, true).memoryAlign == 31); // the largest accepted
+}
+
+TEST_CASE("dylink: flags by name in one pass agree with the lookups, first entry winning") {
+  Dylink d;
+  d.importInfo = {{"env", "a", kSymBindingWeak}, {"GOT.mem", "b", 0}, {"GOT.func", "a", 0}};
+  d.exportInfo = {{"x", kSymTLS}, {"y", 0}, {"x", kSymBindingWeak}};
+  auto im = d.importFlagsByField();
+  auto ex = d.exportFlagsByName();
+  CHECK(im.size() == 2);
+  CHECK(im.at("a") == kSymBindingWeak);
+  CHECK(d.isWeakImport("a"));
+  CHECK(im.at("b") == 0);
+  CHECK(im.count("c") == 0);
+  CHECK(ex.at("x") == kSymTLS);
+  CHECK(ex.at("x") == d.exportFlags("x"));
+  CHECK(ex.at("y") == 0);
+}
+
 TEST_CASE("dylink: duplicate subsection") {
   Bytes memInfo = sub(1, B({0x10, 0x02, 0x01, 0x00}));
   Error e = errorOf([&] { parseDylink(cat({memInfo, memInfo}), 100); });

@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "wasmobj/leb.h"
@@ -62,6 +64,11 @@ struct Dylink {
   // GOT.mem / GOT.func imports there under module "env".
   bool isWeakImport(std::string_view field) const;
   uint32_t exportFlags(std::string_view name) const;
+  // The same answers for many names: IMPORT_INFO flags by field and EXPORT_INFO flags by
+  // name (the first entry of a name wins, as above), built in one pass. The keys view
+  // this Dylink's strings: use the map while the Dylink is unchanged and not moved.
+  std::unordered_map<std::string_view, uint32_t> importFlagsByField() const;
+  std::unordered_map<std::string_view, uint32_t> exportFlagsByName() const;
 };
 
 // Parse the payload of a "dylink.0" (or, with legacy, "dylink") custom section; `base`

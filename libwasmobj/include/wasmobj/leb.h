@@ -133,28 +133,34 @@ public:
     return s;
   }
 
-  static bool validUtf8(std::string_view s) {
-    size_t i = 0, n = s.size();
-    while (i < n) {
-      uint8_t c = uint8_t(s[i]);
-      if (c < 0x80) { ++i; continue; }
-      size_t len;
-      uint32_t cp;
-      if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; }
-      else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; }
-      else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; }
-      else return false;
-      if (i + len > n) return false;
-      for (size_t k = 1; k < len; ++k) {
-        uint8_t d = uint8_t(s[i + k]);
-        if ((d & 0xc0) != 0x80) return false;
-        cp = (cp << 6) | (d & 0x3f);
-      }
-      if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-          cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return false;
-      i += len;
+  // Length of the well-formed UTF-8 sequence at S[I] (1 to 4; its code point in CP), or 0
+  // when the bytes there are not one (overlong forms, surrogates and code points above
+  // U+10FFFF are not).
+  static size_t utf8SequenceAt(std::string_view s, size_t i, uint32_t &cp) {
+    const size_t n = s.size();
+    uint8_t c = uint8_t(s[i]);
+    if (c < 0x80) { cp = c; return 1; }
+    size_t len;
+    if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; }
+    else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; }
+    else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; }
+    else return 0;
+    if (i + len > n) return 0;
+    for (size_t k = 1; k < len; ++k) {
+      uint8_t d = uint8_t(s[i + k]);
+      if ((d & 0xc0) != 0x80) return 0;
+      cp = (cp << 6) | (d & 0x3f);
     }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return 0;
+    return len;
+  }
+
+  static bool validUtf8(std::string_view s) {
+    uint32_t cp;
+    for (size_t i = 0, len; i < s.size(); i += len)
+      if (!(len = utf8SequenceAt(s, i, cp))) return false;
     return true;
   }
 

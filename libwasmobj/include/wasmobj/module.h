@@ -179,6 +179,8 @@ struct Module {
   // Counts of imports per kind (kept in sync by `countImports`).
   uint32_t numImportedFuncs = 0, numImportedTables = 0, numImportedMemories = 0,
            numImportedGlobals = 0, numImportedTags = 0;
+  // Also records, per kind, where each import of that kind is in `imports`, so importOf
+  // is a lookup (it was a scan, called once per import by the linker).
   void countImports();
 
   uint32_t numFuncs() const { return numImportedFuncs + uint32_t(functions.size()); }
@@ -194,6 +196,9 @@ struct Module {
   // The import behind an imported index of a kind, or nullptr for a defined one.
   const Import *importOf(ExternKind kind, uint32_t index) const;
   const Export *findExport(std::string_view name) const;
+
+private:
+  std::vector<uint32_t> importPos_[5]; // per ExternKind: index within kind -> index in imports
 };
 
 } // namespace wasmobj
