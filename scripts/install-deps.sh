@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(clang-19 lld-19 llvm-19-dev libclang-rt-19-dev-wasm32 libclang-rt-19-dev libzstd-dev libcli11-dev
       doctest-dev libssl-dev libarchive-dev binaryen wabt cmake ninja-build nlohmann-json3-dev nodejs npm
       chromium   # chromium: tests/browser (headless, driven by npm's playwright-core)
-      emscripten) # emcc 3.1.6: corpus/emscripten (the emscripten flavour's tests and benchmark)
+      emscripten  # emcc 3.1.6: corpus/emscripten (the emscripten flavour's tests and benchmark)
+      node-acorn) # tests/glue: the JS glue reader checked against acorn's syntax tree
 missing=()
 for p in "${pkgs[@]}"; do
   # nodejs may come from NodeSource (/usr/bin/node) rather than Debian: accept either.

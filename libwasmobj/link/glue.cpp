@@ -329,7 +329,7 @@ Token Tokenizer::next() {
         p = rest.substr(0, 3) == "..." ? "..." : ".";
       } else {
         for (auto k : kPunctuators)
-          if (rest.substr(0, k.size()) == k) {
+          if (k[0] == char(c) && rest.substr(0, k.size()) == k) {
             p = k;
             break;
           }
@@ -909,7 +909,7 @@ void Extractor::detect() {
   if (t.kind != TokenKind::Identifier) return;
   if (!t.escaped) {
     for (auto m : kMarkers)
-      if (t.text == m) {
+      if (t.text[0] == m[0] && t.text == m) {
         ++facts_.markers[std::string(m)];
         break;
       }

@@ -42,10 +42,13 @@ struct Token {
   bool newlineBefore = false;  // a line terminator (or a comment holding one) precedes it
   bool escaped = false;        // Identifier spelled with \u escapes
 
-  bool is(TokenKind k, std::string_view s) const { return kind == k && text == s; }
+  // (The first character is compared before the rest: most tokens differ there.)
+  bool is(TokenKind k, std::string_view s) const {
+    return kind == k && text.size() == s.size() && (s.empty() || (text[0] == s[0] && text.substr(1) == s.substr(1)));
+  }
   bool punct(std::string_view s) const { return is(TokenKind::Punctuator, s); }
   // An identifier spelled plainly as S (an escaped keyword is not the keyword).
-  bool ident(std::string_view s) const { return kind == TokenKind::Identifier && !escaped && text == s; }
+  bool ident(std::string_view s) const { return !escaped && is(TokenKind::Identifier, s); }
 };
 
 // Tokenizes SRC front to back. `/` is a regular expression where an expression may start:

@@ -1,0 +1,2 @@
+var wasmImports = { a: `${ {b: `${/}/}`} }` , c: "\u{1F600}\x41\
+", d: d
