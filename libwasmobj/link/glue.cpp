@@ -741,11 +741,12 @@ std::optional<std::string> Extractor::exportRefAt(size_t &i) {
   } else if (t.text != "wasmExports" && t.text != "asm") {
     return std::nullopt;
   }
+  if (w_.at(j).punct("?.") && w_.at(j + 1).punct("[")) ++j; // wasmExports?.['x']
   if (w_.at(j).punct("[") && w_.at(j + 1).kind == TokenKind::String && w_.at(j + 2).punct("]")) {
     i = j + 3;
     return Tokenizer::stringValue(w_.at(j + 1));
   }
-  if (w_.at(j).punct(".") && w_.at(j + 1).kind == TokenKind::Identifier) {
+  if ((w_.at(j).punct(".") || w_.at(j).punct("?.")) && w_.at(j + 1).kind == TokenKind::Identifier) {
     i = j + 2;
     return Tokenizer::identifierName(w_.at(j + 1));
   }
@@ -924,7 +925,7 @@ void Extractor::detect() {
   if (t.ident("function") && w_.at(1).kind == TokenKind::Identifier) {
     std::string n = Tokenizer::identifierName(w_.at(1));
     if (isDlFunction(n)) facts_.dlFunctions.insert(n);
-  } else if (!member && (prev.ident("var") || prev.ident("let") || prev.ident("const")) && w_.at(1).punct("=")) {
+  } else if (!member && (prev.ident("var") || prev.ident("let") || prev.ident("const") || prev.punct(",")) && w_.at(1).punct("=")) {
     std::string n = Tokenizer::identifierName(t);
     if (isDlFunction(n)) facts_.dlFunctions.insert(n);
   }

@@ -183,7 +183,7 @@ struct GlueFacts {
   std::map<std::string, uint64_t> configValues;
 
   // Export names the glue reads from the instance: wasmExports['x'], wasmExports.x,
-  // asm['x'], Module['asm']['x'], Module.asm.x.
+  // asm['x'], Module['asm']['x'], Module.asm.x (also with ?.), except as the target of `=`.
   std::set<std::string> exportsRead;
 
   std::vector<GlueMemory> memories;
@@ -195,7 +195,7 @@ struct GlueFacts {
   // loadDynamicLibrary loadWebAssemblyModule getDylinkMetadata (absent: never).
   std::map<std::string, uint32_t> markers;
   bool has(const std::string &marker) const { return markers.count(marker) > 0; }
-  // JS functions of the dynamic loader the glue defines (`function N` or `var N =`), N
+  // JS functions of the dynamic loader the glue defines (`function N`, `var N =`, `, N =`), N
   // being _..dl.._js such as __dlopen_js, __dlsym_js, __emscripten_dlopen_js,
   // __dlsym_catchup_js (their signature: sigs).
   std::set<std::string> dlFunctions;
