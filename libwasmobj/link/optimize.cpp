@@ -7,6 +7,9 @@
 
 #include <binaryen-c.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <cerrno>
 #include <unistd.h>
 
 #include <chrono>
@@ -138,10 +141,8 @@ void remapManifestIndices(nlohmann::ordered_json &manifest, const std::vector<st
   }
 }
 
-} // namespace
-
-Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
-                     std::vector<std::pair<std::string, double>> &stageMs) {
+Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
+                        std::vector<std::pair<std::string, double>> &stageMs) {
   using json = nlohmann::ordered_json;
   auto t0 = Clock::now();
   auto lap = [&](const char *stage) {
@@ -226,6 +227,102 @@ Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_j
   o["function_indices"] = "recomputed after optimisation; null where the function no longer exists";
   manifest["optimization"] = o;
   return out;
+}
+
+
+// Everything a file descriptor holds, from its start.
+std::string readAll(int fd) {
+  std::string out;
+  if (lseek(fd, 0, SEEK_SET) < 0) return out;
+  char buf[1 << 16];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    out.append(buf, size_t(n));
+  }
+  return out;
+}
+
+bool writeAll(int fd, const void *p, size_t n) {
+  const char *c = static_cast<const char *>(p);
+  while (n) {
+    ssize_t w = write(fd, c, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    c += w, n -= size_t(w);
+  }
+  return true;
+}
+
+} // namespace
+
+// binaryen ends the process on what it cannot read (its Fatal() prints "Fatal: ..." and
+// exits): it runs in a child process, and a child that did not finish becomes one error
+// line naming what binaryen said. The child hands back the module, the manifest and the
+// stage times through an anonymous file.
+Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
+                     std::vector<std::pair<std::string, double>> &stageMs) {
+  int result = memfd_create("prelink-binaryen-result", MFD_CLOEXEC);
+  int messages = memfd_create("prelink-binaryen-stderr", MFD_CLOEXEC);
+  if (result < 0 || messages < 0) throw Error(std::string("cannot run binaryen: ") + std::strerror(errno));
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) throw Error(std::string("cannot run binaryen: ") + std::strerror(errno));
+  if (pid == 0) {
+    dup2(messages, 1);
+    dup2(messages, 2);
+    int code = 0;
+    std::string out;
+    try {
+      std::vector<std::pair<std::string, double>> ms;
+      Bytes b = optimizeInProcess(linked, cfg, manifest, ms);
+      nlohmann::ordered_json head0;
+      head0["manifest"] = manifest;
+      head0["times"] = nlohmann::ordered_json::array();
+      for (auto &[k, v] : ms) head0["times"].push_back({k, v});
+      std::string head = head0.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+      uint64_t n = head.size();
+      out.append(reinterpret_cast<const char *>(&n), 8).append(head).append(reinterpret_cast<const char *>(b.data()), b.size());
+    } catch (const Error &e) {
+      out = std::string(8, '\xff') + e.what();
+      code = 3;
+    } catch (const std::exception &e) {
+      out = std::string(8, '\xff') + e.what();
+      code = 3;
+    }
+    std::fflush(nullptr);
+    _exit(writeAll(result, out.data(), out.size()) ? code : 4);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string data = readAll(result), said = readAll(messages);
+  close(result);
+  close(messages);
+  // binaryen's own last words, on one line.
+  std::string last;
+  for (size_t b = 0; b < said.size();) {
+    size_t e = said.find('\n', b);
+    if (e == std::string::npos) e = said.size();
+    if (e > b) last = said.substr(b, e - b);
+    b = e + 1;
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && data.size() >= 8) throw Error(data.substr(8));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || data.size() < 8)
+    throw Error("binaryen " + std::string(WIFSIGNALED(status) ? "crashed" : "gave up") + " on the linked module" +
+                    (last.empty() ? std::string() : ": " + last) +
+                    " (Debian's binaryen 108 lacks newer proposals; link without -O/--gc-sections, or optimise the output "
+                    "with a newer wasm-opt)",
+                Error::kNoOffset, cfg.output);
+  uint64_t n = 0;
+  std::memcpy(&n, data.data(), 8);
+  if (n > data.size() - 8) throw Error("internal error: binaryen's result is cut");
+  auto head = nlohmann::ordered_json::parse(data.substr(8, n));
+  manifest = std::move(head["manifest"]);
+  for (auto &t : head["times"]) stageMs.emplace_back(t[0].get<std::string>(), t[1].get<double>());
+  return Bytes(data.begin() + 8 + std::ptrdiff_t(n), data.end());
 }
 
 } // namespace wasmobj::linking

@@ -132,6 +132,16 @@ console.log(f([1, 2, 3]));
   const o = runCounted('orig', script, [orig]);
   const p = runCounted('prelinked', script, [pre]);
   compare(o, p, { originalLoadsSides: false });
+
+  // -O on what Debian's binaryen 108 cannot read (table.get on pyodide's externref tables):
+  // binaryen runs in a child process, so its Fatal() becomes prelink's one error line.
+  const optOut = path.join(work, 'opt', 'pyodide.asm.wasm');
+  fs.mkdirSync(path.dirname(optOut), { recursive: true });
+  const r = spawnSync(prelink, [path.join(orig, 'pyodide.asm.wasm'), '-O1', '-o', optOut], { encoding: 'utf8' });
+  const lines = r.stderr.split('\n').filter(Boolean);
+  check('binaryen', r.status === 1 && lines.length === 1 && /^prelink: error: .*binaryen .*on the linked module/.test(lines[0]),
+    `-O1: status ${r.status}, stderr:\n${r.stderr}`);
+  check('binaryen', !fs.existsSync(optOut) && fs.readdirSync(path.dirname(optOut)).length === 0, '-O1 left a file behind');
 }
 
 // ---------------------------------------------------------------- php-wasm
