@@ -225,6 +225,7 @@ protected:
   bool glueProvides(const Linker &k, const std::string &name) const;
   std::optional<FuncType> glueFunctionType(const Linker &k, const std::string &name) const;
   void emitExports(Linker &k);
+  void importGlueFunctions(Linker &k, const AddHostImport &addHost);
   // The detected dl interface for the manifest: {"generation", "releases", "dso_name_offset"} or null.
   nlohmann::ordered_json dlAbiJson() const {
     if (!dlAbi) return nullptr;
@@ -487,14 +488,7 @@ void EmscriptenFixedHost::layout(Linker &k) {
 
 void EmscriptenFixedHost::addOutputImports(Linker &k, const AddHostImport &addHost) {
   // No base and no stack pointer to import: only the glue's JS functions whose address is taken.
-  for (auto &[name, type] : glueFuncs) {
-    Import f;
-    f.module = "env";
-    f.field = name;
-    f.kind = ExternKind::Func;
-    f.typeIndex = k.internType(type);
-    glueFuncOut.push_back(addHost(f));
-  }
+  importGlueFunctions(k, addHost);
 }
 
 void EmscriptenFixedHost::beforeEmit(Linker &k) {
@@ -683,7 +677,11 @@ void EmscriptenHost::addOutputImports(Linker &k, const AddHostImport &addHost) {
   // The main's bases, read once at start-up to check the layout prelink assumed.
   memoryBaseGlobal = addHost(baseImport("__memory_base"));
   tableBaseGlobal = addHost(baseImport("__table_base"));
-  // The glue's JS functions whose address is taken.
+  importGlueFunctions(k, addHost);
+}
+
+void EmscriptenHost::importGlueFunctions(Linker &k, const AddHostImport &addHost) {
+  // The glue's JS functions whose address is taken: env imports, each with its one slot.
   for (auto &[name, type] : glueFuncs) {
     Import f;
     f.module = "env";
