@@ -7,7 +7,7 @@
 #include "wasmobj/inspect.h"
 #include "wasmobj/reader.h"
 
-#include "wasmobj/link.h"
+#include "prelink/link.h"
 
 using namespace wasmobj;
 

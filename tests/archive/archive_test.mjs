@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Directories, wheels and tarballs as prelink inputs (libwasmobj/link/archive.cpp).
+// Directories, wheels and tarballs as prelink inputs (prelink/link/archive.cpp).
 // The archives are made at test time from corpus modules: zip files with python3's
 // zipfile module, tarballs with tar (both on every Debian).
 //

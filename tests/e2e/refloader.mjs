@@ -17,7 +17,7 @@
 // the global scope; RTLD_NOLOAD; dlopen(NULL) is the global scope; a library answers
 // to its file name and to any path ending in "/" + that name; dlclose never unloads.
 // dlerror() texts (written into a scratch region above the stack; the wording of
-// prelink's in-module libdl, libwasmobj/link/libdl/prelink_dl.c):
+// prelink's in-module libdl, prelink/link/libdl/prelink_dl.c):
 //   dlopen: cannot find library "<path>"
 //   dlsym: symbol "<name>" not found in <library file name>   (a library's handle)
 //   dlsym: symbol "<name>" not found in the global scope      (RTLD_DEFAULT, dlopen(NULL))

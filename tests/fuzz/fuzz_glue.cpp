@@ -1,4 +1,4 @@
-// Fuzz target: the JS glue reader (libwasmobj/link/glue.cpp). Invariants: readGlue returns
+// Fuzz target: the JS glue reader (prelink/link/glue.cpp). Invariants: readGlue returns
 // or throws Error with an offset inside the input; the tokenizer alone agrees (it throws
 // exactly when readGlue throws a tokenizer error, and its tokens lie in order inside the
 // input).

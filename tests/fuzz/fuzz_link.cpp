@@ -17,7 +17,7 @@
 
 #include "fuzz_common.h"
 
-#include "wasmobj/link.h"
+#include "prelink/link.h"
 #include "wasmobj/reader.h"
 #include "wasmobj/writer.h"
 

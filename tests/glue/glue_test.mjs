@@ -1,4 +1,4 @@
-// The JS glue reader (libwasmobj/link/glue.cpp, printed by tests/tools/glue_facts) against
+// The JS glue reader (prelink/link/glue.cpp, printed by tests/tools/glue_facts) against
 // an independent oracle: acorn's syntax tree of the same file (Debian's node-acorn, which
 // emscripten itself uses). Every fact the reader gives is computed again from the tree and
 // compared; then the facts checked by hand on each glue (--expect PATH=VALUE, PATH a

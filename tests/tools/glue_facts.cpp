@@ -1,4 +1,4 @@
-// Prints what libwasmobj/link/glue.cpp reads from JS glue files, as JSON (one object per
+// Prints what prelink/link/glue.cpp reads from JS glue files, as JSON (one object per
 // file, in an array), for tests/glue/glue_test.mjs to compare with acorn's syntax tree.
 // With --tokens, each file's tokens instead: {"file", "begins": [byte offsets], "kinds":
 // one letter per token (i identifier, # private name, n number, s string, t template,

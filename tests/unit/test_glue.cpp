@@ -1,4 +1,4 @@
-// Unit tests of the JS glue reader (libwasmobj/link/glue.cpp): the tokenizer's lexical
+// Unit tests of the JS glue reader (prelink/link/glue.cpp): the tokenizer's lexical
 // cases on hand-written snippets, the extractor's facts, the errors' offsets, and its
 // running time on a large synthetic glue.
 #include "test_util.h"

@@ -12,7 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
-#include "wasmobj/link.h"
+#include "prelink/link.h"
 #include "wasmobj/reader.h"
 #include "wasmobj/writer.h"
 

@@ -11,7 +11,7 @@
 
 #include "host.h"
 #include "wasmobj/code.h"
-#include "wasmobj/link.h"
+#include "prelink/link.h"
 
 namespace wasmobj::linking {
 

@@ -2,7 +2,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
-#include "wasmobj/link.h"
+#include "prelink/link.h"
 #include "wasmobj/module.h"
 
 namespace wasmobj::linking {

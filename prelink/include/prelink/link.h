@@ -28,7 +28,7 @@ struct LinkConfig {
   std::vector<std::string> dlopenPrefixes;
   bool noLibdl = false; // do not add the in-module libdl
   // Bundle mode (--shared): the inputs become ONE side module that any dylink.0 loader
-  // loads in place of the first input (libwasmobj/link/bundle.cpp).
+  // loads in place of the first input (prelink/link/bundle.cpp).
   bool shared = false;
   // Limits that protect the machine (docs/reliability.md): the linked program's memory
   // in bytes (--max-memory; wasm32 cannot address more than 4 GiB) and table slots
@@ -38,7 +38,7 @@ struct LinkConfig {
   // The most bytes the libraries found in directories and archives may take in total
   // (--max-input-bytes): a zip bomb fails with an error instead of exhausting memory.
   uint64_t maxInputBytes = uint64_t(2) << 30;
-  // Whole-program optimisation (libwasmobj/link/optimize.cpp, binaryen): -O1..-O3 set
+  // Whole-program optimisation (prelink/link/optimize.cpp, binaryen): -O1..-O3 set
   // optimizeLevel; -Os/-Oz set optimizeLevel 2 and shrinkLevel 1/2.
   int optimizeLevel = 0;
   int shrinkLevel = 0;
