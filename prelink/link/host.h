@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,7 +39,7 @@ public:
   using AddHostImport = std::function<uint32_t(const Import &)>;
   virtual ~Host() = default;
 
-  // The manifest's "flavor" and what `inspect`-like summaries call it.
+  // The manifest's "flavor": "llvm" or "emscripten".
   virtual std::string flavor() const = 0;
   // The output is itself a side module, placed by its loader: every address is its
   // __memory_base plus a constant, every slot its __table_base plus one.
