@@ -147,27 +147,6 @@ uint32_t finishEmscriptenTable(Module &m, uint32_t initialSlots) {
 }
 
 
-// Where emcc's glue reads a library's name in libc's struct dso: `UTF8ToString(handle + N)`
-// in its dlopenInternal (every release since 3.1.6 has one), found in the token stream.
-std::optional<uint64_t> dsoNameOffset(std::string_view js) {
-  using glue::TokenKind;
-  glue::Tokenizer t(js);
-  // The last 6 tokens, and how many tokens ago dlopenInternal was seen.
-  glue::Token w[6];
-  uint64_t sinceDlopen = ~uint64_t(0);
-  for (glue::Token tok = t.next(); tok.kind != TokenKind::End; tok = t.next()) {
-    for (int i = 0; i < 5; ++i) w[i] = w[i + 1];
-    w[5] = tok;
-    if (sinceDlopen != ~uint64_t(0)) ++sinceDlopen;
-    if (tok.ident("dlopenInternal")) sinceDlopen = 0;
-    if (sinceDlopen > 40) continue;
-    if (w[0].ident("UTF8ToString") && w[1].punct("(") && w[2].kind == TokenKind::Identifier && w[3].punct("+") &&
-        w[4].kind == TokenKind::Number && w[5].punct(")"))
-      return glue::Tokenizer::numberValue(w[4]);
-  }
-  return std::nullopt;
-}
-
 // The ABI generations of emcc's libc <-> glue dl interface (libdl/prelink_dl.c, PL_EM_ABI).
 struct EmDlAbi {
   int gen;
@@ -586,7 +565,6 @@ void EmscriptenHost::readGlue(Linker &k, bool fixed) {
   glue::GlueFacts facts;
   try {
     facts = glue::readGlue(js);
-    g.dsoName = dsoNameOffset(js);
   } catch (const Error &e) {
     throw e.withFile(path);
   }
@@ -597,6 +575,7 @@ void EmscriptenHost::readGlue(Linker &k, bool fixed) {
     g.importObject = io->name;
   }
   g.sigs = facts.sigs;
+  g.dsoName = facts.dsoNameOffset;
   auto valueOf = [&](const char *name) -> std::optional<uint64_t> {
     const glue::GlueValue *v = facts.base(name);
     if (!v || v->form == glue::GlueValue::Form::Export) return std::nullopt;

@@ -643,6 +643,8 @@ private:
   Window w_;
   GlueFacts facts_;
   Literal lit_;
+  // Tokens since the last `dlopenInternal` (for dsoNameOffset), or none.
+  std::optional<uint64_t> sinceDlopen_;
   // The tokens of each memory's / table's limit (index * 2 + is-maximum), evaluated at the
   // end: the constants they name may come later in the glue.
   std::vector<std::pair<size_t, std::vector<Token>>> memLimitTokens_, tableLimitTokens_;
@@ -929,6 +931,11 @@ void Extractor::detect() {
     std::string n = Tokenizer::identifierName(t);
     if (isDlFunction(n)) facts_.dlFunctions.insert(n);
   }
+  // dlopenInternal ... UTF8ToString(handle + N): struct dso's name offset.
+  if (t.ident("dlopenInternal")) sinceDlopen_ = 0;
+  if (!facts_.dsoNameOffset && sinceDlopen_ && *sinceDlopen_ + 5 <= 40 && t.ident("UTF8ToString") && w_.at(1).punct("(") &&
+      w_.at(2).kind == TokenKind::Identifier && w_.at(3).punct("+") && w_.at(4).kind == TokenKind::Number && w_.at(5).punct(")"))
+    facts_.dsoNameOffset = Tokenizer::numberValue(w_.at(4));
   detectAssignment();
   detectExportRead();
   detectConstructor();
@@ -940,6 +947,7 @@ GlueFacts Extractor::run() {
     if (lit_.kind != Literal::None) feedLiteral();
     else startLiteral();
     detect();
+    if (sinceDlopen_) ++*sinceDlopen_;
     w_.advance();
   }
   if (lit_.kind == Literal::Imports) {

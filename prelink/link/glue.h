@@ -199,6 +199,10 @@ struct GlueFacts {
   // being _..dl.._js such as __dlopen_js, __dlsym_js, __emscripten_dlopen_js,
   // __dlsym_catchup_js (their signature: sigs).
   std::set<std::string> dlFunctions;
+  // Where the glue's dlopenInternal reads libc's struct dso's name: N of the first
+  // `UTF8ToString(IDENT + N)` that closes within 40 tokens of the name dlopenInternal
+  // (every emcc release since 3.1.6 has one; the offset tells the ABI generation).
+  std::optional<uint64_t> dsoNameOffset;
 
   uint64_t tokens = 0; // tokens read
 };

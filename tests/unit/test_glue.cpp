@@ -435,3 +435,19 @@ TEST_CASE("glue: a large glue is read in linear time") {
 #endif
   CHECK(tBig / std::max(tQuarter, 1e-3) < 8.0);
 }
+
+TEST_CASE("glue facts: struct dso's name offset, read where dlopenInternal reads it") {
+  // emcc 3.1.6 (function form, readable) and 3.1.58 (arrow form, minified).
+  CHECK(readGlue("function dlopenInternal(handle,jsflags){var filename=UTF8ToString(handle+44);var flags=HEAP32[handle+20>>2]}")
+            .dsoNameOffset == std::optional<uint64_t>(44));
+  CHECK(readGlue("var dlopenInternal=(handle,jsflags)=>{var filename=UTF8ToString(handle+36);}").dsoNameOffset ==
+        std::optional<uint64_t>(36));
+  // The first one after dlopenInternal counts, not one elsewhere or too far after it.
+  CHECK(readGlue("var a=UTF8ToString(p+12);function dlopenInternal(h){return UTF8ToString(h + 28)}").dsoNameOffset ==
+        std::optional<uint64_t>(28));
+  std::string far = "function dlopenInternal(h){";
+  for (int i = 0; i < 20; ++i) far += "x;";
+  far += "UTF8ToString(h+36)}";
+  CHECK(!readGlue(far).dsoNameOffset);
+  CHECK(!readGlue("var s=UTF8ToString(h+36)").dsoNameOffset);
+}
