@@ -205,6 +205,9 @@ protected:
   std::optional<FuncType> glueFunctionType(const Linker &k, const std::string &name) const;
   void emitExports(Linker &k);
   void importGlueFunctions(Linker &k, const AddHostImport &addHost);
+  void setMainDylink(Linker &k, uint32_t memorySize, uint32_t tableSize) const;
+  // The manifest's emscripten block as every emcc host writes it.
+  nlohmann::ordered_json describeCommon(const char *mainKind) const;
   // The detected dl interface for the manifest: {"generation", "releases", "dso_name_offset"} or null.
   nlohmann::ordered_json dlAbiJson() const {
     if (!dlAbi) return nullptr;
@@ -493,25 +496,16 @@ void EmscriptenFixedHost::beforeEmit(Linker &k) {
 
 void EmscriptenFixedHost::emitEntryPoints(Linker &k) {
   Host::emitEntryPoints(k);
-  // The glue reads the main's dylink.0 (NEEDED; none are left): a main's own, as it was.
-  const Library &M = k.libs[0];
-  Dylink d;
-  d.memorySize = 0;
-  d.memoryAlign = M.memAlign;
-  d.tableSize = M.mod.dylink->tableSize;
-  d.tableAlign = M.mod.dylink->tableAlign;
-  d.hasMemInfo = true;
-  k.out.dylink = d;
+  // A fixed main's own sizes, as they were.
+  setMainDylink(k, 0, k.libs[0].mod.dylink->tableSize);
 }
 
 void EmscriptenFixedHost::describe(const Linker &k, nlohmann::ordered_json &j) const {
   using json = nlohmann::ordered_json;
-  j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(fs::path(glue.path).filename().string())},
-                     {"main", "fixed"},
-                     {"import_object", glue.importObject.empty() ? json(nullptr) : json(glue.importObject)},
-                     {"dl_abi", dlAbiJson()},
-                     {"main_heap_base", mainHeapBase},
-                     {"sbrk_pointer", sbrkPtr ? json(*sbrkPtr) : json(nullptr)}};
+  json e = describeCommon("fixed");
+  e["main_heap_base"] = mainHeapBase;
+  e["sbrk_pointer"] = sbrkPtr ? json(*sbrkPtr) : json(nullptr);
+  j["emscripten"] = std::move(e);
 }
 
 std::unique_ptr<EmscriptenHost> makeFixedMainHost() { return std::make_unique<EmscriptenFixedHost>(); }
@@ -762,15 +756,28 @@ void EmscriptenHost::emitExports(Linker &k) {
     out.globals.push_back(ng);
     e.index = out.numImportedGlobals + uint32_t(out.globals.size() - 1);
   }
-  // A dylink.0 of the main's own: the glue reads it (NEEDED; none are left).
+  setMainDylink(k, uint32_t(k.libs[0].memSize), k.libs[0].tableSize);
+}
+
+void EmscriptenHost::setMainDylink(Linker &k, uint32_t memorySize, uint32_t tableSize) const {
+  // The glue reads the main's dylink.0 (its NEEDED, none of which are left): the output
+  // keeps one with the main's sizes.
   const Library &M = k.libs[0];
   Dylink d;
-  d.memorySize = uint32_t(M.memSize);
+  d.memorySize = memorySize;
   d.memoryAlign = M.memAlign;
-  d.tableSize = M.tableSize;
+  d.tableSize = tableSize;
   d.tableAlign = M.mod.dylink->tableAlign;
   d.hasMemInfo = true;
-  out.dylink = d;
+  k.out.dylink = d;
+}
+
+nlohmann::ordered_json EmscriptenHost::describeCommon(const char *mainKind) const {
+  using json = nlohmann::ordered_json;
+  return {{"glue", glue.path.empty() ? json(nullptr) : json(fs::path(glue.path).filename().string())},
+          {"main", mainKind},
+          {"import_object", glue.importObject.empty() ? json(nullptr) : json(glue.importObject)},
+          {"dl_abi", dlAbiJson()}};
 }
 
 void EmscriptenHost::finishModule(Module &m, nlohmann::ordered_json &manifest) const {
@@ -782,14 +789,12 @@ void EmscriptenHost::finishModule(Module &m, nlohmann::ordered_json &manifest) c
 
 void EmscriptenHost::describe(const Linker &k, nlohmann::ordered_json &j) const {
   using json = nlohmann::ordered_json;
-  j["emscripten"] = {{"glue", glue.path.empty() ? json(nullptr) : json(fs::path(glue.path).filename().string())},
-                     {"main", "relocatable"},
-                     {"import_object", glue.importObject.empty() ? json(nullptr) : json(glue.importObject)},
-                     {"dl_abi", dlAbiJson()},
-                     {"global_base", k.libs[0].memBase},
-                     {"table_base", k.libs[0].tableBase},
-                     {"table_slots_at_instantiation", initialSlots},
-                     {"slots_added_at_start_up", 0}};
+  json e = describeCommon("relocatable");
+  e["global_base"] = k.libs[0].memBase;
+  e["table_base"] = k.libs[0].tableBase;
+  e["table_slots_at_instantiation"] = initialSlots;
+  e["slots_added_at_start_up"] = 0;
+  j["emscripten"] = std::move(e);
 }
 
 } // namespace wasmobj::linking
