@@ -1,7 +1,17 @@
 // The prelink driver: flags -> LinkConfig -> link() -> exit status. Nothing else.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <unistd.h>
+
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/Support/Allocator.h>
+#include <llvm/Support/CommandLine.h>
+#include <llvm/Support/StringSaver.h>
+
+#include "wasmobj/files.h"
 
 #include "wasmobj/diag.h"
 #include "wasmobj/inspect.h"
@@ -44,6 +54,70 @@ static int runInspect(const std::vector<std::string> &files, bool asJson) {
   return 0;
 }
 
+// @FILE arguments (ld, gcc, clang): FILE's words, tokenized as GNU ld does (quotes and
+// backslashes; LLVM's tokenizer), in place of the argument, nested up to 32 deep. A file
+// is read only if it is a regular file (never a FIFO that would block) of at most 64 MiB,
+// and one that includes itself is an error, not a loop.
+static void expandResponseFiles(std::vector<std::string> &args) {
+  std::vector<std::string> out;
+  std::vector<FileId> stack;
+  std::function<void(const std::vector<std::string> &)> expand = [&](const std::vector<std::string> &in) {
+    for (auto &a : in) {
+      if (a.size() < 2 || a[0] != '@') {
+        out.push_back(a);
+        continue;
+      }
+      std::string path = a.substr(1);
+      FileId id;
+      uint64_t size = 0;
+      int fd = openInputFile(path, &id, &size);
+      ::close(fd);
+      if (size > (64u << 20)) throw Error("response file larger than 64 MiB", Error::kNoOffset, path);
+      if (std::find(stack.begin(), stack.end(), id) != stack.end())
+        throw Error("response file includes itself", Error::kNoOffset, path);
+      if (stack.size() >= 32) throw Error("response files nested more than 32 deep", Error::kNoOffset, path);
+      auto bytes = loadFile(path, nullptr, false);
+      llvm::BumpPtrAllocator alloc;
+      llvm::StringSaver saver(alloc);
+      llvm::SmallVector<const char *, 64> words;
+      llvm::cl::TokenizeGNUCommandLine(llvm::StringRef(reinterpret_cast<const char *>(bytes->data()), bytes->size()), saver, words);
+      std::vector<std::string> sub;
+      for (const char *w : words)
+        if (w) sub.emplace_back(w);
+      stack.push_back(id);
+      expand(sub);
+      stack.pop_back();
+    }
+  };
+  expand(args);
+  args = std::move(out);
+}
+
+// A -l library, once it stands among the inputs: a positional CLI11 keeps in its place.
+static constexpr char kLibraryMark = '\x01';
+
+// ld's spellings that CLI11 does not take as they are: -Map FILE and -Map=FILE (one
+// dash); -lNAME, -l NAME, --library NAME and --library=NAME, which are inputs in their
+// place on the command line (ld links libraries where they stand), become marked
+// positionals. Everything after "--" is left as it is.
+static void normaliseLdSpellings(std::vector<std::string> &args) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &a = args[i];
+    if (a == "--") {
+      out.insert(out.end(), args.begin() + long(i), args.end());
+      break;
+    }
+    if (a == "-Map") out.push_back("--Map");
+    else if (a.rfind("-Map=", 0) == 0) out.push_back("-" + a);
+    else if ((a == "-l" || a == "--library") && i + 1 < args.size()) out.push_back(kLibraryMark + args[++i]);
+    else if (a.rfind("--library=", 0) == 0) out.push_back(kLibraryMark + a.substr(10));
+    else if (a.size() > 2 && a.rfind("-l", 0) == 0) out.push_back(kLibraryMark + a.substr(2));
+    else out.push_back(a);
+  }
+  args = std::move(out);
+}
+
 int main(int argc, char **argv) {
   CLI::App app{"prelink: ahead-of-time dynamic linking for WebAssembly"};
   app.set_version_flag("--version", std::string("prelink 0.1.0"));
@@ -56,12 +130,30 @@ int main(int argc, char **argv) {
   inspect->add_flag("--json", inspectJson, "print JSON (schema in docs/cli.md)");
 
   LinkConfig cfg;
+  // Inputs and -l libraries in command-line order (both append as they are parsed).
   std::vector<std::string> inputs;
   app.add_option("inputs", inputs, "main module, then side modules, directories and archives (.whl, .zip, .tar[.gz|.xz])");
-  app.add_option("-o,--output", cfg.output, "linked module to write");
-  app.add_option("--manifest", cfg.manifest, "JSON manifest to write");
-  app.add_option("-L", cfg.searchDirs, "directory to search for NEEDED libraries")->allow_extra_args(false);
+  // Listed for --help; normaliseLdSpellings turns every -l into an input in its place.
+  std::vector<std::string> unusedLibraries;
+  app.add_option("-l,--library", unusedLibraries, "NAME: the library libNAME.so (or -l:FILE: FILE) from the -L directories")
+      ->allow_extra_args(false);
+  app.add_option("-o,--output", cfg.output, "linked module to write (the last -o counts, as with ld)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--manifest", cfg.manifest, "JSON manifest to write")->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("-L,--library-path", cfg.searchDirs, "directory to search for NEEDED and -l libraries")->allow_extra_args(false);
   app.add_flag("--allow-undefined", cfg.allowUndefined, "leave unresolved symbols as imports for the host");
+  std::string unresolved;
+  app.add_option("--unresolved-symbols", unresolved,
+                 "report-all (an error), ignore-all (functions trap when called, data is 0), import-dynamic (= --allow-undefined)")
+      ->check(CLI::IsMember({"report-all", "ignore-all", "import-dynamic"}));
+  app.add_option("--error-limit", cfg.errorLimit, "most undefined symbols one error names (default 20; 0 = all)");
+  app.add_flag("--fatal-warnings", cfg.fatalWarnings, "treat warnings as errors");
+  app.add_option("--Map,-M", cfg.mapFile, "FILE: write a link map (inputs with their bases, symbols with addresses and slots)");
+  app.add_option("--dependency-file", cfg.dependencyFile, "FILE: write a Make rule naming every file the link read");
+  app.add_flag("-t,--trace", cfg.trace, "print every file read, on stdout");
+  app.add_flag("--verbose", cfg.verbose, "print the link's decisions on stderr");
+  bool noProgress = false;
+  app.add_flag("--no-progress", noProgress, "no progress on stderr (shown only when stderr is a terminal)");
   app.add_flag("--no-duplicates", cfg.noDuplicates, "a strong symbol defined twice is an error");
   app.add_flag("--no-undefined", cfg.noUndefined,
                "emscripten flavour: a function nothing provides is an error (default: it traps when called)");
@@ -88,8 +180,16 @@ int main(int argc, char **argv) {
   app.add_option("--export", cfg.exports, "NAME: export this global-scope symbol (a root for --gc-sections)")->allow_extra_args(false);
   app.add_flag("--stats", cfg.stats, "print the time of each link stage on stderr");
 
+  std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    app.parse(argc, argv);
+    expandResponseFiles(args);
+  } catch (const Error &e) {
+    return reportError(e.format());
+  }
+  normaliseLdSpellings(args);
+  try {
+    std::reverse(args.begin(), args.end()); // CLI11 takes the arguments last first
+    app.parse(args);
   } catch (const CLI::ParseError &e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     return reportError(e.what());
@@ -99,7 +199,11 @@ int main(int argc, char **argv) {
     if (*inspect) return runInspect(inspectFiles, inspectJson);
     if (inputs.empty()) return reportError("no input files (see prelink --help)");
     if (cfg.output.empty()) return reportError("no output file: use -o FILE");
-    cfg.inputs = inputs;
+    for (auto &in : inputs) cfg.inputs.push_back(!in.empty() && in[0] == kLibraryMark ? "-l" + in.substr(1) : in);
+    if (unresolved == "report-all") cfg.unresolved = LinkConfig::Unresolved::ReportAll;
+    else if (unresolved == "ignore-all") cfg.unresolved = LinkConfig::Unresolved::IgnoreAll;
+    else if (unresolved == "import-dynamic") cfg.unresolved = LinkConfig::Unresolved::ImportDynamic;
+    cfg.progress = !noProgress && isatty(2);
     cfg.stackSizeSet = stackOpt->count() > 0;
     cfg.flavor = flavor == "llvm" ? LinkConfig::Flavor::Llvm : flavor == "emscripten" ? LinkConfig::Flavor::Emscripten : LinkConfig::Flavor::Auto;
     if (optLevel == "s" || optLevel == "z") cfg.optimizeLevel = 2, cfg.shrinkLevel = optLevel == "s" ? 1 : 2;

@@ -331,7 +331,7 @@ bool EmscriptenHost::resolveUnlinked(Linker &k, const Library &from, const Impor
     // Nothing provides it: emcc's loader gives a side module a stub that fails when it is
     // called, so the program runs until then. The same here: a function that traps, named
     // after the symbol (the name section shows it in the trap's stack trace).
-    if (k.cfg.noUndefined || k.cfg.allowUndefined) return false;
+    if (k.reportUndefined() || k.importUndefined()) return false;
     r.kind = Resolution::Stub;
     r.hostName = imp.field;
     if (missingFuncs.insert(imp.field).second) missingOrder.push_back(imp.field + " (" + from.name + ")");

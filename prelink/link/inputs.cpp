@@ -48,14 +48,35 @@ static Library readLibrary(const std::string &path, InputFiles &files) {
   return readLibrary(InputFile{fs::path(path).filename().string(), path, std::move(bytes), false});
 }
 
+// ld's -lNAME (libNAME.so) and -l:FILE (FILE): the first match in the -L directories, in
+// their order. All of them apply to every -l, wherever it stands (as GNU ld).
+static std::string findLibraryOption(const std::string &opt, const std::vector<std::string> &dirs) {
+  std::string name = opt.substr(2);
+  if (name.empty() || name == ":") throw Error("-l needs a library name");
+  std::string file = name[0] == ':' ? name.substr(1) : "lib" + name + ".so";
+  for (auto &d : dirs) {
+    fs::path cand = fs::path(d) / file;
+    std::error_code ec;
+    if (fs::is_regular_file(cand, ec)) return cand.string();
+  }
+  if (dirs.empty()) throw Error("cannot find " + opt + ": no -L directory to look for " + file + " in");
+  std::string list;
+  for (auto &d : dirs) list += (list.empty() ? "" : ", ") + d;
+  throw Error("cannot find " + opt + ": no " + file + " in " + list);
+}
+
 void Linker::loadInputs() {
   // The main module is a plain file; a directory or an archive stands for every .so in it.
   std::vector<Library> inputs;
   uint64_t budget = cfg.maxInputBytes;
   for (size_t i = 0; i < cfg.inputs.size(); ++i) {
-    if (i == 0) inputs.push_back(readLibrary(cfg.inputs[0], inputFiles));
+    std::string path = cfg.inputs[i];
+    if (path.size() >= 2 && path.compare(0, 2, "-l") == 0) path = findLibraryOption(path, cfg.searchDirs);
+    if (i == 0) inputs.push_back(readLibrary(path, inputFiles));
     else
-      for (auto &f : expandInput(cfg.inputs[i], budget, inputFiles)) inputs.push_back(readLibrary(std::move(f)));
+      for (auto &f : expandInput(path, budget, inputFiles)) inputs.push_back(readLibrary(std::move(f)));
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) inputDirs.push_back(path);
   }
   for (size_t i = 1; i < inputs.size(); ++i)
     if (!inputs[i].mod.dylink)

@@ -170,6 +170,7 @@ public:
   std::vector<std::string> warnings;
   std::vector<std::string> undefinedErrors;
   InputFiles inputFiles; // every file read (inputs, -L libraries, the glue): never an output
+  std::vector<std::string> inputDirs; // directories given as inputs (--dependency-file)
 
   // Global symbol table: name -> (library, export index). First definition wins.
   struct Sym {
@@ -272,8 +273,16 @@ public:
   void redirectMainConstructors();
   void emitStubNames();
   nlohmann::ordered_json buildManifest() const;
+  // Reports (report.cpp): the -Map text and the --verbose lines, once the module is emitted.
+  std::string mapText() const;
+  std::vector<std::string> verboseLines() const;
+  std::vector<std::string> dependencies() const; // every file read and directory given, once
 
   // Helpers.
+  // Undefined symbols become imports of the output (--allow-undefined or
+  // --unresolved-symbols=import-dynamic); are always errors (--no-undefined or report-all).
+  bool importUndefined() const { return cfg.allowUndefined || cfg.unresolved == LinkConfig::Unresolved::ImportDynamic; }
+  bool reportUndefined() const { return cfg.noUndefined || cfg.unresolved == LinkConfig::Unresolved::ReportAll; }
   bool importsStackPointer() const { return cfg.importStackPointer || host->importsStackPointer(); }
   uint32_t internType(const FuncType &t);
   const Sym *lookup(const std::string &name, int fromLib) const;
@@ -286,3 +295,8 @@ public:
 };
 
 } // namespace wasmobj::linking
+
+namespace wasmobj {
+// The Make rule of --dependency-file (report.cpp): TARGETS depend on DEPS.
+std::string dependencyRule(const std::vector<std::string> &targets, const std::vector<std::string> &deps);
+} // namespace wasmobj

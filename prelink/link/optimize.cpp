@@ -7,6 +7,7 @@
 
 #include <binaryen-c.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <cerrno>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -141,9 +143,15 @@ void remapManifestIndices(nlohmann::ordered_json &manifest, const std::vector<st
   }
 }
 
+// STARTED, when given, hears the name of each step as it begins (progress, below).
 Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
-                        std::vector<std::pair<std::string, double>> &stageMs) {
+                        std::vector<std::pair<std::string, double>> &stageMs,
+                        const std::function<void(const std::string &)> &started) {
   using json = nlohmann::ordered_json;
+  auto begin = [&](const std::string &what) {
+    if (started) started(what);
+  };
+  begin("binaryen: reading the linked module");
   auto t0 = Clock::now();
   auto lap = [&](const char *stage) {
     auto t = Clock::now();
@@ -172,6 +180,7 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordere
   const BinaryenIndex globalsBefore = BinaryenGetNumGlobals(h.m);
 
   if (cfg.gcSections) {
+    begin("binaryen: --gc-sections");
     // Roots: the exports (the main's, --export names), the start function, and every
     // function in the table (all that dlsym can return has a slot). Data segments stay.
     const BinaryenIndex roots = BinaryenGetNumExports(h.m);
@@ -186,6 +195,7 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordere
   }
   const BinaryenIndex funcsAfterGc = BinaryenGetNumFunctions(h.m);
   if (cfg.optimizeLevel > 0 || cfg.shrinkLevel > 0) {
+    begin("binaryen: optimising " + levelName(cfg) + " (" + std::to_string(funcsAfterGc) + " functions)");
     BinaryenSetOptimizeLevel(cfg.optimizeLevel > 0 ? cfg.optimizeLevel : 2);
     BinaryenSetShrinkLevel(cfg.shrinkLevel);
     BinaryenSetDebugInfo(false);
@@ -210,6 +220,7 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordere
       throw Error("internal error: binaryen moved table slot " + std::to_string(s), Error::kNoOffset, cfg.output);
   }
   remapManifestIndices(manifest, oldNames, newNames, newSlots);
+  begin("binaryen: writing");
 
   BinaryenModuleAllocateAndWriteResult w = BinaryenModuleAllocateAndWrite(h.m, nullptr);
   Bytes out(static_cast<const uint8_t *>(w.binary), static_cast<const uint8_t *>(w.binary) + w.binaryBytes);
@@ -256,6 +267,39 @@ bool writeAll(int fd, const void *p, size_t n) {
   return true;
 }
 
+// Until FD (the child's step names, a line each) ends: "prelink: STEP ... N s" on stderr,
+// rewritten every quarter second, then cleared.
+void showProgress(int fd) {
+  std::string step, pending;
+  auto since = Clock::now();
+  bool shown = false;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    int n = poll(&p, 1, 250);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) {
+      char buf[512];
+      ssize_t got = read(fd, buf, sizeof buf);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) break; // the child is done (or gone)
+      pending.append(buf, size_t(got));
+      for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+        step = pending.substr(0, nl);
+        since = Clock::now();
+      }
+    }
+    double s = std::chrono::duration<double>(Clock::now() - since).count();
+    if (step.empty() || s < 1.0) continue;
+    std::fprintf(stderr, "\r\x1b[Kprelink: %s ... %.0f s", step.c_str(), s);
+    std::fflush(stderr);
+    shown = true;
+  }
+  if (shown) {
+    std::fputs("\r\x1b[K", stderr);
+    std::fflush(stderr);
+  }
+}
+
 } // namespace
 
 // binaryen ends the process on what it cannot read (its Fatal() prints "Fatal: ..." and
@@ -267,6 +311,10 @@ Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_j
   int result = memfd_create("prelink-binaryen-result", MFD_CLOEXEC);
   int messages = memfd_create("prelink-binaryen-stderr", MFD_CLOEXEC);
   if (result < 0 || messages < 0) throw Error(std::string("cannot run binaryen: ") + std::strerror(errno));
+  // Progress (cfg.progress: stderr is a terminal): the child names each step on a pipe;
+  // the parent shows it with the time it has taken so far, on one line it rewrites.
+  int steps[2] = {-1, -1};
+  if (cfg.progress && pipe2(steps, O_CLOEXEC) < 0) steps[0] = steps[1] = -1;
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid < 0) throw Error(std::string("cannot run binaryen: ") + std::strerror(errno));
@@ -277,7 +325,12 @@ Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_j
     std::string out;
     try {
       std::vector<std::pair<std::string, double>> ms;
-      Bytes b = optimizeInProcess(linked, cfg, manifest, ms);
+      std::function<void(const std::string &)> started;
+      if (steps[1] >= 0) {
+        close(steps[0]);
+        started = [&](const std::string &what) { writeAll(steps[1], (what + "\n").data(), what.size() + 1); };
+      }
+      Bytes b = optimizeInProcess(linked, cfg, manifest, ms, started);
       nlohmann::ordered_json head0;
       head0["manifest"] = manifest;
       head0["times"] = nlohmann::ordered_json::array();
@@ -294,6 +347,11 @@ Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_j
     }
     std::fflush(nullptr);
     _exit(writeAll(result, out.data(), out.size()) ? code : 4);
+  }
+  if (steps[1] >= 0) {
+    close(steps[1]);
+    showProgress(steps[0]);
+    close(steps[0]);
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {

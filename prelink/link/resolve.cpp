@@ -173,8 +173,17 @@ void Linker::resolveImports() {
           return;
         }
         if (weak) return;
-        if (cfg.allowUndefined) {
+        if (importUndefined()) {
           r.kind = Resolution::Host;
+          return;
+        }
+        if (cfg.unresolved == LinkConfig::Unresolved::IgnoreAll) {
+          // --unresolved-symbols=ignore-all: a function traps when called (named after
+          // the symbol), data and globals are 0 (the callers' default).
+          if (imp.kind == ExternKind::Func) {
+            r.kind = Resolution::Stub;
+            r.hostName = imp.field;
+          }
           return;
         }
         undefinedErrors.push_back(L.path + ": undefined symbol: " + imp.field + " (" + what + ")");
@@ -319,12 +328,14 @@ void Linker::resolveImports() {
     if (undefinedErrors.size() > 1)
       msg += " (and " + std::to_string(undefinedErrors.size() - 1) + " more undefined symbol" +
              (undefinedErrors.size() > 2 ? "s" : "") + ": ";
-    for (size_t i = 1; i < undefinedErrors.size() && i < 20; ++i) {
+    // The line names at most --error-limit symbols (0: all of them).
+    const size_t limit = cfg.errorLimit ? cfg.errorLimit : undefinedErrors.size();
+    for (size_t i = 1; i < undefinedErrors.size() && i < limit; ++i) {
       auto &u = undefinedErrors[i];
       auto p = u.find("undefined symbol: ");
       msg += (i > 1 ? ", " : "") + u.substr(p + 18, u.find(" (", p) - p - 18);
     }
-    if (undefinedErrors.size() > 1) msg += undefinedErrors.size() > 20 ? ", ...)" : ")";
+    if (undefinedErrors.size() > 1) msg += undefinedErrors.size() > limit ? ", ...; --error-limit=0 names all)" : ")";
     throw Error(msg);
   }
   checkImportTypes();

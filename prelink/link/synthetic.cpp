@@ -227,7 +227,7 @@ nlohmann::ordered_json Linker::buildManifest() const {
   j["mode"] = cfg.shared ? "shared" : "executable";
   json opts;
   opts["stack_size"] = stackSize();
-  opts["allow_undefined"] = cfg.allowUndefined;
+  opts["allow_undefined"] = importUndefined();
   opts["no_duplicates"] = cfg.noDuplicates;
   opts["import_stack_pointer"] = cfg.importStackPointer;
   opts["optimize"] = cfg.shrinkLevel == 1 ? "-Os" : cfg.shrinkLevel >= 2 ? "-Oz" : "-O" + std::to_string(cfg.optimizeLevel);
@@ -392,6 +392,9 @@ LinkResult Linker::run() {
   out.storage = inputs;
   r.module = std::move(out);
   r.stageMs = std::move(stageMs);
+  if (!cfg.mapFile.empty()) r.map = mapText();
+  if (cfg.verbose) r.verbose = verboseLines();
+  r.dependencies = dependencies();
   r.inputFiles = std::move(inputFiles);
   for (auto &L : libs)
     if (!L.isLibdl) r.inputBytes += L.bytes ? L.bytes->size() : 0;
@@ -408,8 +411,13 @@ LinkResult link(const LinkConfig &cfg) {
 }
 
 // The outputs of CFG (the module last: writeOutputs renames in this order).
-static std::vector<OutputFile> outputsOf(const LinkConfig &cfg, ByteView module, ByteView manifest) {
+static ByteView viewOf(const std::string &s) { return ByteView(reinterpret_cast<const uint8_t *>(s.data()), s.size()); }
+
+static std::vector<OutputFile> outputsOf(const LinkConfig &cfg, ByteView module, ByteView manifest, const std::string &map = {},
+                                         const std::string &depfile = {}) {
   std::vector<OutputFile> out;
+  if (!cfg.mapFile.empty()) out.push_back(OutputFile{cfg.mapFile, viewOf(map), "-Map"});
+  if (!cfg.dependencyFile.empty()) out.push_back(OutputFile{cfg.dependencyFile, viewOf(depfile), "--dependency-file"});
   if (!cfg.manifest.empty()) out.push_back(OutputFile{cfg.manifest, manifest, "--manifest"});
   out.push_back(OutputFile{cfg.output, module, "-o"});
   return out;
@@ -425,15 +433,27 @@ int runLink(const LinkConfig &cfg) {
   // Warnings are printed before anything else, each one escaped line `prelink: warning:`;
   // when the link then fails, the caller's one `prelink: error:` line comes last, as with
   // ld (docs/reliability.md).
+  // --trace: every file read, in order, on stdout (as ld), also when the link fails.
+  auto trace = [&](const InputFiles &files) {
+    if (!cfg.trace) return;
+    for (auto &f : files) std::printf("%s\n", escapeText(f.second).c_str());
+    std::fflush(stdout);
+  };
   LinkResult r;
   try {
     r = k.run();
   } catch (...) {
+    trace(k.inputFiles);
     for (auto &w : k.warnings) printDiagnostic(stderr, "warning", w);
     throw;
   }
+  trace(r.inputFiles);
+  for (auto &v : r.verbose) printDiagnostic(stderr, "verbose", v);
   checkOutputs(outputsOf(cfg, {}, {}), r.inputFiles);
   for (auto &w : r.warnings) printDiagnostic(stderr, "warning", w);
+  if (cfg.fatalWarnings && !r.warnings.empty())
+    throw Error(std::to_string(r.warnings.size()) + (r.warnings.size() == 1 ? " warning is" : " warnings are") +
+                " an error with --fatal-warnings: nothing was written");
   auto t0 = std::chrono::steady_clock::now();
   Bytes bytes = writeModule(r.module);
   double encodeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -457,7 +477,13 @@ int runLink(const LinkConfig &cfg) {
     }
   }
   // Both temporaries first, then the renames, the module last (files.h).
-  writeOutputs(outputsOf(cfg, bytes, ByteView(reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size())), r.inputFiles);
+  std::string depfile;
+  if (!cfg.dependencyFile.empty()) {
+    std::vector<std::string> targets{cfg.output};
+    if (!cfg.manifest.empty()) targets.push_back(cfg.manifest);
+    depfile = dependencyRule(targets, r.dependencies);
+  }
+  writeOutputs(outputsOf(cfg, bytes, viewOf(manifest), r.map, depfile), r.inputFiles);
   auto end = std::chrono::steady_clock::now();
   double writeMs = encodeMs + std::chrono::duration<double, std::milli>(end - t0).count();
   bool merged = false;

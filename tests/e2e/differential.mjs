@@ -82,7 +82,9 @@ function callRun(/** @type {Record<string, any>} */ exports, /** @type {string[]
   try {
     ret = exports.run();
   } catch (e) {
-    throw new TestFailure(`${what}: run() trapped: ${e instanceof Error ? e.message : e}\n  transcript so far:\n${lines.map((l) => `    ${l}`).join('\n')}`);
+    // The innermost wasm frame names the function (the module's name section).
+    const frame = e instanceof Error && e.stack ? e.stack.split('\n').find((l) => l.includes('wasm://')) : undefined;
+    throw new TestFailure(`${what}: run() trapped: ${e instanceof Error ? e.message : e}${frame ? ` ${frame.trim()}` : ''}\n  transcript so far:\n${lines.map((l) => `    ${l}`).join('\n')}`);
   }
   lines.push(`ret ${ret}`);
 }

@@ -11,11 +11,29 @@ namespace wasmobj {
 
 // Written only by the driver, read everywhere else.
 struct LinkConfig {
-  std::vector<std::string> inputs; // main module first, then side modules
+  // Main module first, then side modules, directories and archives. An entry "-lNAME" is
+  // the library libNAME.so and "-l:FILE" the file FILE, found in searchDirs (ld's -l).
+  std::vector<std::string> inputs;
   std::string output;
   std::string manifest;
   std::vector<std::string> searchDirs; // -L
-  bool allowUndefined = false;
+  // Undefined symbols (--unresolved-symbols, as wasm-ld): Default is the host's rule
+  // (an error; the emscripten hosts make a function a trap); ReportAll always an error;
+  // IgnoreAll a function that traps when called, data and globals 0; ImportDynamic an
+  // import of the output (--allow-undefined).
+  enum class Unresolved { Default, ReportAll, IgnoreAll, ImportDynamic } unresolved = Unresolved::Default;
+  bool allowUndefined = false; // = Unresolved::ImportDynamic
+  // The most undefined symbols one error names (--error-limit; 0 = all).
+  uint32_t errorLimit = 20;
+  bool fatalWarnings = false; // --fatal-warnings: a warning fails the link (nothing written)
+  // Reports (docs/cli.md): -Map FILE, --dependency-file FILE (a Make rule), --trace (each
+  // file read, on stdout), --verbose (the link's decisions, on stderr), progress of long
+  // stages on stderr (the driver sets it when stderr is a terminal).
+  std::string mapFile;
+  std::string dependencyFile;
+  bool trace = false;
+  bool verbose = false;
+  bool progress = false;
   bool noDuplicates = false;
   // emscripten flavour: a function no library and no glue provides is an error (by default
   // it traps when called, naming itself, as emcc's loader fails only then).
@@ -66,6 +84,12 @@ struct LinkResult {
   // Every file the link read (inputs, files in directories, archives, -L libraries, the
   // glue): runLink refuses to write an output onto any of them.
   InputFiles inputFiles;
+  // Reports: the -Map text (when cfg.mapFile is set), the files the output depends on
+  // (every file read and every directory given, once each, in the order read), and the
+  // --verbose lines.
+  std::string map;
+  std::vector<std::string> dependencies;
+  std::vector<std::string> verbose;
 };
 
 // Links in memory. Throws Error (naming the file and offset) on the first fatal problem,
