@@ -12,23 +12,25 @@ const WEAK = 1; // WASM_SYM_BINDING_WEAK in EXPORT_INFO / IMPORT_INFO flags
 
 /**
  * @typedef {{ name: string, kind: string, global: boolean, table_slot?: number | null,
- *             address?: number, function_index?: number }} ManifestSymbol
+ *             address?: number, function_index?: number | null }} ManifestSymbol
  * @typedef {{ name: string, dlopen_names?: string[], scope: string, needed: string[],
  *             memory_base: number, memory_size: number, table_base: number, table_size: number,
  *             symbols: ManifestSymbol[] }} ManifestLibrary
  * @typedef {{ memory: { imported: boolean, min_pages: number, max_pages: number | null, shared: boolean },
  *             table: { imported: boolean, min: number, max: number | null },
  *             stack: { low: number, high: number, size: number, pointer_imported: boolean },
- *             libraries: ManifestLibrary[] }} Manifest
+ *             libraries: ManifestLibrary[], module?: { sha256: string, size: number } }} Manifest
  * @typedef {{ memorySize: number, memoryAlign: number, tableSize: number, tableAlign: number,
  *             needed: string[], runtimePath: string[], importFlags: Map<string, number>,
  *             exportFlags: Map<string, number> }} Dylink
  * @typedef {(name: string) => Uint8Array | ArrayBuffer | Promise<Uint8Array | ArrayBuffer>} ReadFile
  * @typedef {Record<string, Record<string, any>>} Imports
- * @typedef {{ module?: WebAssembly.Module, bytes?: BufferSource, manifest: Manifest,
+ * @typedef {ArrayBuffer | ArrayBufferView} Bytes module bytes (a Uint8Array, node's Buffer)
+ * @typedef {{ module?: WebAssembly.Module, bytes?: Bytes, manifest: Manifest,
  *             imports?: Imports | ((ctx: { memory: WebAssembly.Memory | null, table: WebAssembly.Table | null }) => Imports),
  *             readFile?: ReadFile, preload?: string[], init?: boolean, stackSize?: number,
- *             allocate?: (size: number, align: number) => number }} Options
+ *             allocate?: (size: number, align: number) => number,
+ *             checkManifest?: boolean, moduleName?: string, manifestName?: string }} Options
  * @typedef {{ name: string, handle: number, refs: number, global: boolean,
  *             prelinked?: ManifestLibrary, instance?: WebAssembly.Instance,
  *             exports?: Record<string, any>, memoryBase: number, memorySize: number,
@@ -79,12 +81,44 @@ export function parseDylink(/** @type {WebAssembly.Module} */ module) {
 const basename = (/** @type {string} */ s) => s.slice(s.lastIndexOf('/') + 1);
 const alignUp = (/** @type {number} */ v, /** @type {number} */ a) => Math.ceil(v / a) * a;
 
+/** SHA-256 of bytes, lowercase hex: crypto.subtle (browsers, node 19+; node 18's webcrypto). */
+async function sha256Hex(/** @type {Bytes} */ bytes) {
+  let subtle = globalThis.crypto?.subtle;
+  if (!subtle && typeof process === 'object' && process.versions?.node) {
+    const name = 'node:crypto'; // not a static import: browsers and bundlers never see it
+    subtle = /** @type {SubtleCrypto} */ ((await import(name)).webcrypto.subtle);
+  }
+  if (!subtle) throw new Error('prelink-runtime: crypto.subtle is not available (a page served over plain http from another host than localhost?): serve it over https, or pass checkManifest: false');
+  const h = new Uint8Array(await subtle.digest('SHA-256', /** @type {BufferSource} */ (bytes)));
+  return Array.from(h, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Checks that the manifest is the one prelink wrote with these module bytes (its
+ * module.sha256), so that a stale or swapped manifest fails with one clear error instead
+ * of a wrong layout or a V8 link error.
+ */
+export async function checkManifest(/** @type {Bytes} */ bytes, /** @type {Manifest} */ manifest,
+  { moduleName = 'the module', manifestName = 'the manifest' } = {}) {
+  const want = manifest?.module?.sha256;
+  if (typeof want !== 'string') {
+    throw new Error(`prelink-runtime: ${manifestName} records no module sha256 (not a prelink manifest, or one written before prelink recorded it): relink, or pass checkManifest: false`);
+  }
+  const got = await sha256Hex(bytes);
+  if (got !== want) {
+    throw new Error(`prelink-runtime: ${manifestName} does not describe ${moduleName} (sha256 ${got} != ${want}): relink, or use the manifest written with the module`);
+  }
+}
+
 /**
  * Instantiates a module linked by prelink and returns it with its dynamic loader.
  * @param {Options} opts
  */
 export async function instantiate(opts) {
   const { manifest, readFile, init = true } = opts;
+  if (!opts.module && !opts.bytes) throw new Error('prelink-runtime: instantiate needs bytes (the linked module) or module (compiled)');
+  // The manifest must be the module's: checked on the bytes (a compiled module alone has none).
+  if (opts.bytes && opts.checkManifest !== false) await checkManifest(opts.bytes, manifest, opts);
   const module = opts.module ?? await WebAssembly.compile(/** @type {BufferSource} */ (opts.bytes));
   const userImports = typeof opts.imports === 'function' ? null : (opts.imports ?? {});
 

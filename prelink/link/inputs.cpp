@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 // OpenSSL's SHA-256 uses the CPU's SHA instructions: on the P1 link (17 MB of inputs)
 // LLVM's portable SHA256 was 30% of the whole link (docs/benchmarks.md).
-static std::string hexSha256(ByteView b) {
+std::string hexSha256(ByteView b) {
   unsigned char h[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   if (!EVP_Digest(b.data(), b.size(), h, &n, EVP_sha256(), nullptr)) throw Error("SHA-256 failed");

@@ -160,6 +160,9 @@ inline constexpr HostDlFunction kHostDlFunctions[] = {
 // `{"module": "env", "name": NAME}`, an immutable i32 global: a base the loader gives.
 Import baseImport(const char *name);
 
+// SHA-256 of B as 64 lowercase hex digits (OpenSSL): the inputs' and the output's.
+std::string hexSha256(ByteView b);
+
 class Linker {
 public:
   explicit Linker(const LinkConfig &cfg) : cfg(cfg) {}

@@ -233,9 +233,8 @@ nlohmann::ordered_json Linker::buildManifest() const {
   opts["optimize"] = cfg.shrinkLevel == 1 ? "-Os" : cfg.shrinkLevel >= 2 ? "-Oz" : "-O" + std::to_string(cfg.optimizeLevel);
   opts["gc_sections"] = cfg.gcSections;
   opts["exports"] = cfg.exports;
-  json dirs = json::array();
-  for (auto &d : cfg.searchDirs) dirs.push_back(d);
-  opts["search_dirs"] = dirs;
+  // No -L directories: they are paths of this machine (the manifest holds none); what
+  // was found through them is in libraries[] by install name and sha256.
   j["options"] = opts;
   const Module &Mm = libs[0].mod;
   const Limits *ml = nullptr;
@@ -465,6 +464,9 @@ int runLink(const LinkConfig &cfg) {
     k.host->finishModule(m, r.manifest);
     bytes = writeModule(m);
   }
+  // The bytes written, after binaryen: a loader checks that this manifest is the one of
+  // the module it loads (docs/manifest.md, prelink-runtime's check).
+  r.manifest["module"] = {{"sha256", linking::hexSha256(ByteView(bytes))}, {"size", bytes.size()}};
   t0 = std::chrono::steady_clock::now();
   std::string manifest;
   // Names in the manifest that are not UTF-8 (file names of directory and archive members

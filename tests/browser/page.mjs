@@ -1,7 +1,8 @@
 // The browser side of runtime_browser.mjs: fetches the linked module and its manifest,
 // preloads the libraries the program will dlopen (C's dlopen is synchronous; fetch is
-// not), runs the program and posts its transcript to the test's server.
-import { instantiate } from '/runtime/prelink-runtime.mjs';
+// not), runs the program and posts its transcript to the test's server. The runtime checks
+// the manifest against the module's bytes with the browser's crypto.subtle.
+import { instantiate } from 'prelink-runtime';
 import { corpusHost } from '/corpus_host.mjs';
 
 const post = (/** @type {unknown} */ body) =>
@@ -12,8 +13,10 @@ try {
   const manifest = await (await fetch('/app.json')).json();
   /** @type {string[]} */ const lines = (globalThis.__lines = []);
   const rt = await instantiate({
-    module: await WebAssembly.compileStreaming(fetch('/app.wasm')),
+    bytes: new Uint8Array(await (await fetch('/app.wasm')).arrayBuffer()),
     manifest,
+    moduleName: '/app.wasm',
+    manifestName: '/app.json',
     imports: ({ memory }) => ({ env: corpusHost(lines, () => /** @type {WebAssembly.Memory} */ (memory)) }),
     readFile: async (name) => {
       const r = await fetch(`/lib/${encodeURIComponent(name)}`);

@@ -5,8 +5,10 @@
 // in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core). The
 // page preloads the runtime libs with fetch, runs the program and posts its transcript,
 // which must equal expected.txt; the runtime must have loaded exactly the runtime libs.
+// The runtime is the packed npm package installed into --runtime-project DIR (the CTest
+// fixture tests/package/pack.mjs); the page imports it by name through an import map.
 //
-//   node runtime_browser.mjs --program DIR --prelink PATH [--chromium PATH]
+//   node runtime_browser.mjs --program DIR --prelink PATH --runtime-project DIR [--chromium PATH]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,7 +17,6 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const args = process.argv.slice(2);
 const opt = (/** @type {string} */ n, /** @type {string | undefined} */ d = undefined) => {
   const i = args.indexOf(n);
@@ -23,11 +24,15 @@ const opt = (/** @type {string} */ n, /** @type {string | undefined} */ d = unde
 };
 const dir = opt('--program');
 const prelink = opt('--prelink');
+const project = opt('--runtime-project');
 const chromiumPath = /** @type {string} */ (opt('--chromium', process.env.CHROMIUM ?? '/usr/bin/chromium'));
-if (!dir || !prelink) {
-  console.error('usage: node runtime_browser.mjs --program DIR --prelink PATH [--chromium PATH]');
+if (!dir || !prelink || !project) {
+  console.error('usage: node runtime_browser.mjs --program DIR --prelink PATH --runtime-project DIR [--chromium PATH]');
   process.exit(1);
 }
+// The file the installed package's exports map gives browsers (its "default" condition).
+const pkgDir = path.join(project, 'node_modules/prelink-runtime');
+const pkgEntry = path.join(pkgDir, JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).exports['.'].default);
 if (!fs.existsSync(chromiumPath)) {
   console.error(`no Chromium at ${chromiumPath} (scripts/install-deps.sh installs Debian's chromium)`);
   process.exit(1);
@@ -56,7 +61,7 @@ const files = new Map([
   ['/page.html', [path.join(here, 'page.html'), 'text/html']],
   ['/page.mjs', [path.join(here, 'page.mjs'), 'text/javascript']],
   ['/corpus_host.mjs', [path.join(here, 'corpus_host.mjs'), 'text/javascript']],
-  ['/runtime/prelink-runtime.mjs', [path.join(root, 'runtime/prelink-runtime.mjs'), 'text/javascript']],
+  ['/pkg/prelink-runtime', [pkgEntry, 'text/javascript']],
   ['/app.wasm', [out, 'application/wasm']],
   ['/app.json', [man, 'application/json']],
   ...spec.runtime_libs.map((/** @type {string} */ l) => [`/lib/${l}`, [path.join(dir, l), 'application/wasm']]),
