@@ -110,6 +110,7 @@ static void normaliseLdSpellings(std::vector<std::string> &args) {
     }
     if (a == "-Map") out.push_back("--Map");
     else if (a.rfind("-Map=", 0) == 0) out.push_back("-" + a);
+    else if (a == "-Bsymbolic") out.push_back("--Bsymbolic");
     else if ((a == "-l" || a == "--library") && i + 1 < args.size()) out.push_back(kLibraryMark + args[++i]);
     else if (a.rfind("--library=", 0) == 0) out.push_back(kLibraryMark + a.substr(10));
     else if (a.size() > 2 && a.rfind("-l", 0) == 0) out.push_back(kLibraryMark + a.substr(2));
@@ -168,6 +169,9 @@ int main(int argc, char **argv) {
   app.add_option("--dlopen-prefix", cfg.dlopenPrefixes, "DIR=PREFIX: inputs under DIR answer dlopen(PREFIX/<path below DIR>)")->allow_extra_args(false);
   app.add_flag("--no-libdl", cfg.noLibdl, "do not answer dlopen inside the module (leave it to the host)");
   app.add_flag("--shared", cfg.shared, "bundle mode: merge side modules into one side module");
+  app.add_flag("--Bsymbolic", cfg.bsymbolic,
+               "bundle mode: resolve GOT entries of the bundle's own symbols inside it (no GOT imports for them; "
+               "later modules cannot find them in a GOT-only loader, nothing outside interposes)");
   app.add_option("--max-memory", cfg.maxMemory, "largest linked memory in bytes (default 4294967296)");
   app.add_option("--max-table-size", cfg.maxTableSize, "most table slots of the linked program (default 10000000)");
   app.add_option("--max-input-bytes", cfg.maxInputBytes,

@@ -62,6 +62,12 @@ public:
   // What no library and no host provides stays an import of the output (a bundle's loader
   // resolves it) instead of being an undefined symbol.
   virtual bool keepsUndefinedImports() const { return false; }
+  // A GOT entry (GOT.mem / GOT.func) for a symbol the output defines and exports stays an
+  // import that the output's loader fills, as it did for the library that had it (a
+  // bundle, unless -Bsymbolic): loaders that give later modules only what is in their GOT
+  // (cowasm's) find the symbol there, and a definition loaded before the output
+  // interposes on it as on the original.
+  virtual bool gotThroughLoader() const { return false; }
 
   // The output's own imports before the libraries' (the stack pointer when imported,
   // bases, glue functions); by default the stack pointer alone.
@@ -94,7 +100,7 @@ std::unique_ptr<Host> makeHost(Linker &k);
 
 // The hosts (hosts.cpp, emscripten.cpp).
 std::unique_ptr<Host> makePrelinkHost();
-std::unique_ptr<Host> makeBundleHost();
+std::unique_ptr<Host> makeBundleHost(bool symbolic);
 // Null when the main module is not an emcc main module (and the flavour is auto).
 std::unique_ptr<Host> makeEmscriptenHost(Linker &k, bool forced);
 

@@ -39,7 +39,10 @@ public:
 // `--shared`: one side module for any dylink.0 loader; its loader decides the bases.
 class BundleHost : public Host {
 public:
+  explicit BundleHost(bool symbolic) : symbolic(symbolic) {}
+  bool symbolic; // -Bsymbolic: GOT entries of the bundle's own symbols resolved inside it
   std::string flavor() const override { return "llvm"; }
+  bool gotThroughLoader() const override { return !symbolic; }
   bool relocatableOutput() const override { return true; }
   bool importsStackPointer() const override { return true; }
   bool keepsUndefinedImports() const override { return true; }
@@ -105,7 +108,7 @@ std::optional<int64_t> Host::linkerDefinedData(const Linker &k, const std::strin
 }
 
 std::unique_ptr<Host> makePrelinkHost() { return std::make_unique<PrelinkHost>(); }
-std::unique_ptr<Host> makeBundleHost() { return std::make_unique<BundleHost>(); }
+std::unique_ptr<Host> makeBundleHost(bool symbolic) { return std::make_unique<BundleHost>(symbolic); }
 
 std::unique_ptr<Host> makeHost(Linker &k) {
   using F = LinkConfig::Flavor;
@@ -113,7 +116,7 @@ std::unique_ptr<Host> makeHost(Linker &k) {
   if (cfg.shared) {
     if (cfg.flavor == F::Emscripten)
       throw Error("--shared: bundle mode is for the llvm flavour (an emscripten side module bundle is not supported)");
-    return makeBundleHost();
+    return makeBundleHost(cfg.bsymbolic);
   }
   if (cfg.flavor != F::Llvm)
     if (auto h = makeEmscriptenHost(k, cfg.flavor == F::Emscripten)) return h;

@@ -157,6 +157,14 @@ void Linker::resolveImports() {
     if (m.kind == ExternKind::Func && m.module == "env") mainEnvFuncs[m.field] = &m;
   }
   auto mainImports = [&](const Import &i) { return mainImportKeys.count(importKey(i.kind, i.module, i.field)) > 0; };
+  // A GOT entry the output's loader fills (Host::gotThroughLoader): for a symbol of the
+  // global scope, which the output exports; not for prelink's libdl (private) nor for a
+  // definition only a dlopen-only library's local scope holds (not exported).
+  auto viaLoader = [&](const std::string &name, const Sym &s) {
+    if (!host->gotThroughLoader() || libs[s.lib].isLibdl) return false;
+    auto it = globalSyms.find(name);
+    return it != globalSyms.end() && &it->second == &s;
+  };
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     L.imports.resize(L.mod.imports.size());
@@ -218,7 +226,14 @@ void Linker::resolveImports() {
           if (imp.global.type != ValType::i32() || !imp.global.mut)
             throw Error("GOT.mem." + imp.field + " must be a mutable i32 global", Error::kNoOffset, L.path);
           const Sym *s = lookup(imp.field, li);
-          if (s) {
+          if (s && viaLoader(imp.field, *s)) {
+            const Library &D = libs[s->lib];
+            if (!isDataExport(D, D.mod.exports[s->exportIdx]))
+              throw Error("symbol " + imp.field + " is imported as data (GOT.mem) but " + D.name + " defines it as a " +
+                              externKindName(D.mod.exports[s->exportIdx].kind),
+                          Error::kNoOffset, L.path);
+            r.kind = Resolution::Host;
+          } else if (s) {
             const Library &D = libs[s->lib];
             const Export &e = D.mod.exports[s->exportIdx];
             if (!isDataExport(D, e))
@@ -246,8 +261,9 @@ void Linker::resolveImports() {
               throw Error("symbol " + imp.field + " is imported as a function (GOT.func) but " + D.name + " defines it as a " +
                               (isDataExport(D, e) ? "data symbol" : externKindName(e.kind)),
                           Error::kNoOffset, L.path);
-            // Becomes the function's table slot once slots are assigned.
-            r = Resolution::make(Resolution::Def, s->lib, addressedFunction(D, e), 0);
+            // Becomes the function's table slot once slots are assigned, or the loader's.
+            if (viaLoader(imp.field, *s)) r.kind = Resolution::Host;
+            else r = Resolution::make(Resolution::Def, s->lib, addressedFunction(D, e), 0);
           } else if (host->resolveUnlinked(*this, L, imp, r)) {
           } else {
             undefined("function address");

@@ -48,6 +48,10 @@ struct LinkConfig {
   // Bundle mode (--shared): the inputs become ONE side module that any dylink.0 loader
   // loads in place of the first input (prelink/link/bundle.cpp).
   bool shared = false;
+  // Bundle mode, -Bsymbolic: the bundle's GOT entries for symbols it defines are resolved
+  // inside it at link time, instead of staying GOT imports its loader fills (the default:
+  // later modules find them and an earlier definition interposes, as with the originals).
+  bool bsymbolic = false;
   // Limits that protect the machine (docs/reliability.md): the linked program's memory
   // in bytes (--max-memory; wasm32 cannot address more than 4 GiB) and table slots
   // (--max-table-size).
