@@ -380,9 +380,9 @@ LinkResult Linker::run() {
   emitStubNames();
   lap("rewrite");
   LinkResult r;
-  r.manifest = buildManifest();
+  manifest = buildManifest();
   // The host's last change: now, or (going to binaryen) in runLink on binaryen's output.
-  if (!deferFinish) host->finishModule(out, r.manifest);
+  if (!deferFinish) host->finishModule(out, manifest);
   lap("manifest");
   r.warnings = warnings;
   // The output still views some input bytes (passive data segments): it keeps every
@@ -402,9 +402,28 @@ LinkResult Linker::run() {
 
 namespace wasmobj {
 
+// The manifest's text, as --manifest writes it. Names that are not UTF-8 (file names of
+// directory and archive members may be anything) become U+FFFD rather than an exception
+// (docs/cli.md).
+static std::string manifestText(const nlohmann::ordered_json &manifest, const std::string &file) {
+  try {
+    return manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  } catch (const nlohmann::ordered_json::exception &e) {
+    throw Error(std::string("cannot write the manifest: ") + e.what(), Error::kNoOffset, file);
+  }
+}
+
 LinkResult link(const LinkConfig &cfg) {
   linking::Linker k(cfg);
-  return k.run();
+  LinkResult r = k.run();
+  r.manifest = manifestText(k.manifest, cfg.manifest);
+  return r;
+}
+
+// The diagnostics sink of CFG, or the CLI's lines on stderr.
+static void report(const LinkConfig &cfg, const char *severity, std::string_view message) {
+  if (cfg.diagnostics) cfg.diagnostics(severity, message);
+  else printDiagnostic(stderr, severity, message);
 }
 
 // The outputs of CFG (the module last: writeOutputs renames in this order).
@@ -429,33 +448,25 @@ int runLink(const LinkConfig &cfg) {
   try {
     r = k.run();
   } catch (...) {
-    for (auto &w : k.warnings) printDiagnostic(stderr, "warning", w);
+    for (auto &w : k.warnings) report(cfg, "warning", w);
     throw;
   }
   checkOutputs(outputsOf(cfg, {}, {}), r.inputFiles);
-  for (auto &w : r.warnings) printDiagnostic(stderr, "warning", w);
+  for (auto &w : r.warnings) report(cfg, "warning", w);
   auto t0 = std::chrono::steady_clock::now();
   Bytes bytes = writeModule(r.module);
   double encodeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (linking::wantsBinaryen(cfg)) {
     r.stageMs.emplace_back("write", encodeMs);
     encodeMs = 0;
-    bytes = linking::optimizeLinked(bytes, cfg, r.manifest, r.stageMs);
+    bytes = linking::optimizeLinked(bytes, cfg, k.manifest, r.stageMs);
     Module m = readModule(ByteView(bytes), cfg.output);
-    k.host->finishModule(m, r.manifest);
+    k.host->finishModule(m, k.manifest);
     bytes = writeModule(m);
   }
   t0 = std::chrono::steady_clock::now();
   std::string manifest;
-  // Names in the manifest that are not UTF-8 (file names of directory and archive members
-  // may be anything) become U+FFFD rather than an exception (docs/cli.md).
-  if (!cfg.manifest.empty()) {
-    try {
-      manifest = r.manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-    } catch (const nlohmann::ordered_json::exception &e) {
-      throw Error(std::string("cannot write the manifest: ") + e.what(), Error::kNoOffset, cfg.manifest);
-    }
-  }
+  if (!cfg.manifest.empty()) manifest = manifestText(k.manifest, cfg.manifest);
   // Both temporaries first, then the renames, the module last (files.h).
   writeOutputs(outputsOf(cfg, bytes, ByteView(reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size())), r.inputFiles);
   auto end = std::chrono::steady_clock::now();
@@ -469,12 +480,12 @@ int runLink(const LinkConfig &cfg) {
     char line[160];
     for (auto &s : r.stageMs) {
       std::snprintf(line, sizeof line, "%-14s %9.2f ms", s.first.c_str(), s.second);
-      printDiagnostic(stderr, "stats", line);
+      report(cfg, "stats", line);
     }
     double total = std::chrono::duration<double, std::milli>(end - start).count();
     std::snprintf(line, sizeof line, "total %.2f ms, input %llu bytes, output %zu bytes, %.1f MB/s", total,
                   (unsigned long long)r.inputBytes, bytes.size(), total > 0 ? double(r.inputBytes) / 1e6 / (total / 1e3) : 0.0);
-    printDiagnostic(stderr, "stats", line);
+    report(cfg, "stats", line);
   }
   return 0;
 }
