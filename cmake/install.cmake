@@ -1,5 +1,5 @@
-# What `cmake --install` puts under the prefix (docs/design.md, "Using the libraries").
-# Nothing of tests/ or corpus/ is installed.
+# What `cmake --install` puts under the prefix, and the Debian package cpack makes of it
+# (docs/design.md, "Using the libraries"). Nothing of tests/ or corpus/ is installed.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -29,3 +29,38 @@ install(FILES ${PROJECT_BINARY_DIR}/prelinkConfig.cmake ${PROJECT_BINARY_DIR}/pr
 install(FILES ${PROJECT_SOURCE_DIR}/docs/prelink.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/NOTICE ${PROJECT_SOURCE_DIR}/README.md
   DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# `cpack -G DEB` in the build directory: prelink_<version>_<arch>.deb. Its Depends are
+# dpkg-shlibdeps' findings for bin/prelink, plus binaryen, whose unversioned libbinaryen.so
+# has no shlibs entry (shlibdeps cannot name it): the binary needs the binaryen release it
+# was built against.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME prelink)
+set(CPACK_PACKAGE_VENDOR "The prelink authors")
+set(CPACK_PACKAGE_CONTACT "The prelink authors <prelink@users.noreply.github.com>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "ahead-of-time dynamic linker for WebAssembly")
+set(CPACK_PACKAGE_DESCRIPTION "prelink links a WebAssembly main module and the dylink.0 side modules it loads
+(emscripten, wasm-ld -shared/-pie) into one core module and a JSON manifest at build time:
+memory bases, table slots, GOT entries and imports become constants, and dlopen of a
+prelinked library is answered inside the module. The package also holds the static
+libraries wasmobj and prelinker, their headers and CMake package (find_package(prelink)).")
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION devel)
+set(CPACK_DEBIAN_PACKAGE_LICENSE Apache-2.0)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(_binaryen_dep binaryen)
+find_program(DPKG_QUERY dpkg-query)
+if(DPKG_QUERY)
+  execute_process(COMMAND ${DPKG_QUERY} -W -f=\${Version} binaryen OUTPUT_VARIABLE _binaryen_version ERROR_QUIET)
+  if(_binaryen_version MATCHES "^([0-9]+)")
+    math(EXPR _next "${CMAKE_MATCH_1} + 1")
+    set(_binaryen_dep "binaryen (>= ${CMAKE_MATCH_1}), binaryen (<< ${_next}~)")
+  endif()
+endif()
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_binaryen_dep}")
+# For the libraries and headers (not the CLI): what a project that links them builds with.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "llvm-19-dev, nlohmann-json3-dev, libssl-dev, libarchive-dev")
+include(CPack)
