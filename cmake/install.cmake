@@ -27,8 +27,14 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/prelinkConfigVersion.cmak
 install(FILES ${PROJECT_BINARY_DIR}/prelinkConfig.cmake ${PROJECT_BINARY_DIR}/prelinkConfigVersion.cmake
   ${CMAKE_CURRENT_LIST_DIR}/prelinkBinaryen.cmake DESTINATION ${PRELINK_CMAKE_DIR})
 install(FILES ${PROJECT_SOURCE_DIR}/docs/prelink.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# The licence, and for Debian also as share/doc/prelink/copyright (Debian policy 12.5:
+# the copyright notice, then the licence).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/NOTICE ${PROJECT_SOURCE_DIR}/LICENSE)
+file(READ ${PROJECT_SOURCE_DIR}/NOTICE _notice)
+file(READ ${PROJECT_SOURCE_DIR}/LICENSE _license)
+file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/copyright CONTENT "${_notice}\n${_license}")
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/NOTICE ${PROJECT_SOURCE_DIR}/README.md
-  DESTINATION ${CMAKE_INSTALL_DOCDIR})
+  ${PROJECT_BINARY_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # `cpack -G DEB` in the build directory: prelink_<version>_<arch>.deb. Its Depends are
 # dpkg-shlibdeps' findings for bin/prelink, plus binaryen, whose unversioned libbinaryen.so
@@ -49,7 +55,6 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
-set(CPACK_DEBIAN_PACKAGE_LICENSE Apache-2.0)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(_binaryen_dep binaryen)
 find_program(DPKG_QUERY dpkg-query)

@@ -38,6 +38,9 @@ run('dpkg-deb', ['-x', deb, root]);
 const bin = path.join(root, 'usr/bin/prelink');
 for (const f of ['usr/bin/prelink', 'usr/share/man/man1/prelink.1', 'usr/share/doc/prelink/LICENSE', 'usr/include/prelink/link.h'])
   if (!fs.existsSync(path.join(root, f))) fail(`the package has no /${f}`);
+const copyright = path.join(root, 'usr/share/doc/prelink/copyright');
+if (!fs.existsSync(copyright) || !/Copyright .* The prelink authors[^]*Apache License\s+Version 2\.0/.test(fs.readFileSync(copyright, 'utf8')))
+  fail('the package has no /usr/share/doc/prelink/copyright with the copyright line and the Apache-2.0 licence');
 if (!fs.readdirSync(path.join(root, 'usr'), { recursive: true }).some((f) => String(f).endsWith('cmake/prelink/prelinkConfig.cmake')))
   fail('the package has no prelinkConfig.cmake');
 
