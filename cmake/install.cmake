@@ -26,7 +26,18 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/prelinkConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/prelinkConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/prelinkConfig.cmake ${PROJECT_BINARY_DIR}/prelinkConfigVersion.cmake
   ${CMAKE_CURRENT_LIST_DIR}/prelinkBinaryen.cmake DESTINATION ${PRELINK_CMAKE_DIR})
-install(FILES ${PROJECT_SOURCE_DIR}/docs/prelink.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# The man page, gzip -9n as Debian policy 12.1 wants (-n: no time stamp, so the same bytes
+# every build).
+find_program(GZIP gzip)
+if(GZIP)
+  add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/prelink.1.gz
+    COMMAND ${GZIP} -9n -c ${PROJECT_SOURCE_DIR}/docs/prelink.1 > ${PROJECT_BINARY_DIR}/prelink.1.gz
+    DEPENDS ${PROJECT_SOURCE_DIR}/docs/prelink.1 COMMENT "Compressing the man page")
+  add_custom_target(manpage ALL DEPENDS ${PROJECT_BINARY_DIR}/prelink.1.gz)
+  install(FILES ${PROJECT_BINARY_DIR}/prelink.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+else()
+  install(FILES ${PROJECT_SOURCE_DIR}/docs/prelink.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+endif()
 # The licence, and for Debian also as share/doc/prelink/copyright (Debian policy 12.5:
 # the copyright notice, then the licence).
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/NOTICE ${PROJECT_SOURCE_DIR}/LICENSE)

@@ -34,9 +34,10 @@ const wantHeaders = [...headers(path.join(a.source, 'libwasmobj/include/wasmobj'
                      ...headers(path.join(a.source, 'prelink/include/prelink'), 'prelink')];
 const allowed = [/^bin\/prelink$/, /^lib[^/]*(\/[^/]+)?\/lib(wasmobj|prelinker)\.a$/,
   /^lib[^/]*(\/[^/]+)?\/cmake\/prelink\/prelink(Config|ConfigVersion|Targets|Targets-[a-z]+|Binaryen)\.cmake$/,
-  /^share\/man\/man1\/prelink\.1$/, /^share\/doc\/prelink\/(LICENSE|NOTICE|README\.md|copyright)$/, /^include\/(wasmobj|prelink)\/[^/]+\.h$/];
+  /^share\/man\/man1\/prelink\.1(\.gz)?$/, /^share\/doc\/prelink\/(LICENSE|NOTICE|README\.md|copyright)$/, /^include\/(wasmobj|prelink)\/[^/]+\.h$/];
 for (const f of installed) if (!allowed.some((r) => r.test(f))) fail(`cmake --install installs ${f}, which is not part of the product`);
-for (const f of ['bin/prelink', 'share/man/man1/prelink.1', ...wantHeaders])
+if (!installed.some((f) => /^share\/man\/man1\/prelink\.1(\.gz)?$/.test(f))) fail('cmake --install does not install the man page');
+for (const f of ['bin/prelink', ...wantHeaders])
   if (!installed.includes(f)) fail(`cmake --install does not install ${f}`);
 for (const lib of ['libwasmobj.a', 'libprelinker.a'])
   if (!installed.some((f) => f.endsWith('/' + lib))) fail(`cmake --install does not install ${lib}`);

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import zlib from 'node:zlib';
 import { checkRuns, fail, finish, programInputs, run, sameBytes } from './common.mjs';
 
 const { values: a } = parseArgs({ options: Object.fromEntries(
@@ -36,8 +37,11 @@ const dependNames = new Set(depends.split(',').flatMap((alt) => alt.split('|')).
 const root = path.join(a.work, 'root');
 run('dpkg-deb', ['-x', deb, root]);
 const bin = path.join(root, 'usr/bin/prelink');
-for (const f of ['usr/bin/prelink', 'usr/share/man/man1/prelink.1', 'usr/share/doc/prelink/LICENSE', 'usr/include/prelink/link.h'])
+for (const f of ['usr/bin/prelink', 'usr/share/man/man1/prelink.1.gz', 'usr/share/doc/prelink/LICENSE', 'usr/include/prelink/link.h'])
   if (!fs.existsSync(path.join(root, f))) fail(`the package has no /${f}`);
+const man = path.join(root, 'usr/share/man/man1/prelink.1.gz');
+if (fs.existsSync(man) && !zlib.gunzipSync(fs.readFileSync(man)).equals(fs.readFileSync(path.join(a.source, 'docs/prelink.1'))))
+  fail('the packaged man page is not docs/prelink.1');
 const copyright = path.join(root, 'usr/share/doc/prelink/copyright');
 if (!fs.existsSync(copyright) || !/Copyright .* The prelink authors[^]*Apache License\s+Version 2\.0/.test(fs.readFileSync(copyright, 'utf8')))
   fail('the package has no /usr/share/doc/prelink/copyright with the copyright line and the Apache-2.0 licence');
