@@ -121,7 +121,7 @@ static void normaliseLdSpellings(std::vector<std::string> &args) {
 
 int main(int argc, char **argv) {
   CLI::App app{"prelink: ahead-of-time dynamic linking for WebAssembly"};
-  app.set_version_flag("--version", std::string("prelink 0.1.0"));
+  app.set_version_flag("--version", std::string("prelink ") + PRELINK_VERSION); // project() in CMakeLists.txt
   app.require_subcommand(0, 1);
 
   auto *inspect = app.add_subcommand("inspect", "Show what wasm dynamic libraries declare (like readelf -d)");

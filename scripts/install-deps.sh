@@ -6,7 +6,8 @@ pkgs=(clang-19 lld-19 llvm-19-dev libclang-rt-19-dev-wasm32 libclang-rt-19-dev l
       doctest-dev libssl-dev libarchive-dev binaryen wabt cmake ninja-build nlohmann-json3-dev nodejs npm
       chromium   # chromium: tests/browser (headless, driven by npm's playwright-core)
       emscripten  # emcc 3.1.6: corpus/emscripten (the emscripten flavour's tests and benchmark)
-      node-acorn) # tests/glue: the JS glue reader checked against acorn's syntax tree
+      node-acorn  # tests/glue: the JS glue reader checked against acorn's syntax tree
+      dpkg-dev file binutils) # cpack -G DEB: dpkg-shlibdeps, file; tests/package: readelf
 missing=()
 for p in "${pkgs[@]}"; do
   # nodejs may come from NodeSource (/usr/bin/node) rather than Debian: accept either.

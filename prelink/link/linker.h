@@ -241,6 +241,9 @@ public:
   // The host the output is made for (host.h): every host-specific decision.
   std::unique_ptr<Host> host;
   bool deferFinish = false; // runLink calls host->finishModule after binaryen
+  // The manifest run() builds (LinkResult holds its text): runLink's binaryen step and
+  // the host's finishModule add to it before it is written.
+  nlohmann::ordered_json manifest;
   uint64_t stackSize() const {
     auto d = host->defaultStackSize();
     return cfg.stackSizeSet || !d ? cfg.stackSize : *d;

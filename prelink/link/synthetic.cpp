@@ -379,9 +379,9 @@ LinkResult Linker::run() {
   emitStubNames();
   lap("rewrite");
   LinkResult r;
-  r.manifest = buildManifest();
+  manifest = buildManifest();
   // The host's last change: now, or (going to binaryen) in runLink on binaryen's output.
-  if (!deferFinish) host->finishModule(out, r.manifest);
+  if (!deferFinish) host->finishModule(out, manifest);
   lap("manifest");
   r.warnings = warnings;
   // The output still views some input bytes (passive data segments): it keeps every
@@ -404,9 +404,28 @@ LinkResult Linker::run() {
 
 namespace wasmobj {
 
+// The manifest's text, as --manifest writes it. Names that are not UTF-8 (file names of
+// directory and archive members may be anything) become U+FFFD rather than an exception
+// (docs/cli.md).
+static std::string manifestText(const nlohmann::ordered_json &manifest, const std::string &file) {
+  try {
+    return manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  } catch (const nlohmann::ordered_json::exception &e) {
+    throw Error(std::string("cannot write the manifest: ") + e.what(), Error::kNoOffset, file);
+  }
+}
+
 LinkResult link(const LinkConfig &cfg) {
   linking::Linker k(cfg);
-  return k.run();
+  LinkResult r = k.run();
+  r.manifest = manifestText(k.manifest, cfg.manifest);
+  return r;
+}
+
+// The diagnostics sink of CFG, or the CLI's lines on stderr.
+static void report(const LinkConfig &cfg, const char *severity, std::string_view message) {
+  if (cfg.diagnostics) cfg.diagnostics(severity, message);
+  else printDiagnostic(stderr, severity, message);
 }
 
 // The outputs of CFG (the module last: writeOutputs renames in this order).
@@ -443,13 +462,13 @@ int runLink(const LinkConfig &cfg) {
     r = k.run();
   } catch (...) {
     trace(k.inputFiles);
-    for (auto &w : k.warnings) printDiagnostic(stderr, "warning", w);
+    for (auto &w : k.warnings) report(cfg, "warning", w);
     throw;
   }
   trace(r.inputFiles);
-  for (auto &v : r.verbose) printDiagnostic(stderr, "verbose", v);
+  for (auto &v : r.verbose) report(cfg, "verbose", v);
   checkOutputs(outputsOf(cfg, {}, {}), r.inputFiles);
-  for (auto &w : r.warnings) printDiagnostic(stderr, "warning", w);
+  for (auto &w : r.warnings) report(cfg, "warning", w);
   if (cfg.fatalWarnings && !r.warnings.empty())
     throw Error(std::to_string(r.warnings.size()) + (r.warnings.size() == 1 ? " warning is" : " warnings are") +
                 " an error with --fatal-warnings: nothing was written");
@@ -459,25 +478,17 @@ int runLink(const LinkConfig &cfg) {
   if (linking::wantsBinaryen(cfg)) {
     r.stageMs.emplace_back("write", encodeMs);
     encodeMs = 0;
-    bytes = linking::optimizeLinked(bytes, cfg, r.manifest, r.stageMs);
+    bytes = linking::optimizeLinked(bytes, cfg, k.manifest, r.stageMs);
     Module m = readModule(ByteView(bytes), cfg.output);
-    k.host->finishModule(m, r.manifest);
+    k.host->finishModule(m, k.manifest);
     bytes = writeModule(m);
   }
   // The bytes written, after binaryen: a loader checks that this manifest is the one of
   // the module it loads (docs/manifest.md, prelink-runtime's check).
-  r.manifest["module"] = {{"sha256", linking::hexSha256(ByteView(bytes))}, {"size", bytes.size()}};
+  k.manifest["module"] = {{"sha256", linking::hexSha256(ByteView(bytes))}, {"size", bytes.size()}};
   t0 = std::chrono::steady_clock::now();
   std::string manifest;
-  // Names in the manifest that are not UTF-8 (file names of directory and archive members
-  // may be anything) become U+FFFD rather than an exception (docs/cli.md).
-  if (!cfg.manifest.empty()) {
-    try {
-      manifest = r.manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-    } catch (const nlohmann::ordered_json::exception &e) {
-      throw Error(std::string("cannot write the manifest: ") + e.what(), Error::kNoOffset, cfg.manifest);
-    }
-  }
+  if (!cfg.manifest.empty()) manifest = manifestText(k.manifest, cfg.manifest);
   // Both temporaries first, then the renames, the module last (files.h).
   std::string depfile;
   if (!cfg.dependencyFile.empty()) {
@@ -497,12 +508,12 @@ int runLink(const LinkConfig &cfg) {
     char line[160];
     for (auto &s : r.stageMs) {
       std::snprintf(line, sizeof line, "%-14s %9.2f ms", s.first.c_str(), s.second);
-      printDiagnostic(stderr, "stats", line);
+      report(cfg, "stats", line);
     }
     double total = std::chrono::duration<double, std::milli>(end - start).count();
     std::snprintf(line, sizeof line, "total %.2f ms, input %llu bytes, output %zu bytes, %.1f MB/s", total,
                   (unsigned long long)r.inputBytes, bytes.size(), total > 0 ? double(r.inputBytes) / 1e6 / (total / 1e3) : 0.0);
-    printDiagnostic(stderr, "stats", line);
+    report(cfg, "stats", line);
   }
   return 0;
 }

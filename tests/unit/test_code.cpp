@@ -835,7 +835,7 @@ TEST_CASE("code: remapping every index kind") {
   CHECK(back[1].index == 1);
 }
 
-TEST_CASE("code: a remapped index that keeps its value keeps its bytes; others go minimal") {
+TEST_CASE("code: a remapped index that keeps its value keeps its bytes and others go minimal") {
   Asm a;
   a({0x00});
   a({0x10}).pad(0, 5); // call 0, padded: stays padded (0 -> 0)

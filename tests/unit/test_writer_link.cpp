@@ -12,6 +12,8 @@
 #include <thread>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "prelink/link.h"
 #include "wasmobj/reader.h"
 #include "wasmobj/writer.h"
@@ -530,6 +532,46 @@ TEST_CASE("link: --no-duplicates makes a duplicate strong symbol an error") {
   CHECK(e.format() == side + ": duplicate symbol: dup (defined in main.wasm and side.wasm)");
 }
 
+TEST_CASE("runLink: warnings and --stats go to the diagnostics sink and not to stderr (and link() returns the manifest runLink writes)") {
+  TempDir d;
+  LinkConfig cfg;
+  std::string side = d.write("side.wasm", sideModule({"dup"}));
+  cfg.inputs = {d.write("main.wasm", mainModule({"dup"}, {"side.wasm"})), side};
+  cfg.output = (d.path / "out.wasm").string();
+  cfg.manifest = (d.path / "out.json").string();
+  cfg.stats = true;
+  std::vector<std::pair<std::string, std::string>> seen;
+  cfg.diagnostics = [&](std::string_view severity, std::string_view message) { seen.emplace_back(severity, message); };
+  // stderr goes to a file while runLink runs: nothing may reach it.
+  std::string errFile = (d.path / "stderr.txt").string();
+  std::fflush(stderr);
+  int saved = ::dup(2);
+  FILE *capture = std::fopen(errFile.c_str(), "w");
+  REQUIRE(capture);
+  ::dup2(::fileno(capture), 2);
+  int rc = runLink(cfg);
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  std::fclose(capture);
+  CHECK(rc == 0);
+  CHECK(fs::file_size(errFile) == 0);
+  REQUIRE(seen.size() >= 3);
+  CHECK(seen[0].first == "warning");
+  CHECK(seen[0].second == side + ": duplicate symbol: dup (defined in main.wasm and side.wasm); the definition in main.wasm is used");
+  for (size_t i = 1; i < seen.size(); ++i) CHECK(seen[i].first == "stats");
+  CHECK(seen.back().second.rfind("total ", 0) == 0);
+  // link() hands back the very manifest text and module runLink wrote.
+  std::ifstream in(cfg.manifest, std::ios::binary);
+  std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  LinkResult r = link(cfg);
+  CHECK(written == r.manifest);
+  CHECK(nlohmann::ordered_json::parse(r.manifest).contains("libraries"));
+  std::ifstream win(cfg.output, std::ios::binary);
+  Bytes wasm((std::istreambuf_iterator<char>(win)), std::istreambuf_iterator<char>());
+  CHECK(wasm == writeModule(r.module));
+}
+
 TEST_CASE("link: input errors") {
   TempDir d;
   LinkConfig cfg;
@@ -583,5 +625,5 @@ TEST_CASE("link: bundle mode keeps what it does not define as imports") {
   CHECK(r.module.findExport("get") != nullptr);
   CHECK(r.module.findExport("__wasm_call_ctors") != nullptr);
   CHECK(r.module.findExport("__wasm_apply_data_relocs") != nullptr);
-  CHECK(r.manifest["mode"] == "shared");
+  CHECK(nlohmann::ordered_json::parse(r.manifest)["mode"] == "shared");
 }

@@ -1,7 +1,9 @@
 // The link: a main module and its side modules become one module and a manifest.
 #pragma once
-#include <nlohmann/json.hpp>
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wasmobj/files.h"
@@ -76,11 +78,17 @@ struct LinkConfig {
   // Emscripten: the glue emcc wrote for the main module (default: <main>.js beside it,
   // when it exists). Its layout constants and the imports it provides are read from it.
   std::string emscriptenGlue;
+  // Where runLink's warnings and --stats lines go: SEVERITY is "warning" or "stats",
+  // MESSAGE is as the link wrote it (not escaped). Empty: each becomes the escaped line
+  // `prelink: SEVERITY: MESSAGE` on stderr (wasmobj/diag.h, printDiagnostic), as the CLI
+  // prints them. Errors are not reported here: they are thrown (Error).
+  std::function<void(std::string_view severity, std::string_view message)> diagnostics;
 };
 
 struct LinkResult {
   Module module;
-  nlohmann::ordered_json manifest;
+  // The manifest (docs/manifest.md) as JSON text, the bytes --manifest writes.
+  std::string manifest;
   std::vector<std::string> warnings;
   // Milliseconds per stage, in the order the stages first ran (for --stats).
   std::vector<std::pair<std::string, double>> stageMs;
@@ -100,7 +108,8 @@ struct LinkResult {
 // or an Error listing every undefined symbol at once.
 LinkResult link(const LinkConfig &cfg);
 
-// link() + write the module and manifest atomically; prints warnings; returns 0.
+// link() + write the module and manifest atomically; reports warnings (and --stats) to
+// cfg.diagnostics; returns 0.
 int runLink(const LinkConfig &cfg);
 
 } // namespace wasmobj
