@@ -415,9 +415,16 @@ static std::string manifestText(const nlohmann::ordered_json &manifest, const st
   }
 }
 
+// The manifest names the bytes of its module (docs/manifest.md, "module").
+static void describeModule(nlohmann::ordered_json &manifest, ByteView bytes) {
+  manifest["module"] = {{"sha256", linking::hexSha256(bytes)}, {"size", bytes.size()}};
+}
+
 LinkResult link(const LinkConfig &cfg) {
   linking::Linker k(cfg);
   LinkResult r = k.run();
+  // The module as writeModule encodes it, which is what runLink writes without binaryen.
+  describeModule(k.manifest, ByteView(writeModule(r.module)));
   r.manifest = manifestText(k.manifest, cfg.manifest);
   return r;
 }
@@ -485,7 +492,7 @@ int runLink(const LinkConfig &cfg) {
   }
   // The bytes written, after binaryen: a loader checks that this manifest is the one of
   // the module it loads (docs/manifest.md, prelink-runtime's check).
-  k.manifest["module"] = {{"sha256", linking::hexSha256(ByteView(bytes))}, {"size", bytes.size()}};
+  describeModule(k.manifest, ByteView(bytes));
   t0 = std::chrono::steady_clock::now();
   std::string manifest;
   if (!cfg.manifest.empty()) manifest = manifestText(k.manifest, cfg.manifest);
