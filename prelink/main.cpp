@@ -87,6 +87,8 @@ int main(int argc, char **argv) {
   app.add_flag("--gc-sections,--gc", cfg.gcSections, "drop functions and globals no export, table slot or start function reaches");
   app.add_option("--export", cfg.exports, "NAME: export this global-scope symbol (a root for --gc-sections)")->allow_extra_args(false);
   app.add_flag("--stats", cfg.stats, "print the time of each link stage on stderr");
+  app.add_flag("--strip-debug", cfg.stripDebug, "drop the inputs' debug information without a warning (the name section stays)");
+  app.add_flag("--strip-all", cfg.stripAll, "also leave out the name, producers and target_features sections");
 
   try {
     app.parse(argc, argv);

@@ -166,6 +166,9 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordere
   }
   lap("binaryen-read");
 
+  // Names survive optimisation (binaryen keeps and writes the name section with debug
+  // info on; it makes duplicate input names unique, which functionNames relies on).
+  BinaryenSetDebugInfo(!cfg.stripAll);
   const std::vector<std::string> oldNames = functionNames(h.m);
   const std::vector<std::string> oldSlots = tableSlots(h.m);
   const BinaryenIndex funcsBefore = BinaryenGetNumFunctions(h.m);
@@ -188,7 +191,6 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordere
   if (cfg.optimizeLevel > 0 || cfg.shrinkLevel > 0) {
     BinaryenSetOptimizeLevel(cfg.optimizeLevel > 0 ? cfg.optimizeLevel : 2);
     BinaryenSetShrinkLevel(cfg.shrinkLevel);
-    BinaryenSetDebugInfo(false);
     BinaryenModuleOptimize(h.m);
     lap("optimize");
   }
