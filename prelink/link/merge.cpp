@@ -1,6 +1,7 @@
 // Stages 5-8: table slots, data images, the merged module, start-up functions, exports.
 #include <algorithm>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <thread>
 
@@ -313,7 +314,7 @@ void Linker::emitModule() {
       seg.flags = 0;
       seg.offset.bytes = out.own(i32ConstExpr(int64_t(L.memBase + start)));
       seg.bytes = img.subspan(start, lastNonZero + 1 - start);
-      segmentNames.emplace_back(uint32_t(out.datas.size()), "data:" + L.name);
+      segmentNames.emplace_back(uint32_t(out.datas.size()), "data:" + std::filesystem::path(L.name).filename().string());
       out.datas.push_back(seg);
       i = lastNonZero + 1;
     }

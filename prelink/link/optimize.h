@@ -20,4 +20,10 @@ inline bool wantsBinaryen(const LinkConfig &cfg) { return cfg.optimizeLevel > 0 
 Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
                      std::vector<std::pair<std::string, double>> &stageMs);
 
+// binaryen 108 writes a name for every function, making up its former index (decimal
+// digits) for those without one; and it cannot read a module back in which such a name
+// collides with another function's made-up one. Drops every name of M's name section that
+// is only digits (sections.cpp; no symbol of C, C++ or Rust is).
+void dropPlaceholderNames(Module &m);
+
 } // namespace wasmobj::linking

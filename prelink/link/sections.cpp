@@ -14,10 +14,12 @@
 // A malformed name, producers or target_features section of an input costs only that
 // section (a warning): custom sections are advisory, the spec's rule.
 #include <deque>
+#include <filesystem>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "linker.h"
+#include "optimize.h"
 #include "wasmobj/names.h"
 
 namespace wasmobj::linking {
@@ -46,7 +48,34 @@ std::string utf8Name(const std::string &name) {
   return out;
 }
 
+// binaryen's placeholder for a function without a name (optimize.h): never written.
+bool isPlaceholder(const std::string &n) {
+  return !n.empty() && n.find_first_not_of("0123456789") == std::string::npos;
+}
+
+void dropPlaceholders(NameMap &m) { std::erase_if(m, [](const auto &e) { return isPlaceholder(e.second); }); }
+
+// A library in the names prelink makes: its file name, the same whether it came as a file
+// or from a directory or an archive (the output does not depend on how it was given).
+std::string fileName(const Library &L) { return std::filesystem::path(L.name).filename().string(); }
+
 } // namespace
+
+void dropPlaceholderNames(Module &m) {
+  for (auto &c : m.customs) {
+    if (c.name != "name") continue;
+    NameSection s;
+    try {
+      s = parseNameSection(c.payload, c.offset);
+    } catch (const Error &) {
+      continue; // not ours to judge: binaryen wrote it
+    }
+    dropPlaceholders(s.functions);
+    dropPlaceholders(s.globals);
+    dropPlaceholders(s.dataSegments);
+    c.payload = m.own(encodeNameSection(s));
+  }
+}
 
 void Linker::emitCustomSections() {
   const bool keepNames = !cfg.stripAll, warnDebug = !cfg.stripDebug && !cfg.stripAll;
@@ -80,7 +109,13 @@ void Linker::emitCustomSections() {
           continue;
         }
         hasNames = true;
-        if (keepNames) parse(c, [&] { inputNames[li] = parseNameSection(c.payload, c.offset); });
+        if (keepNames) parse(c, [&] {
+            NameSection &s = inputNames[li];
+            s = parseNameSection(c.payload, c.offset);
+            dropPlaceholders(s.functions);
+            dropPlaceholders(s.globals);
+            dropPlaceholders(s.dataSegments);
+          });
       } else if (c.name == "producers") {
         if (keepNames) parse(c, [&] { producers.push_back(parseProducers(c.payload, c.offset)); });
       } else if (c.name == "target_features") {
@@ -162,8 +197,8 @@ void Linker::emitCustomSections() {
   }
   for (auto &L : libs)
     if (!L.global) {
-      if (L.initFunc) set(funcs, *L.initFunc, "prelink.init:" + L.name);
-      set(globals, L.initGuard, "prelink.init_done:" + L.name);
+      if (L.initFunc) set(funcs, *L.initFunc, "prelink.init:" + fileName(L));
+      set(globals, L.initGuard, "prelink.init_done:" + fileName(L));
     }
   if (!importsStackPointer() && !host->mainDefinesStackPointer()) set(globals, spGlobal, "__stack_pointer");
   for (auto &[key, g] : baseRelativeGlobals)
