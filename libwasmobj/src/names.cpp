@@ -77,7 +77,8 @@ NameSection parseNameSection(ByteView payload, uint64_t offset) {
     uint32_t size = c.u32();
     if (size > c.remaining())
       c.failAt("name subsection " + std::to_string(id) + " of " + std::to_string(size) + " bytes runs past the end of the section", at);
-    Cursor sub(c.bytes(size), c.offset() - size);
+    const uint64_t subAt = c.offset();
+    Cursor sub(c.bytes(size), subAt);
     switch (id) {
     case 0: s.module = std::string(sub.name()); break;
     case 1: s.functions = readNameMap(sub, "function"); break;

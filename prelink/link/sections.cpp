@@ -61,7 +61,30 @@ std::string fileName(const Library &L) { return std::filesystem::path(L.name).fi
 
 } // namespace
 
-void dropPlaceholderNames(Module &m) {
+void restoreCustomSections(Module &m, const Module &linked) {
+  const CustomSection *want = nullptr;
+  for (auto &c : linked.customs)
+    if (c.name == "target_features") want = &c;
+  bool placed = false, extra = false;
+  for (auto &c : m.customs) {
+    if (c.name != "target_features") continue;
+    if (want && !placed) c.payload = m.own(Bytes(want->payload.begin(), want->payload.end()));
+    else extra = true;
+    placed = true;
+  }
+  if (extra) {
+    // Removing sections: the layout's indices into customs would go stale; binaryen's
+    // order is the canonical one anyway (custom sections last).
+    m.layout.clear();
+    bool first = true;
+    std::erase_if(m.customs, [&](const CustomSection &c) {
+      if (c.name != "target_features") return false;
+      bool drop = !want || !first;
+      first = false;
+      return drop;
+    });
+  }
+  if (want && !placed) m.customs.push_back(CustomSection{want->name, m.own(Bytes(want->payload.begin(), want->payload.end())), 0});
   for (auto &c : m.customs) {
     if (c.name != "name") continue;
     NameSection s;

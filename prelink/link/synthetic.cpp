@@ -420,7 +420,7 @@ int runLink(const LinkConfig &cfg) {
     encodeMs = 0;
     bytes = linking::optimizeLinked(bytes, cfg, r.manifest, r.stageMs);
     Module m = readModule(ByteView(bytes), cfg.output);
-    linking::dropPlaceholderNames(m);
+    linking::restoreCustomSections(m, r.module);
     k.host->finishModule(m, r.manifest);
     bytes = writeModule(m);
   }
