@@ -128,7 +128,7 @@ void Linker::emitCustomSections() {
     for (const CustomSection &c : L.mod.customs) {
       if (c.name == "name") {
         if (hasNames) {
-          warnings.push_back(Error("a second name section is left out", c.offset, L.path).format());
+          if (keepNames) warnings.push_back(Error("a second name section is left out", c.offset, L.path).format());
           continue;
         }
         hasNames = true;

@@ -12,7 +12,8 @@
 //   node names.mjs --check strip    --clang PATH --wasm-ld PATH --prelink PATH
 //       a side built with -g: one warning and no .debug_* section in the output; no warning
 //       with --strip-debug (names kept) or --strip-all (no name, producers,
-//       target_features section); a malformed name section costs only itself (a warning).
+//       target_features section); a malformed name section costs only itself (a warning);
+//       another custom section of two inputs comes out once, the payloads concatenated.
 //
 // Exit status 0 when every check passes.
 import { spawnSync } from 'node:child_process';
@@ -237,7 +238,24 @@ function checkStrip() {
   if (bw.length !== 1 || !/bad\/libboomg\.so: the name section is malformed and left out: function names are not in increasing index order .*\(at byte offset \d+\)/.test(bw[0]))
     fail(`malformed name section: want one warning naming it, got:\n${b.stderr}`);
   if (![...objdumpNames(b.out).func.values()].includes('run')) fail('malformed name section of the side: the main\'s names are gone too');
-  if (!failures) console.log('PASS strip: DWARF dropped with one warning, --strip-debug keeps names silently, --strip-all leaves no name section, a bad name section costs only itself');
+  // Another custom section, in both inputs: kept, the payloads concatenated in load order
+  // (main first), with --strip-all too (wasm-ld's rule).
+  const withCustom = (/** @type {string} */ file, /** @type {string} */ out, /** @type {string} */ text) => {
+    const n = Buffer.from('prelink.test');
+    const b2 = Buffer.concat([Buffer.from([n.length]), n, Buffer.from(text)]);
+    fs.writeFileSync(out, Buffer.concat([fs.readFileSync(file), Buffer.from([0x00, b2.length]), b2]));
+    return out;
+  };
+  fs.mkdirSync(path.join(tmp, 'custom'));
+  const cm = withCustom(p.main, path.join(tmp, 'custom', 'main.wasm'), 'AB');
+  const cs = withCustom(p.side, path.join(tmp, 'custom', 'libboomg.so'), 'CD');
+  for (const flags of [['--strip-debug'], ['--strip-all']]) {
+    const k = linkOk(`custom${flags[0]}`, [cm, cs], flags);
+    const got = WebAssembly.Module.customSections(new WebAssembly.Module(fs.readFileSync(k.out)), 'prelink.test');
+    const text = got.map((x) => Buffer.from(x).toString()).join('|');
+    if (text !== 'ABCD') fail(`${flags[0]}: the inputs' prelink.test sections came out as ${JSON.stringify(text)}, want one "ABCD"`);
+  }
+  if (!failures) console.log('PASS strip: DWARF dropped with one warning, --strip-debug keeps names silently, --strip-all leaves no name section, a bad name section costs only itself, other custom sections concatenated');
 }
 
 try {
