@@ -17,6 +17,7 @@
 #include "wasmobj/inspect.h"
 #include "wasmobj/reader.h"
 
+#include "prelink/inputs.h"
 #include "prelink/link.h"
 
 using namespace wasmobj;
@@ -28,22 +29,31 @@ static int reportError(const std::string &msg) {
   return 1;
 }
 
-static int runInspect(const std::vector<std::string> &files, bool asJson) {
+// Every module of every FILES entry (directories and archives stand for the modules in
+// them, as for the linker), inspected in command-line order.
+static int runInspect(const std::vector<std::string> &files, bool asJson, InspectParts parts, uint64_t maxInputBytes) {
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
   std::string text;
+  size_t reports = 0;
+  bool members = false;
   for (auto &f : files) {
-    auto buf = loadFile(f, nullptr, true);
-    Module m = readModule(ByteView(*buf), f, buf);
-    auto j = inspectModule(m, f, buf->size());
-    if (asJson) all.push_back(j);
-    else text += (text.empty() ? "" : "\n") + renderInspectText(j);
+    for (auto &mf : expandModuleFiles(f, maxInputBytes)) {
+      Module m = readModule(ByteView(*mf.bytes), mf.path, mf.bytes);
+      auto j = inspectModule(m, mf.path, mf.bytes->size(), parts);
+      ++reports;
+      members = members || mf.member;
+      if (asJson) all.push_back(j);
+      else text += (text.empty() ? "" : "\n") + renderInspectText(j);
+    }
   }
   if (asJson) {
     // Names in modules are checked UTF-8 (the reader); file names from the command line
     // need not be: invalid bytes become U+FFFD (docs/cli.md) instead of an exception.
     std::string out;
     try {
-      out = (files.size() == 1 ? all[0] : all).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+      // One plain file: its object; several, or a directory or archive: an array.
+      const bool one = reports == 1 && files.size() == 1 && !members;
+      out = (one ? all[0] : all).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     } catch (const nlohmann::ordered_json::exception &e) {
       throw Error(std::string("cannot write JSON: ") + e.what(), Error::kNoOffset, files.size() == 1 ? files[0] : std::string());
     }
@@ -129,6 +139,13 @@ int main(int argc, char **argv) {
   bool inspectJson = false;
   inspect->add_option("files", inspectFiles, "wasm modules")->required();
   inspect->add_flag("--json", inspectJson, "print JSON (schema in docs/cli.md)");
+  InspectParts inspectParts;
+  inspect->add_flag("--dylink", inspectParts.dylink, "show the dylink.0 section (with other filters: only what they name)");
+  inspect->add_flag("--imports", inspectParts.imports, "show the imports");
+  inspect->add_flag("--exports", inspectParts.exports, "show the exports and the start function");
+  inspect->add_flag("--sections", inspectParts.sections, "show the sections and the counts of entities");
+  uint64_t inspectMaxBytes = uint64_t(2) << 30;
+  inspect->add_option("--max-input-bytes", inspectMaxBytes, "most bytes of modules read from directories and archives (default 2147483648)");
 
   LinkConfig cfg;
   // Inputs and -l libraries in command-line order (both append as they are parsed).
@@ -183,6 +200,8 @@ int main(int argc, char **argv) {
   app.add_flag("--gc-sections,--gc", cfg.gcSections, "drop functions and globals no export, table slot or start function reaches");
   app.add_option("--export", cfg.exports, "NAME: export this global-scope symbol (a root for --gc-sections)")->allow_extra_args(false);
   app.add_flag("--stats", cfg.stats, "print the time of each link stage on stderr");
+  app.add_flag("--strip-debug", cfg.stripDebug, "drop the inputs' debug information without a warning (the name section stays)");
+  app.add_flag("--strip-all", cfg.stripAll, "also leave out the name, producers and target_features sections");
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
@@ -200,7 +219,7 @@ int main(int argc, char **argv) {
   }
 
   try {
-    if (*inspect) return runInspect(inspectFiles, inspectJson);
+    if (*inspect) return runInspect(inspectFiles, inspectJson, inspectParts, inspectMaxBytes);
     if (inputs.empty()) return reportError("no input files (see prelink --help)");
     if (cfg.output.empty()) return reportError("no output file: use -o FILE");
     for (auto &in : inputs) cfg.inputs.push_back(!in.empty() && in[0] == kLibraryMark ? "-l" + in.substr(1) : in);

@@ -17,7 +17,7 @@ static json limitsJson(const Limits &l) {
   return j;
 }
 
-json inspectModule(const Module &m, const std::string &file, uint64_t fileSize) {
+json inspectModule(const Module &m, const std::string &file, uint64_t fileSize, InspectParts parts) {
   json j;
   j["file"] = file;
   j["size"] = fileSize;
@@ -112,6 +112,12 @@ json inspectModule(const Module &m, const std::string &file, uint64_t fileSize) 
     secs.push_back(s);
   }
   j["sections"] = secs;
+  if (parts.any()) {
+    if (!parts.dylink) j.erase("dylink");
+    if (!parts.imports) j.erase("imports");
+    if (!parts.exports) j.erase("exports"), j.erase("start");
+    if (!parts.sections) j.erase("counts"), j.erase("sections");
+  }
   return j;
 }
 
@@ -130,7 +136,9 @@ static std::string joinList(const json &arr, const char *sep = ", ") {
 std::string renderInspectText(const json &j) {
   std::ostringstream o;
   o << str(j["file"]) << " (" << j["size"].get<uint64_t>() << " bytes)\n";
-  if (j["dylink"].is_null()) {
+  if (!j.contains("dylink")) {
+    // not asked for
+  } else if (j["dylink"].is_null()) {
     o << "\nno dylink.0 section: not a dynamic library\n";
   } else {
     auto &d = j["dylink"];
@@ -150,50 +158,56 @@ std::string renderInspectText(const json &j) {
     for (auto &u : d["unknown_subsections"])
       o << "  unknown subsection type " << u["type"] << " (" << u["size"] << " bytes, kept)\n";
   }
-  auto &im = j["imports"];
-  o << "\nimports:\n";
-  o << "  host functions    " << im["functions"].size() << "\n";
-  for (auto &f : im["functions"])
-    o << "    " << str(f["module"]) << "." << str(f["name"]) << " " << str(f["type"]) << "\n";
-  o << "  GOT.mem           " << im["got_mem"].size() << "\n";
-  for (auto &f : im["got_mem"]) o << "    " << str(f) << "\n";
-  o << "  GOT.func          " << im["got_func"].size() << "\n";
-  for (auto &f : im["got_func"]) o << "    " << str(f) << "\n";
-  o << "  memory, table and base globals " << im["memory_table_globals"].size() << "\n";
-  for (auto &f : im["memory_table_globals"]) {
-    o << "    " << str(f["module"]) << "." << str(f["name"]) << " (" << str(f["kind"]);
-    if (f.contains("type")) o << " " << (f["type"].is_string() ? str(f["type"]) : f["type"].dump()) << (f.value("mutable", false) ? " mut" : "");
-    if (f.contains("limits")) o << " min " << f["limits"]["min"] << (f["limits"]["max"].is_null() ? "" : " max " + f["limits"]["max"].dump());
-    o << ")\n";
+  if (j.contains("imports")) {
+    auto &im = j["imports"];
+    o << "\nimports:\n";
+    o << "  host functions    " << im["functions"].size() << "\n";
+    for (auto &f : im["functions"])
+      o << "    " << str(f["module"]) << "." << str(f["name"]) << " " << str(f["type"]) << "\n";
+    o << "  GOT.mem           " << im["got_mem"].size() << "\n";
+    for (auto &f : im["got_mem"]) o << "    " << str(f) << "\n";
+    o << "  GOT.func          " << im["got_func"].size() << "\n";
+    for (auto &f : im["got_func"]) o << "    " << str(f) << "\n";
+    o << "  memory, table and base globals " << im["memory_table_globals"].size() << "\n";
+    for (auto &f : im["memory_table_globals"]) {
+      o << "    " << str(f["module"]) << "." << str(f["name"]) << " (" << str(f["kind"]);
+      if (f.contains("type")) o << " " << (f["type"].is_string() ? str(f["type"]) : f["type"].dump()) << (f.value("mutable", false) ? " mut" : "");
+      if (f.contains("limits")) o << " min " << f["limits"]["min"] << (f["limits"]["max"].is_null() ? "" : " max " + f["limits"]["max"].dump());
+      o << ")\n";
+    }
+    for (auto &f : im["other"]) o << "    " << str(f["module"]) << "." << str(f["name"]) << " (" << str(f["kind"]) << ")\n";
   }
-  for (auto &f : im["other"]) o << "    " << str(f["module"]) << "." << str(f["name"]) << " (" << str(f["kind"]) << ")\n";
-  auto &ex = j["exports"];
-  o << "\nexports:\n";
-  o << "  functions         " << ex["functions"].size() << "\n";
-  for (auto &f : ex["functions"]) o << "    " << str(f) << "\n";
-  o << "  data symbols      " << ex["data"].size() << "\n";
-  for (auto &f : ex["data"]) {
-    o << "    " << str(f["name"]);
-    if (f.contains("offset")) o << " @ __memory_base+" << f["offset"];
-    o << "\n";
+  if (j.contains("exports")) {
+    auto &ex = j["exports"];
+    o << "\nexports:\n";
+    o << "  functions         " << ex["functions"].size() << "\n";
+    for (auto &f : ex["functions"]) o << "    " << str(f) << "\n";
+    o << "  data symbols      " << ex["data"].size() << "\n";
+    for (auto &f : ex["data"]) {
+      o << "    " << str(f["name"]);
+      if (f.contains("offset")) o << " @ __memory_base+" << f["offset"];
+      o << "\n";
+    }
+    if (!ex["other"].empty()) {
+      o << "  other             " << ex["other"].size() << "\n";
+      for (auto &f : ex["other"]) o << "    " << str(f["name"]) << " (" << str(f["kind"]) << ")\n";
+    }
+    o << "\nstart function:     ";
+    if (j["start"].is_null()) o << "(none)\n";
+    else o << j["start"]["index"] << (j["start"].contains("export") ? " (" + str(j["start"]["export"]) + ")" : std::string()) << "\n";
   }
-  if (!ex["other"].empty()) {
-    o << "  other             " << ex["other"].size() << "\n";
-    for (auto &f : ex["other"]) o << "    " << str(f["name"]) << " (" << str(f["kind"]) << ")\n";
-  }
-  o << "\nstart function:     ";
-  if (j["start"].is_null()) o << "(none)\n";
-  else o << j["start"]["index"] << (j["start"].contains("export") ? " (" + str(j["start"]["export"]) + ")" : std::string()) << "\n";
-  o << "\nsections:\n";
-  for (auto &s : j["sections"]) {
-    // The name padded to 22 columns; a longer one is written whole (a fixed buffer would
-    // cut it, and the line's newline with it).
-    std::string name = str(s["name"]);
-    if (name.size() < 22) name.resize(22, ' ');
-    char nums[80];
-    std::snprintf(nums, sizeof nums, " offset %10llu  size %10llu\n", (unsigned long long)s["offset"].get<uint64_t>(),
-                  (unsigned long long)s["size"].get<uint64_t>());
-    o << "  " << name << nums;
+  if (j.contains("sections")) {
+    o << "\nsections:\n";
+    for (auto &s : j["sections"]) {
+      // The name padded to 22 columns; a longer one is written whole (a fixed buffer would
+      // cut it, and the line's newline with it).
+      std::string name = str(s["name"]);
+      if (name.size() < 22) name.resize(22, ' ');
+      char nums[80];
+      std::snprintf(nums, sizeof nums, " offset %10llu  size %10llu\n", (unsigned long long)s["offset"].get<uint64_t>(),
+                    (unsigned long long)s["size"].get<uint64_t>());
+      o << "  " << name << nums;
+    }
   }
   return o.str();
 }

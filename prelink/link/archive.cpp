@@ -3,6 +3,7 @@
 // nothing is extracted to disk, so a hostile name cannot write anywhere; it is still
 // rejected, as is a link pointing outside, so that a bad archive fails loudly.
 #include "archive_inputs.h"
+#include "prelink/inputs.h"
 
 #include <algorithm>
 #include <archive.h>
@@ -35,6 +36,8 @@ bool isArchiveName(const std::string &path) {
 }
 
 static bool isLibraryName(const std::string &name) { return endsWith(name, ".so"); }
+// What is looked at inside: libraries, and for `prelink inspect` modules named .wasm too.
+static bool isModuleName(const std::string &name, bool alsoWasm) { return isLibraryName(name) || (alsoWasm && endsWith(name, ".wasm")); }
 
 // Splits on '/' and '\\' (a zip made on Windows), drops empty and "." components.
 static std::vector<std::string> components(const std::string &name) {
@@ -108,7 +111,7 @@ struct Fd {
 
 } // namespace
 
-static std::vector<InputFile> readArchive(const std::string &path, uint64_t &budget, InputFiles &files) {
+static std::vector<InputFile> readArchive(const std::string &path, uint64_t &budget, InputFiles &files, bool alsoWasm) {
   // Opened by us (a regular file, without blocking: files.h), read by libarchive.
   FileId id;
   Fd fd(openInputFile(path, &id));
@@ -156,7 +159,7 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
       if (!linkStaysInside(*name, t)) throw Error("symbolic link points outside the archive (to \"" + t + "\")", Error::kNoOffset, member);
       continue; // links are checked, never followed
     }
-    if (type != AE_IFREG || !isLibraryName(*name)) continue;
+    if (type != AE_IFREG || !isModuleName(*name, alsoWasm)) continue;
 
     // The header's size is a claim. Over the budget, it refuses the member at once;
     // otherwise it bounds what may inflate (a zip member that says 1000 bytes and
@@ -201,7 +204,7 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
   return out;
 }
 
-static std::vector<InputFile> readDirectory(const std::string &dir, uint64_t &budget, InputFiles &files) {
+static std::vector<InputFile> readDirectory(const std::string &dir, uint64_t &budget, InputFiles &files, bool alsoWasm) {
   std::error_code ec;
   fs::path root = fs::canonical(dir, ec);
   if (ec) throw Error("cannot open directory: " + ec.message(), Error::kNoOffset, dir);
@@ -221,7 +224,7 @@ static std::vector<InputFile> readDirectory(const std::string &dir, uint64_t &bu
         throw Error("symbolic link points outside the directory", Error::kNoOffset, shown);
       continue;
     }
-    if (!it->is_regular_file(ec) || !isLibraryName(rel)) continue;
+    if (!it->is_regular_file(ec) || !isModuleName(rel, alsoWasm)) continue;
     found.emplace_back(rel, p);
   }
   std::sort(found.begin(), found.end());
@@ -237,12 +240,12 @@ static std::vector<InputFile> readDirectory(const std::string &dir, uint64_t &bu
   return out;
 }
 
-std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget, InputFiles &files) {
+std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget, InputFiles &files, bool alsoWasm) {
   std::error_code ec;
   std::vector<InputFile> out;
   bool dir = fs::is_directory(path, ec);
-  if (dir) out = readDirectory(path, budget, files);
-  else if (isArchiveName(path)) out = readArchive(path, budget, files);
+  if (dir) out = readDirectory(path, budget, files, alsoWasm);
+  else if (isArchiveName(path)) out = readArchive(path, budget, files, alsoWasm);
   else {
     FileId id;
     auto bytes = loadFile(path, &id, true);
@@ -250,7 +253,8 @@ std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget, In
     return {InputFile{fs::path(path).filename().string(), path, std::move(bytes), false}};
   }
   if (out.empty())
-    throw Error(std::string("no .so file in this ") + (dir ? "directory" : "archive"), Error::kNoOffset, path);
+    throw Error(std::string(alsoWasm ? "no .so or .wasm file in this " : "no .so file in this ") + (dir ? "directory" : "archive"),
+                Error::kNoOffset, path);
   std::sort(out.begin(), out.end(), [](const InputFile &a, const InputFile &b) { return a.name < b.name; });
   for (size_t i = 1; i < out.size(); ++i)
     if (out[i].name == out[i - 1].name) throw Error("two members have the same name", Error::kNoOffset, out[i].path);
@@ -258,3 +262,14 @@ std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget, In
 }
 
 } // namespace wasmobj::linking
+
+namespace wasmobj {
+
+std::vector<ModuleFile> expandModuleFiles(const std::string &path, uint64_t maxBytes) {
+  InputFiles files;
+  std::vector<ModuleFile> out;
+  for (auto &f : linking::expandInput(path, maxBytes, files, true)) out.push_back(ModuleFile{f.path, std::move(f.bytes), f.member});
+  return out;
+}
+
+} // namespace wasmobj

@@ -29,8 +29,9 @@ bool isArchiveName(const std::string &path);
 // members may still take (--max-input-bytes); what is extracted is taken from it.
 // Throws Error naming `ARCHIVE:MEMBER` for unsafe names, links pointing outside,
 // truncated or corrupt archives, and an archive or directory without any `.so`. Every
-// file read (the archive, each file of a directory) is added to FILES.
-std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget, InputFiles &files);
+// file read (the archive, each file of a directory) is added to FILES. ALSOWASM: members
+// named .wasm too (prelink inspect).
+std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget, InputFiles &files, bool alsoWasm = false);
 
 // The normalised form of an archive member's name ("./a//b/x.so" -> "a/b/x.so"; "./" ->
 // ""), or nullopt when it is unsafe: absolute, or with a ".." component.

@@ -73,6 +73,10 @@ struct Library {
   // Per-import resolution (parallel to mod.imports).
   std::vector<Resolution> imports;
 
+  // Output index of the library's first defined function and global (its defined ones
+  // follow in order): the name section maps the input's names through them.
+  uint32_t funcBase = 0, globalBase = 0;
+
   // Output index maps (module-local -> output).
   std::vector<uint32_t> funcMap, typeMap, tableMap, memMap, dataMap, elemMap, tagMap;
   std::vector<GlobalRemap> globalMap;
@@ -197,7 +201,11 @@ public:
   std::vector<FuncType> types;
   std::unordered_map<std::string, uint32_t> typeIndexByKey;
   std::vector<Function> stubFunctions; // for undefined weak functions
-  std::vector<std::pair<uint32_t, std::string>> stubNames; // output function -> symbol it stands for
+  // Output function -> its name in the name section, for the stubs: `undefined:NAME` (a
+  // function nothing provides) or `undefined_weak:TYPE` (every undefined weak one of TYPE).
+  std::vector<std::pair<uint32_t, std::string>> stubNames;
+  // Output data segment -> name, for the segments prelink makes (the memory images).
+  std::vector<std::pair<uint32_t, std::string>> segmentNames;
   // Synthetic functions, placed after the stubs: start, __wasm_call_ctors, then one init
   // function per dlopen-only library.
   uint32_t startFuncIndex = 0, ctorsFuncIndex = 0;
@@ -277,7 +285,7 @@ public:
   uint32_t addGuardGlobal();                                   // a mutable i32 global, 0
   void emitExports();
   void redirectMainConstructors();
-  void emitStubNames();
+  void emitCustomSections(); // names, producers, target_features, the inputs' others (sections.cpp)
   nlohmann::ordered_json buildManifest() const;
   // Reports (report.cpp): the -Map text and the --verbose lines, once the module is emitted.
   std::string mapText() const;

@@ -1,6 +1,7 @@
 // Stages 5-8: table slots, data images, the merged module, start-up functions, exports.
 #include <algorithm>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <thread>
 
@@ -284,6 +285,7 @@ void Linker::emitModule() {
         return e;
       }());
       seg.bytes = out.own(std::move(all));
+      segmentNames.emplace_back(uint32_t(out.datas.size()), "prelink.data");
       out.datas.push_back(seg);
     }
     for (auto &L : libs) {
@@ -312,6 +314,7 @@ void Linker::emitModule() {
       seg.flags = 0;
       seg.offset.bytes = out.own(i32ConstExpr(int64_t(L.memBase + start)));
       seg.bytes = img.subspan(start, lastNonZero + 1 - start);
+      segmentNames.emplace_back(uint32_t(out.datas.size()), "data:" + std::filesystem::path(L.name).filename().string());
       out.datas.push_back(seg);
       i = lastNonZero + 1;
     }
@@ -322,6 +325,7 @@ void Linker::emitModule() {
     DataSegment seg;
     seg.offset.bytes = out.own(i32ConstExpr(int64_t(dlTableBase)));
     seg.bytes = out.own(std::move(dlImage));
+    segmentNames.emplace_back(uint32_t(out.datas.size()), "prelink.dl_table");
     out.datas.push_back(seg);
   }
   if (out.dataCount) out.dataCount = uint32_t(out.datas.size());

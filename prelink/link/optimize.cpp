@@ -174,6 +174,9 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordere
   }
   lap("binaryen-read");
 
+  // Names survive optimisation (binaryen keeps and writes the name section with debug
+  // info on; it makes duplicate input names unique, which functionNames relies on).
+  BinaryenSetDebugInfo(!cfg.stripAll);
   const std::vector<std::string> oldNames = functionNames(h.m);
   const std::vector<std::string> oldSlots = tableSlots(h.m);
   const BinaryenIndex funcsBefore = BinaryenGetNumFunctions(h.m);
@@ -198,7 +201,6 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordere
     begin("binaryen: optimising " + levelName(cfg) + " (" + std::to_string(funcsAfterGc) + " functions)");
     BinaryenSetOptimizeLevel(cfg.optimizeLevel > 0 ? cfg.optimizeLevel : 2);
     BinaryenSetShrinkLevel(cfg.shrinkLevel);
-    BinaryenSetDebugInfo(false);
     BinaryenModuleOptimize(h.m);
     lap("optimize");
   }

@@ -20,4 +20,12 @@ inline bool wantsBinaryen(const LinkConfig &cfg) { return cfg.optimizeLevel > 0 
 Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
                      std::vector<std::pair<std::string, double>> &stageMs);
 
+// What binaryen changed in the custom sections of M, its output for LINKED, undone
+// (sections.cpp): binaryen 108 writes a name for every function, making up its former
+// index (decimal digits) for those without one, and cannot read a module back in which
+// such a name collides with another's: names that are only digits are dropped (no symbol
+// of C, C++ or Rust is). And it writes the feature set prelink let it use as
+// target_features, not what the code uses: LINKED's section replaces it.
+void restoreCustomSections(Module &m, const Module &linked);
+
 } // namespace wasmobj::linking

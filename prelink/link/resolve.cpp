@@ -503,6 +503,7 @@ void Linker::assignIndices() {
   uint32_t next = numHostFuncs;
   for (auto &L : libs) {
     L.funcMap.assign(L.mod.numFuncs(), 0);
+    L.funcBase = next;
     for (uint32_t f = 0; f < L.mod.functions.size(); ++f) L.funcMap[L.mod.numImportedFuncs + f] = next++;
   }
   std::unordered_map<uint32_t, uint32_t> stubByType;
@@ -527,7 +528,7 @@ void Linker::assignIndices() {
             if (inserted) {
               it->second = next++;
               stubTypes.push_back(t);
-              stubNames.emplace_back(it->second, r.hostName);
+              stubNames.emplace_back(it->second, "undefined:" + r.hostName);
             }
             L.funcMap[f] = it->second;
             break;
@@ -536,6 +537,7 @@ void Linker::assignIndices() {
           if (inserted) {
             it->second = next++;
             stubTypes.push_back(t);
+            stubNames.emplace_back(it->second, "undefined_weak:" + types[t].str());
           }
           L.funcMap[f] = it->second;
           break;
@@ -589,6 +591,7 @@ void Linker::assignIndices() {
   if (!importsStackPointer() && !mainStack) spGlobal = g++;
   for (auto &L : libs) {
     L.globalMap.assign(L.mod.numGlobals(), GlobalRemap{});
+    L.globalBase = g;
     for (uint32_t k = 0; k < L.mod.globals.size(); ++k) L.globalMap[L.mod.numImportedGlobals + k] = GlobalRemap::to(g++);
   }
   if (mainStack) {

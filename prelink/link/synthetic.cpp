@@ -119,28 +119,6 @@ void Linker::emitInitFunctions() {
   out.types = types;
 }
 
-void Linker::emitStubNames() {
-  // A name section naming the stubs of functions nothing provides ("undefined:NAME"), so
-  // that a trap in one says which symbol was missing.
-  if (stubNames.empty()) return;
-  ByteSink names;
-  names.uleb(uint32_t(stubNames.size()));
-  for (auto &[f, n] : stubNames) {
-    const std::string s = "undefined:" + n;
-    names.uleb(f);
-    names.uleb(uint32_t(s.size()));
-    for (char c : s) names.u8(uint8_t(c));
-  }
-  ByteSink payload;
-  payload.u8(1); // function names
-  payload.uleb(uint32_t(names.out.size()));
-  for (uint8_t b : names.out) payload.u8(b);
-  CustomSection cs;
-  cs.name = "name";
-  cs.payload = out.own(std::move(payload.out));
-  out.customs.push_back(cs);
-}
-
 void Linker::redirectMainConstructors() {
   // The main's __wasm_call_ctors: callers (its export, _start, _initialize) now reach the
   // combined function, which calls the original.
@@ -376,7 +354,7 @@ LinkResult Linker::run() {
   host->beforeEmit(*this);
   emitModule();
   host->emitEntryPoints(*this);
-  emitStubNames();
+  emitCustomSections();
   lap("rewrite");
   LinkResult r;
   manifest = buildManifest();
@@ -487,6 +465,7 @@ int runLink(const LinkConfig &cfg) {
     encodeMs = 0;
     bytes = linking::optimizeLinked(bytes, cfg, k.manifest, r.stageMs);
     Module m = readModule(ByteView(bytes), cfg.output);
+    linking::restoreCustomSections(m, r.module);
     k.host->finishModule(m, k.manifest);
     bytes = writeModule(m);
   }

@@ -208,6 +208,8 @@ C('custom-name-past-section.wasm', () => {
   const p = sideParts();
   return assemble([...sideList(p).slice(0, -1), sec(0, [...uleb(50), 0x61, 0x62, 0x63])]);
 });
+// inspect takes a directory for the modules in it (as the linker takes a side module
+// directory): an empty one has none.
 C('a-directory.wasm', () => 'dir');
 C('does-not-exist.wasm', () => 'missing');
 // Not regular files: refused after an open that cannot block, not read (a FIFO nothing
@@ -320,6 +322,9 @@ linkOk.add('link-needed-cycle.wasm');
 L('link-fifo.wasm', () => 'fifo');
 L('link-huge-not-wasm.wasm', () => ({ sparse: 8 * 1024 * 1024 * 1024 }));
 linkArgs['link-huge-not-wasm.wasm'] = (out) => ['link-huge-not-wasm.wasm', 'valid-side.wasm', '-o', out];
+// A main module is always a file (a side module may be a directory: a-directory.wasm).
+L('link-main-directory.wasm', () => 'dir');
+linkArgs['link-main-directory.wasm'] = (out) => ['link-main-directory.wasm', 'valid-side.wasm', '-o', out];
 // Numeric options out of range: refused before the layout could wrap (a stack of 2^64 - 1
 // bytes would put the stack pointer at 0).
 L('link-stack-size-huge.wasm', () => side());

@@ -69,6 +69,10 @@ struct LinkConfig {
   bool gcSections = false;          // --gc-sections: drop what no root reaches
   std::vector<std::string> exports; // --export NAME: also a root, and exported
   bool stats = false;               // --stats: time per stage on stderr
+  // Custom sections (docs/design.md, "Names and custom sections"): --strip-debug drops the
+  // inputs' debug information without a warning, --strip-all also the name, producers and
+  // target_features sections (as wasm-ld).
+  bool stripDebug = false, stripAll = false;
   // The host the output is for (docs/design.md, "Flavours"): Llvm is prelink's own
   // layout (wasm-ld's conventions, any dylink.0 loader or none); Emscripten keeps the
   // layout and interface emcc's JS glue of the main module expects (--flavor; Auto
