@@ -37,7 +37,9 @@ const lines = roff.split('\n');
 for (let i = 0; i + 1 < lines.length; ++i) {
   if (lines[i].trim() !== '.TP') continue;
   for (const t of plain(lines[i + 1]).match(optionToken) ?? []) {
-    const known = cliOptions.has(t) || [...cliOptions].some((o) => /^-[A-Za-z]$/.test(o) && t.startsWith(o) && !t.startsWith('--'));
+    // ld's single-dash spellings of long options (-Bsymbolic, -Map) stand for --NAME.
+    const known = cliOptions.has(t) || (!t.startsWith('--') && cliOptions.has(`-${t}`)) ||
+      [...cliOptions].some((o) => /^-[A-Za-z]$/.test(o) && t.startsWith(o) && !t.startsWith('--'));
     if (!known) problems.push(`${args.man} documents ${t}, which prelink --help does not list`);
   }
 }
