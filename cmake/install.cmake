@@ -78,5 +78,5 @@ if(DPKG_QUERY)
 endif()
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_binaryen_dep}")
 # For the libraries and headers (not the CLI): what a project that links them builds with.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "llvm-19-dev, nlohmann-json3-dev, libssl-dev, libarchive-dev")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "llvm-19-dev, libssl-dev, libarchive-dev")
 include(CPack)

@@ -32,34 +32,26 @@ static int reportError(const std::string &msg) {
 // Every module of every FILES entry (directories and archives stand for the modules in
 // them, as for the linker), inspected in command-line order.
 static int runInspect(const std::vector<std::string> &files, bool asJson, InspectParts parts, uint64_t maxInputBytes) {
-  nlohmann::ordered_json all = nlohmann::ordered_json::array();
-  std::string text;
-  size_t reports = 0;
+  InspectReport report;
   bool members = false;
   for (auto &f : files) {
     for (auto &mf : expandModuleFiles(f, maxInputBytes)) {
       Module m = readModule(ByteView(*mf.bytes), mf.path, mf.bytes);
-      auto j = inspectModule(m, mf.path, mf.bytes->size(), parts);
-      ++reports;
+      report.add(m, mf.path, mf.bytes->size(), parts);
       members = members || mf.member;
-      if (asJson) all.push_back(j);
-      else text += (text.empty() ? "" : "\n") + renderInspectText(j);
     }
   }
   if (asJson) {
-    // Names in modules are checked UTF-8 (the reader); file names from the command line
-    // need not be: invalid bytes become U+FFFD (docs/cli.md) instead of an exception.
+    // One plain file: its object; several, or a directory or archive: an array.
     std::string out;
     try {
-      // One plain file: its object; several, or a directory or archive: an array.
-      const bool one = reports == 1 && files.size() == 1 && !members;
-      out = (one ? all[0] : all).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    } catch (const nlohmann::ordered_json::exception &e) {
-      throw Error(std::string("cannot write JSON: ") + e.what(), Error::kNoOffset, files.size() == 1 ? files[0] : std::string());
+      out = report.json(files.size() != 1 || members);
+    } catch (const Error &e) {
+      throw e.withFile(files.size() == 1 ? files[0] : std::string());
     }
     std::cout << out << "\n";
   } else {
-    std::cout << text; // renderInspectText escapes what came from the input
+    std::cout << report.text(); // escaped: what came from the input
   }
   return 0;
 }

@@ -1,6 +1,8 @@
 #include "wasmobj/inspect.h"
 
+#include <nlohmann/json.hpp>
 #include <sstream>
+#include <vector>
 
 #include "wasmobj/diag.h"
 
@@ -17,7 +19,7 @@ static json limitsJson(const Limits &l) {
   return j;
 }
 
-json inspectModule(const Module &m, const std::string &file, uint64_t fileSize, InspectParts parts) {
+static json inspectModule(const Module &m, const std::string &file, uint64_t fileSize, InspectParts parts) {
   json j;
   j["file"] = file;
   j["size"] = fileSize;
@@ -133,7 +135,7 @@ static std::string joinList(const json &arr, const char *sep = ", ") {
   return s;
 }
 
-std::string renderInspectText(const json &j) {
+static std::string renderInspectText(const json &j) {
   std::ostringstream o;
   o << str(j["file"]) << " (" << j["size"].get<uint64_t>() << " bytes)\n";
   if (!j.contains("dylink")) {
@@ -210,6 +212,39 @@ std::string renderInspectText(const json &j) {
     }
   }
   return o.str();
+}
+
+struct InspectReport::Impl {
+  std::vector<nlohmann::ordered_json> modules;
+};
+
+InspectReport::InspectReport() : impl(std::make_unique<Impl>()) {}
+InspectReport::~InspectReport() = default;
+
+void InspectReport::add(const Module &m, const std::string &file, uint64_t fileSize, InspectParts parts) {
+  impl->modules.push_back(inspectModule(m, file, fileSize, parts));
+}
+
+size_t InspectReport::size() const { return impl->modules.size(); }
+
+std::string InspectReport::text() const {
+  std::string t;
+  for (auto &j : impl->modules) t += (t.empty() ? "" : "\n") + renderInspectText(j);
+  return t;
+}
+
+std::string InspectReport::json(bool asArray) const {
+  // Names in modules are checked UTF-8 (the reader); file names need not be: invalid
+  // bytes become U+FFFD (docs/cli.md) instead of an exception.
+  const bool one = impl->modules.size() == 1 && !asArray;
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  if (!one)
+    for (auto &j : impl->modules) all.push_back(j);
+  try {
+    return (one ? impl->modules[0] : all).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  } catch (const nlohmann::ordered_json::exception &e) {
+    throw Error(std::string("cannot write JSON: ") + e.what());
+  }
 }
 
 } // namespace wasmobj

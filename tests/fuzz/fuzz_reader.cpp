@@ -21,7 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   // The inspector must describe anything the reader accepted.
-  (void)inspectModule(m, "fuzz.wasm", size).dump();
+  {
+    InspectReport report;
+    report.add(m, "fuzz.wasm", size);
+    (void)report.json(false);
+    (void)report.text();
+  }
   for (auto &c : m.customs) {
     try {
       if (c.name == "name") {

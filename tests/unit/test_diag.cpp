@@ -63,7 +63,9 @@ TEST_CASE("inspect's text escapes names from the module and the file name") {
   m.imports.push_back(imp);
   m.countImports();
   m.exports.push_back(wasmobj::Export{"e\x1b[2J\x07", wasmobj::ExternKind::Func, 0});
-  std::string text = wasmobj::renderInspectText(wasmobj::inspectModule(m, "lib\xff.so", 0));
+  wasmobj::InspectReport report;
+  report.add(m, "lib\xff.so", 0);
+  std::string text = report.text();
   CHECK(text.find("env.f\\nprelink: error: forged") != std::string::npos);
   CHECK(text.find("e\\x1b[2J\\x07") != std::string::npos);
   CHECK(text.find("lib\\xff.so (0 bytes)") != std::string::npos);
