@@ -70,6 +70,23 @@ void Linker::addLibdl() {
   hasLibdl = true;
 }
 
+void Linker::warnUnreachable() {
+  // A dlopen-only input runs only when something dlopens it: with no libdl and no library
+  // importing a dlopen of the host, nothing can. Said once per library (the first ten).
+  if (hasLibdl) return;
+  for (auto &L : libs)
+    for (auto &imp : L.mod.imports)
+      if (imp.kind == ExternKind::Func && imp.module == "env")
+        for (auto &h : kHostDlFunctions)
+          if ((h.flag & (1 | 64)) && imp.field == h.name) return;
+  size_t n = 0;
+  for (auto &L : libs) {
+    if (L.global || L.isLibdl) continue;
+    if (++n <= 10) warnings.push_back(L.path + ": no library NEEDs it and none calls dlopen: it is linked but can never run");
+  }
+  if (n > 10) warnings.push_back(std::to_string(n - 10) + " more inputs no library NEEDs or can dlopen");
+}
+
 namespace {
 
 // What goes into the table for one library: its symbols sorted by name.

@@ -81,6 +81,26 @@ void Linker::loadInputs() {
   for (size_t i = 1; i < inputs.size(); ++i)
     if (!inputs[i].mod.dylink)
       throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, inputs[i].path);
+  // The same bytes given twice (a file and its copy under another name): linked once, as
+  // the first; the later one's names are the first's too (NEEDED and dlopen find it by
+  // either). One pass, by SHA-256.
+  {
+    std::unordered_map<std::string, size_t> bySha; // -> index in kept
+    std::vector<Library> kept;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      auto it = bySha.find(inputs[i].sha256);
+      if (it == bySha.end()) {
+        bySha.emplace(inputs[i].sha256, kept.size());
+        kept.push_back(std::move(inputs[i]));
+        continue;
+      }
+      Library &first = kept[it->second];
+      warnings.push_back(inputs[i].path + ": the same bytes as " + first.path + ": linked once, as " + first.name +
+                         (inputs[i].name != first.name ? " (which also answers to " + inputs[i].name + ")" : ""));
+      if (inputs[i].name != first.name) first.aliasNames.push_back(inputs[i].name);
+    }
+    inputs = std::move(kept);
+  }
   if (!inputs[0].mod.dylink)
     throw Error("main module has no dylink.0 section: link it with wasm-ld -pie or -shared", Error::kNoOffset,
                 inputs[0].path);
@@ -104,12 +124,21 @@ void Linker::loadInputs() {
   // directory or an archive is found by its file name (docs/cli.md). Inputs by every such
   // name: the install name and each tail of it after a '/', in command-line order.
   std::vector<std::string> inputNames, inputPaths; // inputs[i] is moved into libs when taken
-  for (auto &L : inputs) inputNames.push_back(L.name), inputPaths.push_back(L.path);
+  std::vector<std::pair<size_t, std::string>> allNames; // (input, one of its names)
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    inputNames.push_back(inputs[i].name), inputPaths.push_back(inputs[i].path);
+    allNames.emplace_back(i, inputs[i].name);
+    for (auto &a : inputs[i].aliasNames) allNames.emplace_back(i, a);
+  }
   std::unordered_map<std::string_view, std::vector<size_t>> inputsByTail;
-  for (size_t i = 0; i < inputNames.size(); ++i) {
-    std::string_view n = inputNames[i];
-    inputsByTail[n].push_back(i);
-    for (size_t p = n.find('/'); p != std::string_view::npos; p = n.find('/', p + 1)) inputsByTail[n.substr(p + 1)].push_back(i);
+  auto addName = [&](std::string_view n, size_t i) {
+    auto &v = inputsByTail[n];
+    if (v.empty() || v.back() != i) v.push_back(i); // one input under two names is one hit
+  };
+  for (auto &[i, name] : allNames) {
+    std::string_view n = name;
+    addName(n, i);
+    for (size_t p = n.find('/'); p != std::string_view::npos; p = n.find('/', p + 1)) addName(n.substr(p + 1), i);
   }
   auto inputsNamed = [&](const std::string &needed) -> const std::vector<size_t> & {
     static const std::vector<size_t> none;
@@ -119,6 +148,7 @@ void Linker::loadInputs() {
   // A library from a directory or an archive also answers dlopen by its file name, unless
   // another input has that file name too.
   for (auto &L : inputs) {
+    for (auto &a : L.aliasNames) L.dlNames.push_back(a);
     std::string base = fs::path(L.name).filename().string();
     if (base == L.name) continue;
     if (inputsNamed(base).size() == 1) L.dlNames.push_back(base);

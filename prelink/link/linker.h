@@ -56,6 +56,7 @@ struct Library {
   bool isMain = false;
   bool isLibdl = false;              // prelink's own in-module libdl
   std::vector<std::string> dlNames; // extra names dlopen answers to (--dlopen-name/-prefix)
+  std::vector<std::string> aliasNames; // install names of inputs with the same bytes, linked as this one
   bool global = false;          // in the global scope (reached by NEEDED from the main)
   std::vector<int> needed;      // resolved NEEDED, as library indices
   std::vector<int> localScope;  // dlopen-only: itself and its NEEDED closure, breadth first
@@ -265,6 +266,7 @@ public:
   void loadInputs();
   void computeLocalScopes();
   void addLibdl();
+  void warnUnreachable(); // inputs nothing NEEDs and nothing can dlopen
   void planDlTable();
   void assignDlSlots();
   void buildDlTable();

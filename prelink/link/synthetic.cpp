@@ -355,6 +355,9 @@ LinkResult Linker::run() {
   emitModule();
   host->emitEntryPoints(*this);
   emitCustomSections();
+  // Only a link that succeeds has inputs worth telling about (a failing one's error line
+  // stays the one line).
+  warnUnreachable();
   lap("rewrite");
   LinkResult r;
   manifest = buildManifest();

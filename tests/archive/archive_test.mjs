@@ -222,20 +222,40 @@ function checkInstallNames() {
 /** Two members with the same file name in different directories. */
 function checkDuplicates() {
   const p = dlOpen();
+  // Two different libraries (the same code, one with a custom section more) by one file
+  // name: the same bytes twice would be one library (below).
+  const pdep2 = Buffer.concat([p.pdep, Buffer.from([0, 5, 4, ...Buffer.from('note')])]);
   // Nothing NEEDs libpdep.so by that name here: both kept, neither answers the bare name.
-  const two = makeZip(path.join(tmp, 'two.whl'), [['a/libpdep.so', p.pdep], ['b/libpdep.so', p.pdep]]);
+  const two = makeZip(path.join(tmp, 'two.whl'), [['a/libpdep.so', p.pdep], ['b/libpdep.so', pdep2]]);
   const r = linkOk('two', [p.main, p.global, two]);
   const libs = r.manifest.libraries.filter((/** @type {any} */ l) => l.name.endsWith('libpdep.so'));
   if (libs.length !== 2) fail(`two members named libpdep.so: ${libs.length} libraries in the manifest`);
   for (const l of libs) if (l.dlopen_names.includes('libpdep.so')) fail(`${l.name} answers the ambiguous name libpdep.so`);
   // libplugin NEEDs libpdep.so: ambiguous, an error naming both.
-  const amb = makeZip(path.join(tmp, 'amb.whl'), [['a/libpdep.so', p.pdep], ['b/libpdep.so', p.pdep], ['libplugin.so', p.plugin]]);
+  const amb = makeZip(path.join(tmp, 'amb.whl'), [['a/libpdep.so', p.pdep], ['b/libpdep.so', pdep2], ['libplugin.so', p.plugin]]);
   expectError('ambiguous NEEDED', link('amb', [p.main, p.global, amb]), ['ambiguous', 'amb.whl:a/libpdep.so', 'amb.whl:b/libpdep.so']);
   // The same install name from two archives.
   const one = makeZip(path.join(tmp, 'one.whl'), [['a/libpdep.so', p.pdep]]);
-  const other = makeTar(path.join(tmp, 'other.tar.gz'), [{ name: './a/libpdep.so', bytes: p.pdep }], 'gz');
+  const other = makeTar(path.join(tmp, 'other.tar.gz'), [{ name: './a/libpdep.so', bytes: pdep2 }], 'gz');
   expectError('same install name twice', link('same', [p.main, p.global, one, other]), ['same name "a/libpdep.so"', 'one.whl:a/libpdep.so', 'other.tar.gz:a/libpdep.so']);
-  if (!failures) console.log('PASS duplicates: same file name kept apart unless NEEDED by it (then an error); same install name is an error');
+  // The same bytes under two names (a file and its copy): linked once, with a warning,
+  // and the copy's name answers dlopen and NEEDED too; the module is the one-copy link's.
+  const copies = makeZip(path.join(tmp, 'copies.whl'), [['a/libpdep.so', p.pdep], ['b/libpdep2.so', p.pdep], ['libplugin.so', p.plugin]]);
+  const once = makeZip(path.join(tmp, 'once.whl'), [['a/libpdep.so', p.pdep], ['libplugin.so', p.plugin]]);
+  const dup = link('copies', [p.main, p.global, copies]);
+  if (dup.status !== 0) fail(`same bytes twice: exit ${dup.status}: ${dup.stderr}`);
+  else {
+    const warned = dup.stderr.split('\n').filter((l) => l.includes('the same bytes as'));
+    if (warned.length !== 1 || !warned[0].includes('copies.whl:b/libpdep2.so') || !warned[0].includes('copies.whl:a/libpdep.so'))
+      fail(`same bytes twice: want one warning naming both members, got: ${dup.stderr}`);
+    const m = JSON.parse(fs.readFileSync(dup.man, 'utf8'));
+    const pd = m.libraries.filter((/** @type {any} */ l) => l.name.includes('libpdep'));
+    if (pd.length !== 1 || !pd[0].dlopen_names.includes('b/libpdep2.so')) fail(`same bytes twice: ${JSON.stringify(pd.map((l) => [l.name, l.dlopen_names]))}`);
+    const one1 = linkOk('once', [p.main, p.global, once], ['--no-libdl']);
+    const dup2 = linkOk('copies-nolibdl', [p.main, p.global, copies], ['--no-libdl']);
+    if (!sameFile(one1.out, dup2.out)) fail('same bytes twice: the module is not the one of a link with one copy');
+  }
+  if (!failures) console.log('PASS duplicates: same file name kept apart unless NEEDED by it (then an error); same install name is an error; same bytes linked once');
 }
 
 /** One failed link: status 1, one line `prelink: error: ...` with every NEEDLE, no output. */

@@ -289,7 +289,10 @@ L('link-got-mem-immutable.wasm', () =>
   side({ extraImports: [[...name('GOT.mem'), ...name('counter'), 0x03, I32, 0x00]] }));
 L('link-needed-not-found.wasm', () => side({ dylinkBody: [...memInfo(16, 2, 1, 0), ...dylinkSub(2, vec([name('libmissing.so')]))] }));
 // Both define `get` and are in the global scope (the main NEEDs them).
-L('link-duplicate-symbol.wasm', () => side());
+// Two different libraries defining one symbol: the same bytes twice would be one library
+// linked once (a warning), so the second carries a custom section more.
+const distinct = (/** @type {Buffer} */ b) => Buffer.concat([b, Buffer.from([0, 5, 4, ...Buffer.from('twin')])]);
+L('link-duplicate-symbol.wasm', () => distinct(side()));
 auxFiles.push(['main-needs-two.wasm', () => mainModule(['valid-side.wasm', 'link-duplicate-symbol.wasm'])]);
 linkArgs['link-duplicate-symbol.wasm'] = (out) =>
   ['main-needs-two.wasm', 'valid-side.wasm', 'link-duplicate-symbol.wasm', '--no-duplicates', '-o', out];
@@ -405,7 +408,7 @@ function sideExporting(n) {
   p.export = sec(7, vec([[...name(n), 0x00, ...uleb(0)]]));
   return assemble(sideList(p));
 }
-L('link-export-name-control.wasm', () => sideExporting(escExport));
+L('link-export-name-control.wasm', () => distinct(sideExporting(escExport)));
 auxFiles.push(['export-control-twin.wasm', () => sideExporting(escExport)]);
 auxFiles.push(['main-needs-export-twins.wasm', () => mainModule(['export-control-twin.wasm', 'link-export-name-control.wasm'])]);
 linkArgs['link-export-name-control.wasm'] = (out) =>

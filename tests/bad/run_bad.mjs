@@ -97,7 +97,10 @@ for (const [n, want] of expected) {
   if (lines.at(-1) === '') lines.pop();
   if (mustWork) {
     if (want !== '(exit 0)') problems.push('expected.txt: a case that must link is written `(exit 0)`');
-    if (lines.length) problems.push(`stderr not empty: ${lines[0]}`);
+    // A crafted side module nothing NEEDs, in a program that never dlopens, is rightly
+    // said to be unreachable; any other line is a problem.
+    const other = lines.filter((l) => !/^prelink: warning: .*it is linked but can never run$/.test(l));
+    if (other.length) problems.push(`stderr not empty: ${other[0]}`);
     if (!fs.existsSync(outPath)) problems.push('no output written');
   } else {
     // The warnings the case expects, each one line, then exactly one error line, last.

@@ -14,6 +14,8 @@
 //   --check undefined  --error-limit, --unresolved-symbols=report-all|ignore-all|
 //                      import-dynamic (ignore-all's function traps, named, when called)
 //   --check warnings   --fatal-warnings fails the link and writes nothing
+//   --check inputs     an input nothing can reach, and the same bytes twice, each one
+//                      warning; the copy is linked once and answers to its name too
 //   --check progress   no progress without a terminal; on one (script(1)), binaryen's
 //                      steps are shown and cleared (fetched python.wasm, -O1)
 import { spawnSync } from 'node:child_process';
@@ -241,6 +243,26 @@ if (check === 'library') {
   const clean = prog('demo');
   ok([clean.main, ...clean.libs, '-o', out('c.wasm'), '--fatal-warnings']);
   console.log('PASS --fatal-warnings: a warning fails the link and nothing is written; a clean link passes');
+} else if (check === 'inputs') {
+  // Inputs a link cannot use are told about: one nothing NEEDs in a program that never
+  // dlopens (chain's libx.so added to demo), and the same bytes twice (a copy of
+  // libstats.so), which is linked once and answers to both names.
+  const d = prog('demo');
+  const x = path.join(corpus, 'chain', 'libx.so');
+  const u = ok([d.main, ...d.libs, x, '-o', out('u.wasm')]);
+  if (!u.stderr.includes(`prelink: warning: ${x}: no library NEEDs it and none calls dlopen: it is linked but can never run`))
+    fail(`no unreachable-input warning: ${u.stderr}`);
+  const quiet = ok([d.main, ...d.libs, '-o', out('q.wasm')]);
+  if (quiet.stderr) fail(`warnings without an unreachable input: ${quiet.stderr}`);
+  const copy = out('libstats-copy.so');
+  fs.copyFileSync(d.libs[1], copy);
+  const c = ok([d.main, ...d.libs, copy, '-o', out('c.wasm'), '--manifest', out('c.json')]);
+  const lines = c.stderr.split('\n').filter((l) => l);
+  if (lines.length !== 1 || !lines[0].includes(`${copy}: the same bytes as ${d.libs[1]}: linked once`)) fail(`same bytes twice: ${c.stderr}`);
+  same(out('q.wasm'), out('c.wasm'), 'a copy of an input adds nothing to the module');
+  const stats = JSON.parse(fs.readFileSync(out('c.json'), 'utf8')).libraries.find((l) => l.name === 'libstats.so');
+  if (!stats?.dlopen_names.includes('libstats-copy.so')) fail(`the copy's name does not answer dlopen: ${JSON.stringify(stats?.dlopen_names)}`);
+  console.log('PASS inputs: an unreachable input and a copy of an input are each one warning; the copy is linked once');
 } else if (check === 'progress') {
   const py = path.join(path.resolve(args.fetched), 'python.wasm');
   const plain = pl([py, '-o', out('p.wasm'), '-O1', '--allow-undefined']);
