@@ -10,6 +10,8 @@
 //               the extension= ini lines and no .so.
 //   php-intl    the same with php-wasm-intl@0.1.0 (php8.3-intl.so + six ICU libraries):
 //               NumberFormatter (SPELLOUT included), Collator, MessageFormatter.
+//   php-intl-bundle  the seven intl libraries as one `prelink --shared` bundle, loaded by the
+//               package's unmodified glue and main in place of the seven.
 //   playground  @php-wasm/node-8-3@3.1.56 (WordPress Playground, emcc 4.0.19, asyncify,
 //               non-relocatable main) + xdebug.so, run with @php-wasm/universal@3.1.56's
 //               loadPHPRuntime and PHP: xdebug is loaded by zend_extension= with no file.
@@ -146,18 +148,29 @@ console.log(f([1, 2, 3]));
 
 // ---------------------------------------------------------------- php-wasm
 const PHP_WASM = '846ab4c4d0999f57ac5270940b3820a9b6938633.wasm';
-function phpWasm(kind) {
+function phpWasm(kind, { bundle = false } = {}) {
   const php = path.join(fetched, 'php-wasm-0.1.0', 'package');
   const ext = kind === 'sqlite' ? path.join(fetched, 'php-wasm-sqlite-0.1.0', 'package') : path.join(fetched, 'php-wasm-intl-0.1.0', 'package');
   const iniLibs = kind === 'sqlite' ? ['php8.3-sqlite.so', 'php8.3-pdo-sqlite.so'] : ['php8.3-intl.so'];
   const otherLibs = kind === 'sqlite' ? ['libsqlite3.so'] : ['libicuuc.so', 'libicutu.so', 'libicutest.so', 'libicuio.so', 'libicui18n.so', 'libicudata.so'];
   const orig = path.join(work, 'orig'), pre = path.join(work, 'prelinked');
   copyDir(php, orig);
-  copyDir(php, pre, (n) => n !== PHP_WASM);
-  // The prelinked program: the main and the extensions (their NEEDED libraries found with -L).
-  runPrelink([path.join(orig, PHP_WASM), '--emscripten-glue', path.join(orig, 'php8.3-node.mjs'), ...iniLibs.map((n) => path.join(ext, n)),
-    '-L', ext, '-o', path.join(pre, PHP_WASM), '--manifest', path.join(work, 'php.json')]);
-  validate(path.join(pre, PHP_WASM));
+  const bundleDir = path.join(work, 'bundle');
+  if (bundle) {
+    // The bundle: the extension and the six ICU libraries as one side module under the
+    // extension's name, loaded by the package's own glue in place of the seven.
+    fs.mkdirSync(bundleDir, { recursive: true });
+    runPrelink(['--shared', ...iniLibs.map((n) => path.join(ext, n)), ...otherLibs.map((n) => path.join(ext, n)),
+      '-o', path.join(bundleDir, iniLibs[0]), '--manifest', path.join(work, 'bundle.json')]);
+    validate(path.join(bundleDir, iniLibs[0]));
+    fs.copyFileSync(path.join(ext, 'icudt72l.dat'), path.join(bundleDir, 'icudt72l.dat'));
+  } else {
+    copyDir(php, pre, (n) => n !== PHP_WASM);
+    // The prelinked program: the main and the extensions (their NEEDED libraries found with -L).
+    runPrelink([path.join(orig, PHP_WASM), '--emscripten-glue', path.join(orig, 'php8.3-node.mjs'), ...iniLibs.map((n) => path.join(ext, n)),
+      '-L', ext, '-o', path.join(pre, PHP_WASM), '--manifest', path.join(work, 'php.json')]);
+    validate(path.join(pre, PHP_WASM));
+  }
   const code = kind === 'sqlite' ? `<?php
 $db = new SQLite3(':memory:');
 $db->exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n REAL)');
@@ -182,6 +195,8 @@ $c = new Collator('de_DE'); echo $c->compare('Äpfel', 'Apfel'), "\\n";
 echo MessageFormatter::formatMessage('en_US', '{0,number,integer} apples and {1} pears on {2,date,short}', [12345, 'x', 0]), "\\n";
 $m = new MessageFormatter('en_US', '{n, plural, one{# file} other{# files}}'); echo $m->format(['n' => 1]), ' / ', $m->format(['n' => 42]), "\\n";
 echo Normalizer::normalize("e\\u{301}", Normalizer::FORM_C) === "\\u{e9}" ? "nfc ok" : "nfc bad", "\\n";
+$d = new IntlDateFormatter('de_DE', IntlDateFormatter::FULL, IntlDateFormatter::SHORT, 'Europe/Berlin', IntlDateFormatter::GREGORIAN); echo $d->format(1700000000), "\\n";
+$d = new IntlDateFormatter('ja_JP', IntlDateFormatter::LONG, IntlDateFormatter::NONE, 'Asia/Tokyo'); echo $d->format(0), "\\n";
 echo INTL_ICU_VERSION, "\\n";
 `;
   const script = path.join(work, 'run_php.mjs');
@@ -194,8 +209,10 @@ const iniLibs = ${JSON.stringify(iniLibs)}, otherLibs = ${JSON.stringify(otherLi
 const url = (n) => pathToFileURL(path.join(extDir, n)).href;
 // The original: the package's way, every .so fetched at run time. The prelinked run: the
 // extension= lines only, no .so anywhere.
-const sharedLibs = mode === 'files' ? [...iniLibs.map((n) => ({ name: n, url: url(n), ini: true })), ...otherLibs.map((n) => ({ name: n, url: url(n) }))] : [];
-const ini = mode === 'files' ? undefined : iniLibs.map((n) => 'extension=' + n).join('\\n');
+// The bundle run: the package's way with one file, the bundle under the extension's name.
+const sharedLibs = mode === 'files' ? [...iniLibs.map((n) => ({ name: n, url: url(n), ini: true })), ...otherLibs.map((n) => ({ name: n, url: url(n) }))]
+  : mode === 'bundle' ? iniLibs.map((n) => ({ name: n, url: url(n), ini: true })) : [];
+const ini = mode !== 'ini' ? undefined : iniLibs.map((n) => 'extension=' + n).join('\\n');
 const files = ${kind === 'intl' ? "[{ name: 'icudt72l.dat', parent: '/preload/', url: url('icudt72l.dat') }]" : '[]'};
 const php = new PhpNode({ version: '8.3', sharedLibs, ini, files });
 let out = '', err = '';
@@ -207,6 +224,13 @@ process.stdout.write(out);
 if (err) process.stderr.write(err);
 `);
   const o = runCounted('orig', script, [orig, ext, 'files']);
+  if (bundle) {
+    const b = runCounted('bundle', script, [orig, bundleDir, 'bundle']);
+    // The original main and one side module, against the main and seven.
+    compare(o, { ...b, compiled: b.compiled - 1 }, { originalLoadsSides: true });
+    check('compiled', o.compiled === b.compiled + otherLibs.length, `the original compiled ${o.compiled} modules, the bundle run ${b.compiled}`);
+    return;
+  }
   // The prelinked run's directory holds the ICU data file (data, not a library) and no .so.
   const data = path.join(work, 'data');
   fs.mkdirSync(data, { recursive: true });
@@ -276,7 +300,8 @@ process.exit(0);
   check('xdebug', o.stdout.includes('xdebug-var-dump'), 'the original run did not load xdebug');
 }
 
-const cases = { pyodide, 'php-sqlite': () => phpWasm('sqlite'), 'php-intl': () => phpWasm('intl'), playground };
+const cases = { pyodide, 'php-sqlite': () => phpWasm('sqlite'), 'php-intl': () => phpWasm('intl'),
+  'php-intl-bundle': () => phpWasm('intl', { bundle: true }), playground };
 if (!cases[which]) throw new Error(`unknown case ${which}`);
 cases[which]();
 if (failures.length) {
