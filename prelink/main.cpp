@@ -178,6 +178,9 @@ int main(int argc, char **argv) {
   app.add_option("--dlopen-prefix", cfg.dlopenPrefixes, "DIR=PREFIX: inputs under DIR answer dlopen(PREFIX/<path below DIR>)")->allow_extra_args(false);
   app.add_flag("--no-libdl", cfg.noLibdl, "do not answer dlopen inside the module (leave it to the host)");
   app.add_flag("--shared", cfg.shared, "bundle mode: merge side modules into one side module");
+  app.add_option("--host-module", cfg.hostModules,
+                 "bundle mode: a module of the host that loads the bundle (what it imports and exports is what the host gives)")
+      ->allow_extra_args(false);
   app.add_flag("--Bsymbolic", cfg.bsymbolic,
                "bundle mode: resolve GOT entries of the bundle's own symbols inside it (no GOT imports for them; "
                "later modules cannot find them in a GOT-only loader, nothing outside interposes)");

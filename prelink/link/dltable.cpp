@@ -210,7 +210,7 @@ void Linker::buildDlTable() {
     put(at + 28, L.initFunc ? slotOf.at(*L.initFunc) : 0);
     put(at + 32, uint32_t(L.memBase));
     put(at + 36, uint32_t(L.memSize));
-    put(at + 40, L.global ? PL_LIB_GLOBAL : 0);
+    put(at + 40, (L.global ? PL_LIB_GLOBAL : 0) | (L.unloadable.empty() ? 0 : PL_LIB_UNLOADABLE));
   }
   put(0, PL_DL_MAGIC);
   put(4, PL_DL_VERSION);

@@ -336,4 +336,48 @@ const Linker::Sym *Linker::lookup(const std::string &name, int fromLib) const {
   return nullptr;
 }
 
+// --host-module: what the host that loads a bundle can give it. Its env function
+// imports are what its embedder (the host's JS) provides, and a loader gives those to the
+// modules it loads too; its exports, and the symbols of cowasm's __WASM_EXPORT__X
+// accessors, are its own. Read like any input (a file the link depends on).
+void Linker::readHostModules() {
+  if (cfg.hostModules.empty()) return;
+  if (!cfg.shared) throw Error("--host-module is for bundle mode (--shared)");
+  hostKnown = true;
+  for (auto &path : cfg.hostModules) {
+    FileId id;
+    auto bytes = loadFile(path, &id, true);
+    inputFiles.emplace_back(id, path);
+    Module m = readModule(ByteView(*bytes), path, bytes);
+    for (auto &i : m.imports)
+      if (i.module == "env" && i.kind == ExternKind::Func) hostProvides.insert(i.field);
+    for (auto &e : m.exports) {
+      hostProvides.insert(e.name);
+      if (e.name.rfind("__WASM_EXPORT__", 0) == 0) hostProvides.insert(e.name.substr(15));
+    }
+  }
+}
+
+// A dlopen-only library that NEEDs an unloadable one (its local scope holds it) cannot be
+// opened either. Then one warning per library (the first ten), in load order.
+void Linker::markUnloadable() {
+  if (!hostKnown) return;
+  for (auto &L : libs) {
+    if (L.global || !L.unloadable.empty()) continue;
+    for (int j : L.localScope)
+      if (!libs[j].unloadable.empty()) {
+        L.unloadable = libs[j].unloadable + " (through " + libs[j].name + ")";
+        break;
+      }
+  }
+  size_t n = 0;
+  for (auto &L : libs) {
+    if (L.unloadable.empty()) continue;
+    if (++n <= 10)
+      warnings.push_back(L.path + ": needs " + L.unloadable + ", which the bundle does not define and no host module imports " +
+                         "or exports: it stays in the bundle, and its dlopen is left to the host's loader");
+  }
+  if (n > 10) warnings.push_back(std::to_string(n - 10) + " more libraries are left to the host's loader");
+}
+
 } // namespace wasmobj::linking

@@ -57,6 +57,9 @@ struct Library {
   bool isLibdl = false;              // prelink's own in-module libdl
   std::vector<std::string> dlNames; // extra names dlopen answers to (--dlopen-name/-prefix)
   std::vector<std::string> aliasNames; // install names of inputs with the same bytes, linked as this one
+  // Bundle mode with --host-module: what this dlopen-only library needs that neither the
+  // bundle nor the host gives (empty: nothing). Its dlopen is left to the host.
+  std::string unloadable;
   bool global = false;          // in the global scope (reached by NEEDED from the main)
   std::vector<int> needed;      // resolved NEEDED, as library indices
   std::vector<int> localScope;  // dlopen-only: itself and its NEEDED closure, breadth first
@@ -179,6 +182,11 @@ public:
   std::vector<std::string> undefinedErrors;
   InputFiles inputFiles; // every file read (inputs, -L libraries, the glue): never an output
   std::vector<std::string> inputDirs; // directories given as inputs (--dependency-file)
+  // --host-module: the names the host can give (their env imports and exports).
+  bool hostKnown = false;
+  std::unordered_set<std::string> hostProvides;
+  void readHostModules();
+  void markUnloadable(); // dlopen-only libraries whose local scope holds an unloadable one
 
   // Global symbol table: name -> (library, export index). First definition wins.
   struct Sym {

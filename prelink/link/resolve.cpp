@@ -157,6 +157,13 @@ void Linker::resolveImports() {
     if (m.kind == ExternKind::Func && m.module == "env") mainEnvFuncs[m.field] = &m;
   }
   auto mainImports = [&](const Import &i) { return mainImportKeys.count(importKey(i.kind, i.module, i.field)) > 0; };
+  // What the global scope imports, its host must give (or the replaced libraries could
+  // not have loaded either): with --host-module, also counted as what the host provides.
+  std::unordered_set<std::string> globalImports;
+  if (hostKnown)
+    for (auto &L : libs)
+      if (L.global)
+        for (auto &i : L.mod.imports) globalImports.insert(i.field);
   // A GOT entry the output's loader fills (Host::gotThroughLoader): for a symbol of the
   // global scope, which the output exports; not for prelink's libdl (private) nor for a
   // definition only a dlopen-only library's local scope holds (not exported).
@@ -176,7 +183,18 @@ void Linker::resolveImports() {
       const bool weak = flags != importFlags.end() && (flags->second & kSymBindingWeak);
       auto undefined = [&](const char *what) {
         if (host->keepsUndefinedImports()) {
-          // A bundle keeps what it does not define as an import for its loader.
+          // A bundle keeps what it does not define as an import for its loader; but what
+          // a dlopen-only member needs and the host cannot give (--host-module) would make
+          // the host refuse the whole bundle: the member is left to the host's dlopen and
+          // its import becomes a trap (functions) or 0.
+          if (hostKnown && !L.global && !weak && !hostProvides.count(imp.field) && !globalImports.count(imp.field)) {
+            if (L.unloadable.empty()) L.unloadable = imp.field;
+            if (imp.kind == ExternKind::Func) {
+              r.kind = Resolution::Stub;
+              r.hostName = imp.field;
+            }
+            return;
+          }
           r.kind = Resolution::Host;
           return;
         }

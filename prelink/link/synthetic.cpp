@@ -248,6 +248,7 @@ nlohmann::ordered_json Linker::buildManifest() const {
     l["dlopen_names"] = names;
     l["main"] = L.isMain;
     l["scope"] = L.global ? "global" : "dlopen";
+    if (!L.unloadable.empty()) l["left_to_host"] = "needs " + L.unloadable;
     json needed = json::array();
     for (int n : L.needed) needed.push_back(libs[n].name);
     l["needed"] = needed;
@@ -332,6 +333,7 @@ LinkResult Linker::run() {
   };
   checkLimits();
   loadInputs();
+  readHostModules();
   host = makeHost(*this);
   addLibdl();
   lap("read");
@@ -341,6 +343,7 @@ LinkResult Linker::run() {
   layoutMemoryAndTable();
   lap("layout");
   resolveImports();
+  markUnloadable();
   assignIndices();
   host->checkOutputImports(*this);
   placeElements();

@@ -9,9 +9,15 @@
 //                    disk; the kernel's dlopen sees numpy but no stdlib extension
 //   --case symbolic  python.wasm alone with -Bsymbolic: the other rule, under which a
 //                    later module cannot find the bundle's data in cowasm's GOT
+//   --case whole     python.wasm + the whole lib-dynload directory, with the kernel as
+//                    --host-module: _curses_panel (needs libpanel) and the members that
+//                    need what kernel.wasm does not show are left to the kernel's dlopen;
+//                    `import _curses_panel` fails exactly as in the original, the rest
+//                    (mmap, left to the kernel, too) works
 // Usage: node later_loads.mjs --case C --prelink PRELINK --fetched DIR --work DIR
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { EXCLUDED, HERE, bundleInputs, ensureNpmInstall, ensureSite, runPython } from './pywasm.mjs';
 
@@ -33,8 +39,12 @@ const out = path.join(work, `later-${which}`);
 fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(out, { recursive: true });
 const bundle = path.join(out, 'python.wasm');
+// The kernel the package runs on, as the package resolves it.
+const kernel = path.join(path.dirname(createRequire(path.join(pkg, 'package.json')).resolve('@cowasm/kernel/package.json')),
+  'dist', 'kernel', 'kernel.wasm');
 const args = ['--shared', ...(which === 'symbolic' ? ['-Bsymbolic'] : []), inputs.python,
-  ...(which === 'dynload' ? inputs.dynload : []), '-o', bundle];
+  ...(which === 'dynload' ? inputs.dynload : []), ...(which === 'whole' ? [path.join(fetched, 'lib-dynload'), '--host-module', kernel] : []),
+  '-o', bundle, '--manifest', path.join(out, 'python.json')];
 const r = spawnSync(prelink, args, { encoding: 'utf8' });
 if (r.status !== 0) fail(`prelink ${args.join(' ')}: ${r.stderr}`);
 
@@ -59,6 +69,20 @@ if (orig.stdout.split('\n').filter((l) => l).length < 13) fail(`later_loads.py p
 if (orig.report.tailError !== bund.report.tailError || !orig.report.tailError)
   fail(`import _curses_panel: package "${orig.report.tailError}", bundle "${bund.report.tailError}"`);
 if (numpy(bund.report).length < 10) fail(`numpy was not loaded from disk after the bundle: ${numpy(bund.report)}`);
+if (which === 'whole') {
+  // Exactly the members the manifest leaves to the host reach the kernel's dlopen.
+  const left = JSON.parse(fs.readFileSync(path.join(out, 'python.json'), 'utf8')).libraries.filter((l) => l.left_to_host)
+    .map((l) => path.basename(l.name));
+  if (!left.includes(EXCLUDED[0])) fail(`${EXCLUDED[0]} is not left to the host: ${left}`);
+  if (!r.stderr.includes(`${EXCLUDED[0]}: needs panel_above`)) fail(`no warning about ${EXCLUDED[0]}: ${r.stderr}`);
+  const reached = opened(bund.report).filter((p) => p.includes('/lib-dynload/')).map((p) => path.basename(p));
+  const stray = reached.filter((n) => !left.includes(n));
+  if (stray.length) fail(`the kernel's dlopen saw bundled members: ${stray}`);
+  if (!reached.includes(EXCLUDED[0])) fail(`import _curses_panel did not reach the kernel: ${reached}`);
+  console.log(`PASS whole: the 25 members bundled, ${left.length} left to the kernel (${left.join(', ')}); identical output; ` +
+    `import _curses_panel fails as in the original: ${bund.report.tailError}`);
+  process.exit(0);
+}
 if (which === 'alone') {
   if (stdlib(bund.report).length < 10) fail(`fewer than ten stdlib extensions were loaded from disk: ${stdlib(bund.report)}`);
 } else if (stdlib(bund.report).length) {

@@ -54,6 +54,11 @@ struct LinkConfig {
   // inside it at link time, instead of staying GOT imports its loader fills (the default:
   // later modules find them and an earlier definition interposes, as with the originals).
   bool bsymbolic = false;
+  // Bundle mode: modules of the host that will load the bundle (--host-module; cowasm's
+  // kernel.wasm, say). What they import from env and export (and cowasm's
+  // __WASM_EXPORT__ accessors) is what the host can give the bundle: a dlopen-only member
+  // that needs anything else stays in the bundle but is left to the host's dlopen.
+  std::vector<std::string> hostModules;
   // Limits that protect the machine (docs/reliability.md): the linked program's memory
   // in bytes (--max-memory; wasm32 cannot address more than 4 GiB) and table slots
   // (--max-table-size).

@@ -160,6 +160,7 @@ static int names_match(const char *path, const char *name) {
 static struct pl_lib *find_lib(const char *path) {
   for (unsigned i = 0; i < T->nlibs; i++) {
     struct pl_lib *l = &libs()[i];
+    if (l->flags & PL_LIB_UNLOADABLE) continue; /* its dlopen is the host's (or fails) */
     if (names_match(path, lib_name(l))) return l;
     const char *const *aliases = P(const char *const *, l->aliases);
     for (unsigned k = 0; k < l->naliases; k++)
