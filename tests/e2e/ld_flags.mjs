@@ -20,18 +20,15 @@
 //                      steps are shown and cleared (fetched python.wasm, -O1)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { runLinkedOutput } from './differential.mjs';
+import { flags, scratch } from '../lib/cli.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
-  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
-  return acc;
-}, []));
+const args = flags();
 const prelink = path.resolve(args.prelink);
 const corpus = args.corpus ? path.resolve(args.corpus) : '';
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelink-ld-'));
+const tmp = scratch('prelink-ld');
 
 function fail(msg) {
   console.error(`FAIL ${msg}`);

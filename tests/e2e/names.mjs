@@ -18,17 +18,14 @@
 // Exit status 0 when every check passes.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { loadProgram } from './refloader.mjs';
+import { flags, scratch } from '../lib/cli.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
-  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
-  return acc;
-}, /** @type {[string, string][]} */ ([])));
+const args = flags();
 const prelink = path.resolve(args.prelink ?? '');
 const objdump = process.env.WASM_OBJDUMP || 'wasm-objdump';
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `prelink-names-${args.check}-`));
+const tmp = scratch(`prelink-names-${args.check}`);
 let failures = 0;
 
 function fail(/** @type {string} */ msg) {

@@ -8,20 +8,17 @@
 //       artifacts, and fails (no artifacts) on a program that links with a warning.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { runLinkedOutput, runRuntime } from '../e2e/differential.mjs';
+import { flags, scratch } from '../lib/cli.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLES = path.resolve(HERE, '../../examples');
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
-  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
-  return acc;
-}, []));
+const args = flags();
 const prelink = path.resolve(args.prelink);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelink-examples-'));
+const tmp = scratch('prelink-examples');
 const fail = (m) => {
   console.error(`FAIL ${m}`);
   process.exit(1);
