@@ -23,12 +23,13 @@ import { fileURLToPath } from 'node:url';
 import { loadProgram } from '../tests/e2e/refloader.mjs';
 import { benchEmscripten } from './emscripten.mjs';
 import { generateStartup } from './gen_startup.mjs';
+import { benchScaling } from './scaling.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 
 function parseArgs(/** @type {string[]} */ argv) {
-  const o = { build: path.join(root, 'build'), reps: 5, only: 'P1,P2,P3,P4,P5,P6', quick: false, n: 20_000_000 };
+  const o = { build: path.join(root, 'build'), reps: 5, only: 'P1,P2,P3,P4,P5,P6,S', quick: false, n: 20_000_000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') { o.quick = true; continue; }
@@ -40,7 +41,7 @@ function parseArgs(/** @type {string[]} */ argv) {
     else if (a === '--n') o.n = Number(v);
     else throw new Error(`unknown argument ${a} (see the header of bench/run.mjs)`);
   }
-  if (o.quick) { o.reps = 1; o.n = 1000; o.only = o.only.split(',').filter((p) => !['P1', 'P5'].includes(p)).join(','); }
+  if (o.quick) { o.reps = 1; o.n = 1000; o.only = o.only.split(',').filter((p) => !['P1', 'P5', 'S'].includes(p)).join(','); }
   return o;
 }
 
@@ -268,6 +269,24 @@ async function p6() {
     `${f1(r.linkMs.prelinked)} ms; ${f1(r.linkMs['prelinked -O2'])} ms; ${b.inputs} B vs ${b.prelinked} B; ${b['prelinked -O2']} B`);
 }
 
+// ---- S: scaling with the number of side modules --------------------------------------------
+function scaling() {
+  const r = benchScaling({ prelink: PRELINK, work: path.join(WORK, 'scaling'), include: path.join(here, 'include'), reps: Math.max(3, Math.min(opts.reps, 5)) });
+  for (const x of r) {
+    const st = Object.entries(x.prelink.stages).map(([k, v]) => `${k} ${f1(/** @type {number} */ (v))}`).join(', ');
+    row('S', `N = ${x.n} (${f1(x.bytes / 1e6)} MB of wasm): prelink vs wasm-ld-19 static; peak RSS; stages (ms)`,
+      `${f1(x.prelink.ms)} ms vs ${f1(x.wasmld.ms)} ms (${f2(x.prelink.ms / x.wasmld.ms)}×); ${f1(x.prelink.rss / 1024)} MB vs ${f1(x.wasmld.rss / 1024)} MB; ${st}`,
+      x.n === 3000 ? '≤ 1.0× wasm-ld' : '', x.n === 3000 ? x.prelink.ms <= x.wasmld.ms : null);
+  }
+  const at = (/** @type {number} */ n) => r.find((x) => x.n === n);
+  const a = at(1000), b = at(3000);
+  if (a && b) {
+    row('S', 'linear: t(3000) / t(1000)', f2(b.prelink.ms / a.prelink.ms), '≤ 3.3', b.prelink.ms / a.prelink.ms <= 3.3);
+    const stages = Object.keys(b.prelink.stages).map((k) => `${k} ${f2(b.prelink.stages[k] / (a.prelink.stages[k] || 1))}`).join(', ');
+    row('S', 'per stage: t(3000) / t(1000)', stages, '≤ 3.3 each');
+  }
+}
+
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
 console.log(`prelink benchmarks: ${cpu}, ${os.cpus().length} cores, ${f1(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.type()} ${os.release()}`);
 console.log(`command: bench/run ${process.argv.slice(2).join(' ')} (repetitions: ${opts.reps}${opts.quick ? ', quick' : ''})\n`);
@@ -276,5 +295,6 @@ if (only.has('P1') || only.has('P5')) p1p5();
 if (only.has('P2')) p2();
 if (only.has('P3') || only.has('P4')) p3p4();
 if (only.has('P6')) await p6();
+if (only.has('S')) scaling();
 console.log('| | measurement | result | goal | |\n| --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.id} | ${r.what} | ${r.value} | ${r.goal} | ${r.verdict} |`);
