@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <deque>
 #include <filesystem>
+#include <optional>
 #include <unordered_set>
 
 #include <openssl/evp.h>
@@ -48,17 +49,23 @@ static Library readLibrary(const std::string &path, InputFiles &files) {
   return readLibrary(InputFile{fs::path(path).filename().string(), path, std::move(bytes), false});
 }
 
+// DIRS[i]/FILE for the first DIRS[i] that has it as a regular file, in order.
+static std::optional<std::string> firstIn(const std::vector<std::string> &dirs, const std::string &file) {
+  for (auto &d : dirs) {
+    fs::path cand = fs::path(d) / file;
+    std::error_code ec;
+    if (fs::is_regular_file(cand, ec)) return cand.string();
+  }
+  return std::nullopt;
+}
+
 // ld's -lNAME (libNAME.so) and -l:FILE (FILE): the first match in the -L directories, in
 // their order. All of them apply to every -l, wherever it stands (as GNU ld).
 static std::string findLibraryOption(const std::string &opt, const std::vector<std::string> &dirs) {
   std::string name = opt.substr(2);
   if (name.empty() || name == ":") throw Error("-l needs a library name");
   std::string file = name[0] == ':' ? name.substr(1) : "lib" + name + ".so";
-  for (auto &d : dirs) {
-    fs::path cand = fs::path(d) / file;
-    std::error_code ec;
-    if (fs::is_regular_file(cand, ec)) return cand.string();
-  }
+  if (auto found = firstIn(dirs, file)) return *found;
   if (dirs.empty()) throw Error("cannot find " + opt + ": no -L directory to look for " + file + " in");
   std::string list;
   for (auto &d : dirs) list += (list.empty() ? "" : ", ") + d;
@@ -182,19 +189,14 @@ void Linker::loadInputs() {
       for (size_t pos; (pos = rp.find("$ORIGIN")) != std::string::npos;) rp.replace(pos, 7, origin);
       dirs.push_back(rp);
     }
-    for (auto &d : dirs) {
-      fs::path cand = fs::path(d) / name;
-      std::error_code ec;
-      if (fs::is_regular_file(cand, ec)) {
-        Library L = readLibrary(cand.string(), inputFiles);
-        if (!L.mod.dylink) throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, L.path);
-        L.name = name;
-        libs.push_back(std::move(L));
-        byName[name] = int(libs.size() - 1);
-        return int(libs.size() - 1);
-      }
-    }
-    return -1;
+    auto found = firstIn(dirs, name);
+    if (!found) return -1;
+    Library L = readLibrary(*found, inputFiles);
+    if (!L.mod.dylink) throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, L.path);
+    L.name = name;
+    libs.push_back(std::move(L));
+    byName[name] = int(libs.size() - 1);
+    return int(libs.size() - 1);
   };
 
   taken[0] = true;

@@ -164,6 +164,10 @@ void Linker::resolveImports() {
     for (auto &L : libs)
       if (L.global)
         for (auto &i : L.mod.imports) globalImports.insert(i.field);
+  // What a symbol that is not a function is, for the errors that say so.
+  auto definedAs = [&](const Library &D, const Export &e) -> std::string {
+    return isDataExport(D, e) ? "data symbol" : externKindName(e.kind);
+  };
   // A GOT entry the output's loader fills (Host::gotThroughLoader): for a symbol of the
   // global scope, which the output exports; not for prelink's libdl (private) nor for a
   // definition only a dlopen-only library's local scope holds (not exported).
@@ -244,22 +248,20 @@ void Linker::resolveImports() {
           if (imp.global.type != ValType::i32() || !imp.global.mut)
             throw Error("GOT.mem." + imp.field + " must be a mutable i32 global", Error::kNoOffset, L.path);
           const Sym *s = lookup(imp.field, li);
-          if (s && viaLoader(imp.field, *s)) {
-            const Library &D = libs[s->lib];
-            if (!isDataExport(D, D.mod.exports[s->exportIdx]))
-              throw Error("symbol " + imp.field + " is imported as data (GOT.mem) but " + D.name + " defines it as a " +
-                              externKindName(D.mod.exports[s->exportIdx].kind),
-                          Error::kNoOffset, L.path);
-            r.kind = Resolution::Host;
-          } else if (s) {
+          if (s) {
             const Library &D = libs[s->lib];
             const Export &e = D.mod.exports[s->exportIdx];
             if (!isDataExport(D, e))
               throw Error("symbol " + imp.field + " is imported as data (GOT.mem) but " + D.name + " defines it as a " +
                               externKindName(e.kind),
                           Error::kNoOffset, L.path);
-            r = Resolution::make(Resolution::Const, -1, 0, dataAddress(D, e));
-            r.reloc = Resolution::RelocMemory;
+            // The address, or the loader's answer (Host::gotThroughLoader).
+            if (viaLoader(imp.field, *s)) {
+              r.kind = Resolution::Host;
+            } else {
+              r = Resolution::make(Resolution::Const, -1, 0, dataAddress(D, e));
+              r.reloc = Resolution::RelocMemory;
+            }
           } else if (auto v = host->linkerDefinedData(*this, imp.field, L)) {
             r = Resolution::make(Resolution::Const, -1, 0, *v);
             r.reloc = Resolution::RelocMemory;
@@ -277,7 +279,7 @@ void Linker::resolveImports() {
             const Export &e = D.mod.exports[s->exportIdx];
             if (e.kind != ExternKind::Func)
               throw Error("symbol " + imp.field + " is imported as a function (GOT.func) but " + D.name + " defines it as a " +
-                              (isDataExport(D, e) ? "data symbol" : externKindName(e.kind)),
+                              definedAs(D, e),
                           Error::kNoOffset, L.path);
             // Becomes the function's table slot once slots are assigned, or the loader's.
             if (viaLoader(imp.field, *s)) r.kind = Resolution::Host;
@@ -334,8 +336,7 @@ void Linker::resolveImports() {
           const Library &D = libs[s->lib];
           const Export &e = D.mod.exports[s->exportIdx];
           if (e.kind != ExternKind::Func)
-            throw Error("symbol " + imp.field + " is imported as a function but " + D.name + " defines it as a " +
-                            (isDataExport(D, e) ? "data symbol" : externKindName(e.kind)),
+            throw Error("symbol " + imp.field + " is imported as a function but " + D.name + " defines it as a " + definedAs(D, e),
                         Error::kNoOffset, L.path);
           const FuncType &want = L.mod.types.at(imp.typeIndex);
           const FuncType &have = D.mod.types.at(D.mod.funcTypeIndex(e.index));

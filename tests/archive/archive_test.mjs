@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeHost, makeThrowingDl, runLinkedOutput } from '../e2e/differential.mjs';
+import { makeTar, makeZip } from '../lib/archives.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
@@ -48,48 +49,6 @@ function linkOk(/** @type {string} */ tag, /** @type {string[]} */ inputs, /** @
   const r = link(tag, inputs, flags);
   if (r.status !== 0) throw new Error(`${r.cmd} exited ${r.status}: ${r.stderr}`);
   return { ...r, manifest: JSON.parse(fs.readFileSync(r.man, 'utf8')) };
-}
-
-/** A zip of FILES: [name inside, bytes] pairs, names used as given (unsafe ones too). */
-function makeZip(/** @type {string} */ file, /** @type {[string, Buffer][]} */ files) {
-  const staged = files.map(([name, bytes], i) => {
-    const p = path.join(tmp, `zipsrc-${path.basename(file)}-${i}`);
-    fs.writeFileSync(p, bytes);
-    return [name, p];
-  });
-  const py = 'import sys, json, zipfile\n' +
-    'z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)\n' +
-    'for name, src in json.loads(sys.argv[2]):\n' +
-    '    z.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), open(src, "rb").read(), zipfile.ZIP_DEFLATED)\n' +
-    'z.close()\n';
-  sh('python3', ['-c', py, file, JSON.stringify(staged)]);
-  return file;
-}
-
-/**
- * A tarball of ENTRIES: {name, bytes} files, {name, link} symbolic links, names used as
- * given. COMPRESSION: '', 'gz' or 'xz'.
- */
-function makeTar(/** @type {string} */ file, /** @type {{name: string, bytes?: Buffer, link?: string}[]} */ entries,
-  /** @type {string} */ compression) {
-  const staged = entries.map((e, i) => {
-    if (e.link !== undefined) return { name: e.name, link: e.link };
-    const p = path.join(tmp, `tarsrc-${path.basename(file)}-${i}`);
-    fs.writeFileSync(p, /** @type {Buffer} */ (e.bytes));
-    return { name: e.name, src: p };
-  });
-  const py = 'import sys, json, tarfile, io\n' +
-    't = tarfile.open(sys.argv[1], "w:" + sys.argv[2], format=tarfile.PAX_FORMAT)\n' +
-    'for e in json.loads(sys.argv[3]):\n' +
-    '    i = tarfile.TarInfo(e["name"])\n' +
-    '    i.mtime = 1577836800\n' +
-    '    if "link" in e:\n' +
-    '        i.type = tarfile.SYMTYPE; i.linkname = e["link"]; t.addfile(i)\n' +
-    '    else:\n' +
-    '        b = open(e["src"], "rb").read(); i.size = len(b); t.addfile(i, io.BytesIO(b))\n' +
-    't.close()\n';
-  sh('python3', ['-c', py, file, compression, JSON.stringify(staged)]);
-  return file;
 }
 
 /** The dl_open corpus program and its side libraries' bytes. */

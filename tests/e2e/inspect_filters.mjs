@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { flags, scratch } from '../lib/cli.mjs';
+import { makeTar, makeZip } from '../lib/archives.mjs';
 
 const args = flags();
 const prelink = path.resolve(args.prelink ?? '');
@@ -72,25 +73,10 @@ function checkFilters() {
   if (!failures) console.log('PASS filters: every combination of --dylink/--imports/--exports/--sections, JSON and text, reports just those parts, as unfiltered');
 }
 
-function sh(/** @type {string} */ cmd, /** @type {string[]} */ argv) {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-}
-
 /** A zip or tarball (KIND: zip, gz, xz) of MEMBERS: [name inside, source file]. */
 function makeArchive(/** @type {string} */ file, /** @type {string} */ kind, /** @type {[string, string][]} */ members) {
-  const py = 'import sys, json, zipfile, tarfile\n' +
-    'members = json.loads(sys.argv[3])\n' +
-    'if sys.argv[2] == "zip":\n' +
-    '    z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED)\n' +
-    '    for name, src in members: z.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), open(src, "rb").read(), zipfile.ZIP_DEFLATED)\n' +
-    '    z.close()\n' +
-    'else:\n' +
-    '    t = tarfile.open(sys.argv[1], "w:" + sys.argv[2])\n' +
-    '    for name, src in members: t.add(src, arcname=name)\n' +
-    '    t.close()\n';
-  sh('python3', ['-c', py, file, kind, JSON.stringify(members)]);
-  return file;
+  if (kind === 'zip') return makeZip(file, members.map(([name, src]) => [name, fs.readFileSync(src)]));
+  return makeTar(file, members.map(([name, src]) => ({ name, bytes: fs.readFileSync(src) })), kind);
 }
 
 function checkArchives() {
