@@ -169,6 +169,54 @@ export interface Runtime {
 /** Instantiates a module linked by prelink and returns it with its dynamic loader. */
 export function instantiate(opts: Options): Promise<Runtime>;
 
+/** instantiateThread's options: the module (as for instantiate) and the main thread's memory. */
+export interface ThreadOptions {
+  bytes?: Bytes;
+  module?: WebAssembly.Module;
+  manifest: Manifest;
+  /** the main thread's memory (shared), posted to this worker */
+  memory: WebAssembly.Memory;
+  /** host imports, or a function of the memory and the table made for this thread */
+  imports?: Imports | ((ctx: { memory: WebAssembly.Memory; table: WebAssembly.Table | null }) => Imports);
+  /** given (or tls): initThread({stackTop, tls, tlsEnd}) at once */
+  stackTop?: number;
+  tls?: number;
+  tlsEnd?: number;
+  /** memory for TLS blocks when initThread gets no tls: (size, align) => address */
+  allocate?: (size: number, align: number) => number;
+  checkManifest?: boolean;
+  moduleName?: string;
+  manifestName?: string;
+}
+
+/** What a thread gets started with (initThread). */
+export interface ThreadStart {
+  /** the thread's initial stack pointer (top of its stack, 16-aligned) */
+  stackTop?: number;
+  /** where its TLS block goes (aligned up to tlsAlign), at most up to tlsEnd */
+  tls?: number;
+  tlsEnd?: number;
+}
+
+/** The linked module instantiated on a thread other than the main one. */
+export interface ThreadInstance {
+  instance: WebAssembly.Instance;
+  exports: Record<string, any>;
+  memory: WebAssembly.Memory;
+  table: WebAssembly.Table | null;
+  manifest: Manifest;
+  /** the module's combined TLS block: its exported __tls_size and __tls_align */
+  tlsSize: number;
+  tlsAlign: number;
+  /** this thread's block (0 before initThread, or without TLS) */
+  tlsBase: number;
+  /** sets the stack pointer and initialises a fresh TLS block (__wasm_init_tls); returns the block */
+  initThread(t: ThreadStart): number;
+}
+
+/** Instantiates a module linked by prelink on another thread, on the main thread's shared memory. */
+export function instantiateThread(opts: ThreadOptions): Promise<ThreadInstance>;
+
 /** Throws one error naming both unless manifest.module.sha256 is the SHA-256 of bytes. */
 export function checkManifest(bytes: Bytes, manifest: Manifest,
   names?: { moduleName?: string; manifestName?: string }): Promise<void>;
