@@ -583,6 +583,7 @@ class Linker {
    * of every module from [tlsLow, tlsHigh), the GOT entries of TLS symbols updated.
    */
   startThread(/** @type {{stackTop: number, tlsLow: number, tlsHigh: number}} */ t) {
+    this.deferTls = true; // what the replay loads gets its block below, with the others
     this.syncDl();
     this.stackPointer.value = t.stackTop;
     this.tlsArena = { next: t.tlsLow, end: t.tlsHigh };

@@ -7,6 +7,9 @@
  *  - threads 2..4 dlopen it concurrently: the same handle, no second constructor run,
  *    dlclose succeeds;
  *  - a failed dlopen in a thread gives that thread a dlerror() message naming the file;
+ *  - the plugin's thread-local plugin_tls (9) is each thread's own: thread 1 (which loaded
+ *    it), the main thread (which existed before the dlopen) and threads 2..4 each start
+ *    from 9;
  *  - libcore's counter counts every call from every thread. */
 #include "host.h"
 
@@ -17,6 +20,7 @@ int results[5];
 int ctor_seen[5];
 int closed[5];
 int error_ok[5];
+int tls_seen[5];
 
 static void use_plugin(int i) {
   void *h = dlopen("libplugin.so", RTLD_NOW);
@@ -25,6 +29,8 @@ static void use_plugin(int i) {
   results[i] = fn ? fn(i) : -1;
   int *runs = (int *)dlsym(h, "plugin_ctor_runs");
   ctor_seen[i] = runs ? *runs : -1;
+  int (*tls_add)(int) = (int (*)(int))dlsym(h, "plugin_tls_add");
+  tls_seen[i] = tls_add ? tls_add(i) * 100 + tls_add(0) : -1; /* (9 + i) * 101 */
   if (i > 1) {
     closed[i] = dlclose(h);
     void *none = dlopen("libnone.so", RTLD_NOW);
@@ -48,6 +54,9 @@ int run(void) {
   log_i32(fn ? fn(5) : -1); /* 45 = 3 * 5 + 30 */
   int (**cb)(int) = (int (**)(int))dlsym(h, "plugin_cb");
   log_i32(cb ? (*cb)(7) : -1); /* 21 */
+  int (*tls_add)(int) = (int (*)(int))dlsym(h, "plugin_tls_add");
+  log_i32(tls_seen[1]);                  /* 1010 */
+  log_i32(tls_add ? tls_add(100) : -1);  /* 109: the main thread's own plugin_tls */
 
   int ids[3];
   for (int i = 0; i < 3; i++) ids[i] = thread_spawn(use_plugin, i + 2);
@@ -58,7 +67,9 @@ int run(void) {
     log_i32(handles[i] == handles[1]); /* 1 */
     log_i32(closed[i]);               /* 0 */
     log_i32(error_ok[i]);             /* 1 */
+    log_i32(tls_seen[i]);             /* (9 + i) * 101 */
   }
+  log_i32(tls_add ? tls_add(0) : -1); /* 109: untouched by the threads */
   int *runs = (int *)dlsym(h, "plugin_ctor_runs");
   log_i32(runs ? *runs : -1); /* 1 */
   log_i32(core_calls);        /* 6: thread 1, fn(5), (*cb)(7), threads 2..4 */
