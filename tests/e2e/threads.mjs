@@ -173,12 +173,22 @@ async function startPool(data, allocate, lines, afterJoin) {
     });
     pool.push({ worker, ctrl, port: port1, id: 0 });
   }
+  const stop = async () => {
+    for (const w of pool) { Atomics.store(w.ctrl, 0, EXIT); Atomics.notify(w.ctrl, 0); }
+    await Promise.all(pool.map((w) => w.worker.terminate()));
+  };
   // Ready (or failed) before run(): a worker's start-up error is a failure of the mode.
-  await Promise.all(pool.map((w) => new Promise((resolve, reject) => {
-    w.worker.once('error', reject);
-    w.port.once('message', (m) => (m === 'ready' ? resolve(undefined) : reject(new Error(`unexpected ${m}`))));
-  })));
-  for (const w of pool) w.worker.removeAllListeners('error');
+  try {
+    await Promise.all(pool.map((w) => new Promise((resolve, reject) => {
+      w.worker.once('error', reject);
+      w.worker.once('exit', (code) => reject(new Error(`a worker exited with status ${code} before it was ready`)));
+      w.port.once('message', (m) => (m === 'ready' ? resolve(undefined) : reject(new Error(`unexpected ${m}`))));
+    })));
+  } catch (e) {
+    await stop();
+    throw new TestFailure(`${data.mode}: a worker failed to start: ${e instanceof Error ? e.message : e}`);
+  }
+  for (const w of pool) { w.worker.removeAllListeners('error'); w.worker.removeAllListeners('exit'); }
   let nextId = 1;
   const host = {
     thread_spawn: (/** @type {number} */ fn, /** @type {number} */ arg) => {
@@ -204,10 +214,6 @@ async function startPool(data, allocate, lines, afterJoin) {
       if (st === FAILED) throw new Error(`thread ${id} failed: ${error}`);
       afterJoin?.();
     },
-  };
-  const stop = async () => {
-    for (const w of pool) { Atomics.store(w.ctrl, 0, EXIT); Atomics.notify(w.ctrl, 0); }
-    await Promise.all(pool.map((w) => w.worker.terminate()));
   };
   return { host, stop };
 }
@@ -305,7 +311,7 @@ async function runPrelinked(/** @type {string} */ dir, /** @type {any} */ spec, 
     if (pages > 0) mem.grow(pages);
     return p;
   };
-  const { host, stop } = await startPool({ mode: 'prelinked', memory: mem, module: rt.instance && module, manifest, runtime },
+  const { host, stop } = await startPool({ mode: 'prelinked', memory: mem, module, manifest, runtime },
     allocate, lines);
   Object.assign(hostThreads, host);
   try {
