@@ -5,7 +5,11 @@
 // package (prelink-runtime's instantiate on the main thread, instantiateThread in each
 // worker), and compares each transcript with expected.txt.
 //
-//   node threads.mjs --program DIR [--prelink PATH --runtime-project DIR] [--mode runtime|prelinked|both]
+//   node threads.mjs --program DIR [--prelink PATH] [--runtime-project DIR] [--wasm-ld PATH]
+//                    [--mode runtime|prelinked|both|static]
+//
+// --mode static links the program's objects with wasm-ld into one module instead (no
+// dynamic linking: the runtime package's thread path on wasm-ld's own threads output).
 //
 // The host's thread_spawn(fn, arg) / thread_join(id) (corpus/include/host.h) are served
 // by a pool of POOL workers, started (and their instances made) before run() is called:
@@ -112,7 +116,7 @@ async function workerMain() {
   /** @type {WebAssembly.Table} */ let table;
   const memory = /** @type {WebAssembly.Memory} */ (d.memory);
   const host = { ...corpusHost(lines, () => memory), thread_spawn: noThreads, thread_join: noThreads };
-  if (d.mode === 'runtime') {
+  if (d.mode === 'runtime') { // refloader; else prelinked or static: the runtime package
     const program = loadProgram({
       mainBytes: d.mainBytes, libs: new Map(d.libs), dlopenOnly: d.dlopenOnly,
       memory, thread: true, dlLog: new SharedLog(d.log), host,
@@ -280,6 +284,52 @@ async function runPrelinked(/** @type {string} */ dir, /** @type {any} */ spec, 
   if (!memImport || manifest.memory?.shared !== true) {
     throw new TestFailure(`prelinked: a threaded program's output must import a shared memory (imports ${memImport ? `${memImport.module}.${memImport.name}` : 'none'}, manifest memory.shared ${manifest.memory?.shared})`);
   }
+  return runWithRuntime(module, bytes, manifest, runtime, 'prelinked', manifest.heap_base ?? manifest.data_end, true);
+}
+
+/**
+ * The program linked wholly by wasm-ld-19 (one static module, from the same objects),
+ * which follows the contract of prelink's output for threads by itself (the shared
+ * memory imported, __wasm_init_memory as the start function, __wasm_init_tls for the
+ * whole TLS block): the runtime's thread path, checked without prelink. The manifest is
+ * made here with the keys instantiate and instantiateThread read (no sha256: the module
+ * is given compiled). Programs that call dlopen cannot be linked so. One difference: its
+ * start function sets __tls_base to the static block and copies .tdata there but does not
+ * apply the TLS relocations of -fPIC objects (the internal GOT globals of TLS symbols,
+ * __wasm_apply_global_tls_relocs), which only __wasm_init_tls does; so the main thread
+ * calls __wasm_init_tls(__tls_base) before the constructors, as a libc's start-up would.
+ * (prelink's output does that in its start function: nothing to call on the main thread.)
+ */
+async function runStatic(/** @type {string} */ dir, /** @type {any} */ spec, /** @type {string} */ wasmLd, /** @type {string} */ runtime) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `prelink-threads-static-${spec.name}-`));
+  const out = path.join(tmp, 'static.wasm');
+  const objs = fs.readdirSync(path.join(dir, 'obj')).filter((f) => f.endsWith('.o')).sort().map((f) => path.join(dir, 'obj', f));
+  const pages = 256;
+  const args = ['--no-entry', '--import-memory', '--shared-memory', `--initial-memory=${pages * 65536}`, '--max-memory=4294967296',
+    '--export=run', '--export-if-defined=__wasm_call_ctors', '--export=__wasm_init_tls', '--export=__tls_size',
+    '--export=__tls_align', '--export=__tls_base', '--export=__stack_pointer', '--export=__heap_base', '--export-table',
+    '-o', out, ...objs];
+  const r = spawnSync(wasmLd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new TestFailure(`static: ${wasmLd} exited with status ${r.status}\n  command: ${wasmLd} ${args.join(' ')}\n${r.stderr}`);
+  const bytes = fs.readFileSync(out);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const module = new WebAssembly.Module(bytes);
+  const manifest = { memory: { imported: true, min_pages: pages, max_pages: 65536, shared: true }, table: { imported: false, min: 0, max: null },
+    stack: { low: 0, high: 0, size: 0, pointer_imported: false }, libraries: [] };
+  const mainTls = (/** @type {Record<string, any>} */ x) => { x.__wasm_init_tls(x.__tls_base.value); x.__wasm_call_ctors?.(); };
+  return runWithRuntime(module, null, /** @type {any} */ (manifest), runtime, 'static', -1, false, mainTls);
+}
+
+/**
+ * Runs a linked module (prelink's, or wasm-ld's static one) through the runtime package on
+ * the main thread and the pool; thread areas go from heapStart up (-1: the module's
+ * exported __heap_base; these programs have no allocator of their own).
+ * @param {WebAssembly.Module} module @param {Buffer | null} bytes @param {any} manifest
+ * @param {string} runtime @param {string} what @param {number} heapStart @param {boolean} check
+ * @param {(exports: Record<string, any>) => void} [init] the main thread's start-up instead of
+ *        instantiate's (which calls __wasm_call_ctors)
+ */
+async function runWithRuntime(module, bytes, manifest, runtime, what, heapStart, check, init) {
   /** @type {typeof import('../../runtime/prelink-runtime.mjs')} */
   const { instantiate } = await import(runtime);
   /** @type {string[]} */ const lines = [];
@@ -288,7 +338,7 @@ async function runPrelinked(/** @type {string} */ dir, /** @type {any} */ spec, 
   let rt;
   try {
     rt = await instantiate({
-      bytes, manifest,
+      ...(bytes ? { bytes } : { module }), manifest, checkManifest: check, init: !init,
       imports: ({ memory }) => ({
         env: {
           ...corpusHost(lines, () => /** @type {WebAssembly.Memory} */ (memory)),
@@ -299,11 +349,11 @@ async function runPrelinked(/** @type {string} */ dir, /** @type {any} */ spec, 
       }),
     });
   } catch (e) {
-    throw new TestFailure(`prelinked: instantiation failed: ${e instanceof Error ? e.message : e}`);
+    throw new TestFailure(`${what}: instantiation failed: ${e instanceof Error ? e.message : e}`);
   }
-  // Thread areas above the program's data (these programs have no allocator of their own).
+  init?.(rt.exports);
   const mem = rt.memory;
-  let next = Math.ceil((manifest.heap_base ?? manifest.data_end) / 16) * 16;
+  let next = Math.ceil((heapStart >= 0 ? heapStart : rt.exports.__heap_base.value) / 16) * 16;
   const allocate = (/** @type {number} */ size) => {
     const p = next;
     next += size;
@@ -311,15 +361,14 @@ async function runPrelinked(/** @type {string} */ dir, /** @type {any} */ spec, 
     if (pages > 0) mem.grow(pages);
     return p;
   };
-  const { host, stop } = await startPool({ mode: 'prelinked', memory: mem, module, manifest, runtime },
-    allocate, lines);
+  const { host, stop } = await startPool({ mode: what, memory: mem, module, manifest, runtime }, allocate, lines);
   Object.assign(hostThreads, host);
   try {
-    callRun(rt.exports, lines, 'prelinked');
+    callRun(rt.exports, lines, what);
   } finally {
     await stop();
   }
-  if (dlCalls.length) throw new TestFailure(`prelinked: the host's dl functions were called: ${dlCalls.join(', ')}`);
+  if (dlCalls.length) throw new TestFailure(`${what}: the host's dl functions were called: ${dlCalls.join(', ')}`);
   return lines;
 }
 
@@ -329,9 +378,11 @@ async function main() {
   const dir = opt('--program');
   const prelink = opt('--prelink');
   const project = opt('--runtime-project');
+  const wasmLd = opt('--wasm-ld');
   const mode = opt('--mode') ?? (prelink ? 'both' : 'runtime');
-  if (!dir || !['runtime', 'prelinked', 'both'].includes(mode) || (mode !== 'runtime' && (!prelink || !project))) {
-    console.error('usage: node threads.mjs --program DIR [--prelink PATH --runtime-project DIR] [--mode runtime|prelinked|both]');
+  if (!dir || !['runtime', 'prelinked', 'both', 'static'].includes(mode) || (['prelinked', 'both'].includes(mode) && (!prelink || !project)) ||
+      (mode === 'static' && (!wasmLd || !project))) {
+    console.error('usage: node threads.mjs --program DIR [--prelink PATH] [--runtime-project DIR] [--wasm-ld PATH] [--mode runtime|prelinked|both|static]');
     process.exit(1);
   }
   const spec = JSON.parse(fs.readFileSync(path.join(dir, 'program.json'), 'utf8'));
@@ -347,7 +398,9 @@ async function main() {
   /** @type {Record<string, string[]>} */ const got = {};
   for (const m of mode === 'both' ? ['runtime', 'prelinked'] : [mode]) {
     try {
-      const lines = m === 'runtime' ? await runRuntime(dir, spec) : await runPrelinked(dir, spec, /** @type {string} */ (prelink), runtime);
+      const lines = m === 'runtime' ? await runRuntime(dir, spec)
+        : m === 'static' ? await runStatic(dir, spec, /** @type {string} */ (wasmLd), runtime)
+          : await runPrelinked(dir, spec, /** @type {string} */ (prelink), runtime);
       got[m] = lines;
       if (lines.join('\n') === expected.join('\n')) summary.push(`${m}: ok (${lines.length} lines)`);
       else { ok = false; console.error(`FAIL ${name}: ${m} output differs from expected.txt\n${diffLines(expected, lines, 'expected.txt', m)}`); }
