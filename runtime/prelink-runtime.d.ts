@@ -76,6 +76,14 @@ export interface Manifest {
   host_imports: { module: string; name: string; kind: string }[];
   optimization?: Record<string, unknown>;
   gc?: Record<string, unknown>;
+  /** a threaded program's (shared memory) start-up and TLS facts (docs/manifest.md) */
+  threads?: {
+    once_flag: number;
+    tls_model: 'per-module' | 'combined' | null;
+    tls_initialisers: string[];
+    tls_got_entries: number;
+    tls_block: { size: number; align: number } | null;
+  } | null;
   /** the module written with this manifest: its SHA-256 (lowercase hex) and size in bytes */
   module: { sha256: string; size: number };
 }
@@ -153,6 +161,8 @@ export interface Runtime {
   memory: WebAssembly.Memory;
   table: WebAssembly.Table | null;
   manifest: Manifest;
+  /** the main thread's TLS block (a threaded program with thread-local storage), else 0 */
+  tlsBase: number;
   /** the __stack_pointer loaded libraries share; null until one needs it */
   readonly stackPointer: WebAssembly.Global | null;
   /** names of the libraries the fallback loader loaded, in load order */

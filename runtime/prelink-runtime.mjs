@@ -19,7 +19,8 @@ const WEAK = 1; // WASM_SYM_BINDING_WEAK in EXPORT_INFO / IMPORT_INFO flags
  * @typedef {{ memory: { imported: boolean, min_pages: number, max_pages: number | null, shared: boolean },
  *             table: { imported: boolean, min: number, max: number | null },
  *             stack: { low: number, high: number, size: number, pointer_imported: boolean },
- *             libraries: ManifestLibrary[], module?: { sha256: string, size: number } }} Manifest
+ *             libraries: ManifestLibrary[], module?: { sha256: string, size: number },
+ *             threads?: { tls_model: string | null } | null }} Manifest
  * @typedef {{ memorySize: number, memoryAlign: number, tableSize: number, tableAlign: number,
  *             needed: string[], runtimePath: string[], importFlags: Map<string, number>,
  *             exportFlags: Map<string, number> }} Dylink
@@ -520,10 +521,24 @@ export async function instantiate(opts) {
   }
 
   if (opts.preload?.length) await preload(opts.preload);
+  // A threaded program with one combined TLS block (the llvm flavour, as wasm-ld's): the
+  // host gives every thread its block, the main thread included, before code uses TLS.
+  let tlsBase = 0;
+  const tlsSize = exports.__tls_size instanceof WebAssembly.Global ? Number(exports.__tls_size.value) : 0;
+  // (Browsers define SharedArrayBuffer only in cross-origin isolated pages.)
+  const shared = typeof SharedArrayBuffer !== 'undefined' && mem.buffer instanceof SharedArrayBuffer;
+  if (shared && typeof exports.__wasm_init_tls === 'function' && tlsSize > 0 &&
+      (manifest.threads?.tls_model ?? 'combined') === 'combined') {
+    const align = exports.__tls_align instanceof WebAssembly.Global ? Number(exports.__tls_align.value) : 16;
+    tlsBase = allocate(tlsSize, align);
+    exports.__wasm_init_tls(tlsBase);
+  }
   if (init && typeof exports._start !== 'function') (exports._initialize ?? exports.__wasm_call_ctors)?.();
 
   return {
     instance, exports, memory, table, manifest,
+    /** the main thread's TLS block (threaded programs with TLS), else 0 */
+    tlsBase,
     /** the __stack_pointer loaded libraries share: the module's (exported or imported), or
      *  the runtime's own stack (stopgap, see docs/runtime.md); null until needed */
     get stackPointer() { return stackPointer ?? ownStack; },
@@ -558,7 +573,7 @@ export async function instantiate(opts) {
 export async function instantiateThread(opts) {
   const { manifest, memory } = opts;
   if (!opts.module && !opts.bytes) throw new Error('prelink-runtime: instantiateThread needs bytes (the linked module) or module (compiled)');
-  if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) {
+  if (!(memory instanceof WebAssembly.Memory) || typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) {
     throw new Error('prelink-runtime: instantiateThread needs the main thread\'s memory, a shared WebAssembly.Memory (post it to the worker)');
   }
   if (!manifest.memory?.shared) throw new Error('prelink-runtime: the manifest says the memory is not shared: the module was not linked for threads');
@@ -566,6 +581,41 @@ export async function instantiateThread(opts) {
   const module = opts.module ?? await WebAssembly.compile(/** @type {BufferSource} */ (opts.bytes));
   /** @type {WebAssembly.Table | null} */ let table = null;
   /** @type {WebAssembly.Global | null} */ let stackPointer = null;
+  /** @type {Record<string, any>} */ let exports = {};
+
+  // The fallback loader serves the main thread only: what the in-module libdl leaves to the
+  // host (a library that was not prelinked) fails here as a C dlopen fails, with a message
+  // for this thread's dlerror() (in a buffer from allocate, the module's malloc, or a page).
+  /** @type {string | null} */ let error = null;
+  let errBuf = 0;
+  const fail = (/** @type {string} */ what, /** @type {number} */ r) => { error = `${what}: the fallback loader serves the main thread only`; return r; };
+  const cstr = (/** @type {number} */ p) => {
+    const b = new Uint8Array(memory.buffer);
+    let e = p >>> 0;
+    while (b[e]) e++;
+    return new TextDecoder().decode(b.slice(p >>> 0, e));
+  };
+  const dl = {
+    dlopen: (/** @type {number} */ file) => fail(`dlopen: ${file ? cstr(file) : 'NULL'}`, 0),
+    dlsym: (/** @type {number} */ _h, /** @type {number} */ name) => fail(`dlsym: ${cstr(name)}`, 0),
+    dlclose: (/** @type {number} */ h) => fail(`dlclose: ${h}`, 1),
+    dladdr: () => 0,
+    dlerror: () => {
+      if (error === null) return 0;
+      const size = 512;
+      if (!errBuf) {
+        if (opts.allocate) errBuf = opts.allocate(size, 1);
+        else if (typeof exports.malloc === 'function') errBuf = exports.malloc(size) >>> 0;
+        else errBuf = memory.grow(1) * PAGE; // the page is ours
+      }
+      const bytes = new TextEncoder().encode(error).subarray(0, size - 1);
+      const b = new Uint8Array(memory.buffer);
+      b.set(bytes, errBuf);
+      b[errBuf + bytes.length] = 0;
+      error = null;
+      return errBuf;
+    },
+  };
   const modImports = WebAssembly.Module.imports(module);
   for (const imp of modImports) {
     if (imp.module !== 'env') continue;
@@ -579,14 +629,10 @@ export async function instantiateThread(opts) {
     if (imp.kind === 'memory') env[imp.name] = memory;
     else if (imp.kind === 'table') env[imp.name] = table = env[imp.name] ?? table;
     else if (imp.kind === 'global' && imp.name === '__stack_pointer') env[imp.name] = stackPointer = env[imp.name] ?? stackPointer;
-    else if (imp.kind === 'function' && !(imp.name in env) && ['dlopen', 'dlsym', 'dlclose', 'dlerror', 'dladdr'].includes(imp.name)) {
-      // The fallback loader lives on the main thread: what libdl leaves to the host fails here.
-      const name = imp.name;
-      env[name] = () => { throw new Error(`prelink-runtime: ${name} reached the host on a thread other than the main one (the fallback loader serves the main thread only)`); };
-    }
+    else if (imp.kind === 'function' && !(imp.name in env) && imp.name in dl) env[imp.name] = dl[/** @type {keyof typeof dl} */ (imp.name)];
   }
   const instance = await WebAssembly.instantiate(module, { ...host, env });
-  const exports = /** @type {Record<string, any>} */ (instance.exports);
+  exports = /** @type {Record<string, any>} */ (instance.exports);
   table ??= /** @type {WebAssembly.Table} */ (Object.values(exports).find((x) => x instanceof WebAssembly.Table) ?? null);
   const num = (/** @type {any} */ g) => (g instanceof WebAssembly.Global ? Number(g.value) : 0);
   const tlsSize = num(exports.__tls_size), tlsAlign = Math.max(num(exports.__tls_align), 1);

@@ -37,7 +37,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { Worker, isMainThread, workerData, threadId, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { corpusHost } from '../browser/corpus_host.mjs';
 import { loadProgram } from './refloader.mjs';
-import { makeThrowingDl, checkLinkedOutput, diffLines, TestFailure } from './differential.mjs';
+import { checkLinkedOutput, diffLines, TestFailure } from './differential.mjs';
 
 // V8's baseline compiler (Liftoff) in node 20.20 loses a function's locals across
 // memory.atomic.wait32: in a worker, (func (param $i i32) (drop (memory.atomic.wait32 ...))
@@ -111,7 +111,6 @@ async function workerMain() {
   const ctrl = new Int32Array(d.ctrl);
   /** @type {import('node:worker_threads').MessagePort} */ const port = d.port;
   /** @type {string[]} */ const lines = [];
-  /** @type {string[]} */ const dlCalls = [];
   /** @type {(t: {stackTop: number, tlsLow: number, tlsHigh: number}) => void} */ let start;
   /** @type {WebAssembly.Table} */ let table;
   const memory = /** @type {WebAssembly.Memory} */ (d.memory);
@@ -126,10 +125,7 @@ async function workerMain() {
   } else {
     /** @type {typeof import('../../runtime/prelink-runtime.mjs')} */
     const { instantiateThread } = await import(d.runtime);
-    const th = await instantiateThread({
-      module: d.module, manifest: d.manifest, memory,
-      imports: { env: { ...host, ...makeThrowingDl(dlCalls, () => memory) } },
-    });
+    const th = await instantiateThread({ module: d.module, manifest: d.manifest, memory, imports: { env: host } });
     table = /** @type {WebAssembly.Table} */ (th.table);
     start = (t) => th.initThread({ stackTop: t.stackTop, tls: t.tlsLow, tlsEnd: t.tlsHigh });
   }
@@ -146,7 +142,6 @@ async function workerMain() {
       const f = table.get(fn);
       if (typeof f !== 'function') throw new Error(`thread_spawn: table slot ${fn} holds no function in this thread`);
       f(arg);
-      if (dlCalls.length) throw new Error(`the host's dl functions were called: ${dlCalls.join(', ')}`);
     } catch (e) {
       const frame = e instanceof Error && e.stack ? e.stack.split('\n').find((l) => l.includes('wasm://')) : undefined;
       error = `${e instanceof Error ? e.message : e}${frame ? ` ${frame.trim()}` : ''}`;
@@ -293,12 +288,7 @@ async function runPrelinked(/** @type {string} */ dir, /** @type {any} */ spec, 
  * memory imported, __wasm_init_memory as the start function, __wasm_init_tls for the
  * whole TLS block): the runtime's thread path, checked without prelink. The manifest is
  * made here with the keys instantiate and instantiateThread read (no sha256: the module
- * is given compiled). Programs that call dlopen cannot be linked so. One difference: its
- * start function sets __tls_base to the static block and copies .tdata there but does not
- * apply the TLS relocations of -fPIC objects (the internal GOT globals of TLS symbols,
- * __wasm_apply_global_tls_relocs), which only __wasm_init_tls does; so the main thread
- * calls __wasm_init_tls(__tls_base) before the constructors, as a libc's start-up would.
- * (prelink's output does that in its start function: nothing to call on the main thread.)
+ * is given compiled). Programs that call dlopen cannot be linked so.
  */
 async function runStatic(/** @type {string} */ dir, /** @type {any} */ spec, /** @type {string} */ wasmLd, /** @type {string} */ runtime) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `prelink-threads-static-${spec.name}-`));
@@ -316,59 +306,62 @@ async function runStatic(/** @type {string} */ dir, /** @type {any} */ spec, /**
   const module = new WebAssembly.Module(bytes);
   const manifest = { memory: { imported: true, min_pages: pages, max_pages: 65536, shared: true }, table: { imported: false, min: 0, max: null },
     stack: { low: 0, high: 0, size: 0, pointer_imported: false }, libraries: [] };
-  const mainTls = (/** @type {Record<string, any>} */ x) => { x.__wasm_init_tls(x.__tls_base.value); x.__wasm_call_ctors?.(); };
-  return runWithRuntime(module, null, /** @type {any} */ (manifest), runtime, 'static', -1, false, mainTls);
+  // No allocator, little data: thread memory from 1 MiB up (checked against __heap_base).
+  return runWithRuntime(module, null, /** @type {any} */ (manifest), runtime, 'static', 1 << 20, false);
 }
 
 /**
  * Runs a linked module (prelink's, or wasm-ld's static one) through the runtime package on
- * the main thread and the pool; thread areas go from heapStart up (-1: the module's
- * exported __heap_base; these programs have no allocator of their own).
+ * the main thread and the pool; memory for thread areas and the main thread's TLS block
+ * goes from heapStart up (these programs have no allocator of their own). The dl functions are the runtime's: a program's dlopen of a
+ * library that was not linked (thread_dlopen's libnone.so) reaches them and must fail as
+ * in C; the fallback loader must load nothing.
  * @param {WebAssembly.Module} module @param {Buffer | null} bytes @param {any} manifest
  * @param {string} runtime @param {string} what @param {number} heapStart @param {boolean} check
- * @param {(exports: Record<string, any>) => void} [init] the main thread's start-up instead of
- *        instantiate's (which calls __wasm_call_ctors)
  */
-async function runWithRuntime(module, bytes, manifest, runtime, what, heapStart, check, init) {
+async function runWithRuntime(module, bytes, manifest, runtime, what, heapStart, check) {
   /** @type {typeof import('../../runtime/prelink-runtime.mjs')} */
   const { instantiate } = await import(runtime);
   /** @type {string[]} */ const lines = [];
-  /** @type {string[]} */ const dlCalls = [];
   /** @type {any} */ const hostThreads = {};
+  /** @type {WebAssembly.Memory | null} */ let mem = null;
+  let next = Math.ceil(heapStart / 16) * 16;
+  const allocate = (/** @type {number} */ size, align = 16) => {
+    const m = /** @type {WebAssembly.Memory} */ (mem);
+    const p = Math.ceil(next / align) * align;
+    next = p + size;
+    const pages = Math.ceil(next / 65536) - m.buffer.byteLength / 65536;
+    if (pages > 0) m.grow(pages);
+    return p;
+  };
   let rt;
   try {
     rt = await instantiate({
-      ...(bytes ? { bytes } : { module }), manifest, checkManifest: check, init: !init,
-      imports: ({ memory }) => ({
-        env: {
-          ...corpusHost(lines, () => /** @type {WebAssembly.Memory} */ (memory)),
-          ...makeThrowingDl(dlCalls, () => /** @type {WebAssembly.Memory} */ (memory)),
-          thread_spawn: (/** @type {number} */ f, /** @type {number} */ a) => hostThreads.thread_spawn(f, a),
-          thread_join: (/** @type {number} */ id) => hostThreads.thread_join(id),
-        },
-      }),
+      ...(bytes ? { bytes } : { module }), manifest, checkManifest: check, allocate,
+      imports: ({ memory }) => {
+        mem = memory;
+        return {
+          env: {
+            ...corpusHost(lines, () => /** @type {WebAssembly.Memory} */ (memory)),
+            thread_spawn: (/** @type {number} */ f, /** @type {number} */ a) => hostThreads.thread_spawn(f, a),
+            thread_join: (/** @type {number} */ id) => hostThreads.thread_join(id),
+          },
+        };
+      },
     });
   } catch (e) {
     throw new TestFailure(`${what}: instantiation failed: ${e instanceof Error ? e.message : e}`);
   }
-  init?.(rt.exports);
-  const mem = rt.memory;
-  let next = Math.ceil((heapStart >= 0 ? heapStart : rt.exports.__heap_base.value) / 16) * 16;
-  const allocate = (/** @type {number} */ size) => {
-    const p = next;
-    next += size;
-    const pages = Math.ceil(next / 65536) - mem.buffer.byteLength / 65536;
-    if (pages > 0) mem.grow(pages);
-    return p;
-  };
-  const { host, stop } = await startPool({ mode: what, memory: mem, module, manifest, runtime }, allocate, lines);
+  const heapBase = rt.exports.__heap_base?.value;
+  if (typeof heapBase === 'number' && heapBase > heapStart) throw new TestFailure(`${what}: __heap_base ${heapBase} is above ${heapStart}, where thread memory starts`);
+  const { host, stop } = await startPool({ mode: what, memory: rt.memory, module, manifest, runtime }, allocate, lines);
   Object.assign(hostThreads, host);
   try {
     callRun(rt.exports, lines, what);
   } finally {
     await stop();
   }
-  if (dlCalls.length) throw new TestFailure(`${what}: the host's dl functions were called: ${dlCalls.join(', ')}`);
+  if (rt.loaded.length) throw new TestFailure(`${what}: the runtime's fallback loader loaded ${rt.loaded.join(', ')}: libdl should have answered`);
   return lines;
 }
 
