@@ -6,7 +6,7 @@
 // worker), and compares each transcript with expected.txt.
 //
 //   node threads.mjs --program DIR [--prelink PATH] [--runtime-project DIR] [--wasm-ld PATH]
-//                    [--mode runtime|prelinked|both|static]
+//                    [--mode runtime|prelinked|both|static] [--extra-flags "PRELINK OPTIONS"]
 //
 // --mode static links the program's objects with wasm-ld into one module instead (no
 // dynamic linking: the runtime package's thread path on wasm-ld's own threads output).
@@ -372,6 +372,8 @@ async function main() {
   const prelink = opt('--prelink');
   const project = opt('--runtime-project');
   const wasmLd = opt('--wasm-ld');
+  // --extra-flags "-O2 --gc": more prelink options for the prelinked run.
+  const extra = (opt('--extra-flags') ?? '').split(/\s+/).filter(Boolean);
   const mode = opt('--mode') ?? (prelink ? 'both' : 'runtime');
   if (!dir || !['runtime', 'prelinked', 'both', 'static'].includes(mode) || (['prelinked', 'both'].includes(mode) && (!prelink || !project)) ||
       (mode === 'static' && (!wasmLd || !project))) {
@@ -379,6 +381,7 @@ async function main() {
     process.exit(1);
   }
   const spec = JSON.parse(fs.readFileSync(path.join(dir, 'program.json'), 'utf8'));
+  spec.flags = [...(spec.flags ?? []), ...extra];
   const name = spec.name ?? path.basename(dir);
   if (spec.threads !== true) {
     console.error(`FAIL ${name}: not a threaded program ("threads": true in program.json)`);
