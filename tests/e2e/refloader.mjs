@@ -454,8 +454,9 @@ class Linker {
 
   /**
    * Absolute address of a data symbol, or null if `name` is no data symbol
-   * (exports of a PIC module are relative to its __memory_base; TLS exports,
-   * relative to a per-thread __tls_base, are not supported).
+   * (exports of a PIC module are relative to its __memory_base; TLS exports are
+   * relative to a per-thread __tls_base: GOT.mem entries get them from tlsAddress,
+   * dlsym and dladdr do not answer them).
    * @returns {number | null}
    */
   dataAddress(/** @type {SymbolDef} */ sym, /** @type {string} */ name) {
