@@ -10,6 +10,8 @@
  *  - the plugin's thread-local plugin_tls (9) is each thread's own: thread 1 (which loaded
  *    it), the main thread (which existed before the dlopen) and threads 2..4 each start
  *    from 9;
+ *  - a function of the plugin, its pointer from dlsym on the main thread, runs as a
+ *    thread's entry (the same table slot in every thread) and sees a fresh plugin_tls;
  *  - libcore's counter counts every call from every thread. */
 #include "host.h"
 
@@ -70,6 +72,10 @@ int run(void) {
     log_i32(tls_seen[i]);             /* (9 + i) * 101 */
   }
   log_i32(tls_add ? tls_add(0) : -1); /* 109: untouched by the threads */
+  void (*entry)(int) = (void (*)(int))dlsym(h, "plugin_thread");
+  if (entry) thread_join(thread_spawn(entry, 3));
+  int *seen = (int *)dlsym(h, "plugin_thread_seen");
+  log_i32(seen ? *seen : -1); /* 30 = 3 * 7 + 9 */
   int *runs = (int *)dlsym(h, "plugin_ctor_runs");
   log_i32(runs ? *runs : -1); /* 1 */
   log_i32(core_calls);        /* 6: thread 1, fn(5), (*cb)(7), threads 2..4 */

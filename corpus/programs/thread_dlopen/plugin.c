@@ -16,3 +16,7 @@ int plugin_fn(int x) { return core_fn(x) + *plugin_ptr; }
 _Thread_local int plugin_tls = 9;
 /* plugin_tls += v; returns it. */
 int plugin_tls_add(int v) { return plugin_tls += v; }
+
+/* A thread entry of the plugin's own (its address from dlsym on the main thread). */
+int plugin_thread_seen;
+void plugin_thread(int v) { plugin_thread_seen = v * 7 + plugin_tls; }
