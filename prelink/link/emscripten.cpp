@@ -776,6 +776,11 @@ void EmscriptenHost::setMainDylink(Linker &k, uint32_t memorySize, uint32_t tabl
   d.tableSize = tableSize;
   d.tableAlign = M.mod.dylink->tableAlign;
   d.hasMemInfo = true;
+  // The main's thread-local exports stay marked: the glue relocates them by the block the
+  // output's _emscripten_tls_init returns (the main's), per thread, for libraries it
+  // loads later (threads.cpp).
+  for (auto &e : M.mod.dylink->exportInfo)
+    if ((e.flags & kSymTLS) && M.mod.findExport(e.name)) d.exportInfo.push_back(e);
   k.out.dylink = d;
 }
 

@@ -209,11 +209,17 @@ void Linker::exportGlobalScope(int firstLib, std::unordered_map<std::string, boo
   for (int li = firstLib; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     if (!L.global || (L.isLibdl && !withLibdl)) continue;
+    // A side's thread-local symbol is an offset in its own TLS block, which no export of
+    // the output can express: not exported (a library loaded later finds it undefined
+    // rather than at a wrong address; docs/design.md).
+    std::unordered_set<std::string_view> tls;
+    for (auto &x : L.mod.dylink->exportInfo)
+      if (x.flags & kSymTLS) tls.insert(x.name);
     for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
       const Export &e = L.mod.exports[ei];
       auto it = globalSyms.find(e.name);
       if (it == globalSyms.end() || it->second.lib != li || it->second.exportIdx != ei || taken.count(e.name)) continue;
-      if (!want(e.name)) continue;
+      if (!want(e.name) || tls.count(e.name)) continue;
       Export ne = e;
       if (e.kind == ExternKind::Func) ne.index = L.funcMap.at(e.index);
       else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
