@@ -34,6 +34,8 @@
 #   php-wasm-intl@0.1.0         all (side modules for php-wasm)                   PRELINK_FETCHED_PHP_WASM_INTL
 #   @php-wasm/node-8-3@3.1.56   package.json, asyncify/** (php_8_3.js: emcc 4.0.19,
 #                               non-relocatable; dir php-wasm-node-8-3-3.1.56)    PRELINK_FETCHED_PHP_WASM_NODE_8_3
+#   wasm-vips@0.0.19            lib/vips-node.js, vips.wasm and its three side modules
+#                               (emcc 6.0.10, pthreads, non-relocatable)         PRELINK_FETCHED_WASM_VIPS
 
 set(_pf_dir "${PRELINK_CORPUS_DIR}/fetched")
 file(MAKE_DIRECTORY "${_pf_dir}")
@@ -206,7 +208,8 @@ set(_pf_glues
     "php-wasm|0.1.0|b363674a16c557719098484d846a4f192a95226dd19b0e3cb244c81c24a73d9e|PHP_WASM|package/php8.3-node.mjs,package/846ab4c4d0999f57ac5270940b3820a9b6938633.wasm,package/PhpNode.mjs,package/PhpBase.mjs,package/OutputBuffer.mjs,package/_Event.mjs,package/fsOps.mjs,package/resolveDependencies.mjs,package/package.json"
     "php-wasm-sqlite|0.1.0|728d7f10a35296e7c1b620079b385692f7c38a2128c975311dcede2d1e0037eb|PHP_WASM_SQLITE|"
     "php-wasm-intl|0.1.0|b253cf626bc71a7502fb038b4766ce87bf166768b7fb90a63144bc86e3dd38e4|PHP_WASM_INTL|"
-    "@php-wasm/node-8-3|3.1.56|51d513b99e74a4a1e4b080c2b16947bbdb4b59092f53a7c0fa6915a95c6477d9|PHP_WASM_NODE_8_3|package/package.json,package/asyncify/*")
+    "@php-wasm/node-8-3|3.1.56|51d513b99e74a4a1e4b080c2b16947bbdb4b59092f53a7c0fa6915a95c6477d9|PHP_WASM_NODE_8_3|package/package.json,package/asyncify/*"
+    "wasm-vips|0.0.19|0bfec00056bc72e2d37b936e4836889885fb61c8f2dbe6d028d340bee4aa5ee1|WASM_VIPS|package/package.json,package/lib/vips-node.js,package/lib/vips.wasm,package/lib/vips-jxl.wasm,package/lib/vips-heif.wasm,package/lib/vips-resvg.wasm")
 foreach(_pf_entry IN LISTS _pf_glues)
   string(REPLACE "," ";" _pf_fields "${_pf_entry}")
   string(REPLACE "|" ";" _pf_fields "${_pf_fields}")
@@ -232,4 +235,4 @@ string(FIND "${_pf_php_glue}" "846ab4c4d0999f57ac5270940b3820a9b6938633.wasm" _p
 if(_pf_php_at EQUAL -1)
   message(FATAL_ERROR "corpus: php-wasm@0.1.0's php8.3-node.mjs does not name 846ab4c4d0999f57ac5270940b3820a9b6938633.wasm")
 endif()
-message(STATUS "corpus: glues of pyodide, php-wasm (+ sqlite, intl) and @php-wasm/node-8-3 in ${_pf_dir}")
+message(STATUS "corpus: glues of pyodide, php-wasm (+ sqlite, intl), @php-wasm/node-8-3 and wasm-vips in ${_pf_dir}")

@@ -64,6 +64,18 @@ void Linker::addLibdl() {
   D.global = true;
   D.mod = readModule(ByteView(v->bytes, v->size), D.path);
   D.sha256 = "";
+  // libdl is built for an unshared memory; its code has no atomics, so the program's
+  // shared memory fits it as is (its data is laid out like every input's).
+  const Limits *mainMemory = nullptr;
+  for (auto &i : libs[0].mod.imports)
+    if (i.kind == ExternKind::Memory) mainMemory = &i.memory;
+  if (!mainMemory && !libs[0].mod.memories.empty()) mainMemory = &libs[0].mod.memories[0];
+  if (mainMemory && mainMemory->shared())
+    for (auto &i : D.mod.imports)
+      if (i.kind == ExternKind::Memory) {
+        i.memory.flags |= mainMemory->flags & 3;
+        i.memory.max = mainMemory->max;
+      }
   for (uint32_t i = 0; i < D.mod.exports.size(); ++i) D.exportIndex.emplace(D.mod.exports[i].name, i);
   libs.push_back(std::move(D));
   computeLocalScopes();
@@ -210,7 +222,8 @@ void Linker::buildDlTable() {
     put(at + 28, L.initFunc ? slotOf.at(*L.initFunc) : 0);
     put(at + 32, uint32_t(L.memBase));
     put(at + 36, uint32_t(L.memSize));
-    put(at + 40, (L.global ? PL_LIB_GLOBAL : 0) | (L.unloadable.empty() ? 0 : PL_LIB_UNLOADABLE));
+    put(at + 40, (L.global ? PL_LIB_GLOBAL : 0) | (L.unloadable.empty() ? 0 : PL_LIB_UNLOADABLE) |
+                     (L.isMain || L.isLibdl ? PL_LIB_PROGRAM : 0));
   }
   put(0, PL_DL_MAGIC);
   put(4, PL_DL_VERSION);

@@ -189,6 +189,10 @@ public:
   std::optional<uint64_t> defaultStackSize() const override { return 5242880; }
   bool importsStackPointer() const override { return true; }
   bool mainConstructorsFirst() const override { return true; }
+  // emcc: each module allocates its own TLS block (_emscripten_tls_init; emscripten_tls_init
+  // up to 3.1.x), which the glue calls for every module on every thread.
+  TlsModel tlsModel() const override { return TlsModel::PerModule; }
+  std::vector<std::string> tlsInitNames() const override { return {"_emscripten_tls_init", "emscripten_tls_init"}; }
   const LibdlVariant *libdl() const override;
   void layout(Linker &k) override;
   bool resolveUnlinked(Linker &k, const Library &from, const Import &imp, Resolution &r) override;
@@ -268,15 +272,18 @@ void EmscriptenHost::detectDlAbi(const Linker &k) {
     if (i.field == "_emscripten_dlopen_js") any = true, asyncArgs = uint32_t(t.params.size());
   }
   if (!any || k.cfg.noLibdl) return;
+  // A non-relocatable main is emcc 4.0.19 or later: the newest generation only.
+  const bool fixedMain = !importsStackPointer();
   std::vector<const EmDlAbi *> fits;
   for (auto &a : kEmDlAbis)
     if ((!dlsymArgs || *dlsymArgs == a.dlsymArgs) && (!asyncArgs || *asyncArgs == a.asyncArgs) &&
-        (!glue.dsoName || *glue.dsoName == a.dsoName))
+        (!glue.dsoName || *glue.dsoName == a.dsoName) && (!fixedMain || &a == &kEmDlAbis[std::size(kEmDlAbis) - 1]))
       fits.push_back(&a);
   std::string seen;
   if (dlsymArgs) seen += "_dlsym_js takes " + std::to_string(*dlsymArgs) + " arguments";
   if (asyncArgs) seen += std::string(seen.empty() ? "" : ", ") + "_emscripten_dlopen_js takes " + std::to_string(*asyncArgs);
   if (glue.dsoName) seen += std::string(seen.empty() ? "" : ", ") + "the glue reads struct dso's name at +" + std::to_string(*glue.dsoName);
+  if (fixedMain) seen += std::string(seen.empty() ? "" : ", ") + "the main is non-relocatable (emcc 4.0.19 or later)";
   if (seen.empty()) seen = "only _dlopen_js is imported";
   // A main that cannot dlopen hands the glue no struct dso but RTLD_DEFAULT's null: the
   // generations _dlsym_js's arguments leave possible then behave the same.

@@ -80,6 +80,15 @@ public:
   virtual bool emitStartPrologue(const Linker &k, ByteSink &b) const { return false; }
   // The main module's constructors run before the side modules' (emscripten's glue order).
   virtual bool mainConstructorsFirst() const { return false; }
+  // Threads (threads.cpp): how each thread's thread-local storage is set up.
+  //   PerModule: every module keeps its block and its initialiser, an export of type
+  //     () -> i32 named one of tlsInitNames() that returns the block (emcc's
+  //     _emscripten_tls_init); the main's export becomes one that calls them all.
+  //   Combined: one block for all modules; the output exports __wasm_init_tls(block),
+  //     __tls_size and __tls_align (wasm-ld's names), called by the host on each thread.
+  enum class TlsModel { PerModule, Combined };
+  virtual TlsModel tlsModel() const { return TlsModel::Combined; }
+  virtual std::vector<std::string> tlsInitNames() const { return {"__wasm_init_tls"}; }
   // The libdl to link when the program calls dlopen (nullptr: none).
   virtual const LibdlVariant *libdl() const = 0;
   // Before the module is emitted: by default the main's __wasm_call_ctors becomes the

@@ -278,16 +278,14 @@ void Linker::computeLocalScopes() {
 }
 
 void Linker::buildSymbolTable() {
-  // Thread-local storage needs a per-thread __tls_base that prelink does not lay out yet:
-  // say so rather than link it wrongly.
-  for (auto &L : libs) {
-    for (auto &e : L.mod.dylink->exportInfo)
-      if (e.flags & kSymTLS)
-        throw Error("thread-local symbol " + e.name + ": thread-local storage is not supported yet", Error::kNoOffset, L.path);
+  // Thread-local storage (threads.cpp): a module that imports the TLS base or sizes
+  // expects a loader that lays out one block for all; none of the ABIs prelink knows does.
+  for (auto &L : libs)
     for (auto &i : L.mod.imports)
       if (i.module == "env" && (i.field == "__tls_base" || i.field == "__tls_size" || i.field == "__tls_align"))
-        throw Error("imports " + i.field + ": thread-local storage is not supported yet", Error::kNoOffset, L.path);
-  }
+        throw Error("imports " + i.field + ": thread-local storage through an imported TLS base is not supported", Error::kNoOffset, L.path);
+  if (cfg.shared && sharedMemory())
+    throw Error("--shared: a bundle of shared-memory (threaded) side modules is not supported yet", Error::kNoOffset, libs[0].path);
   size_t duplicates = 0;
   // EXPORT_INFO flags by name, per library (built once: a duplicate asks about two).
   std::vector<std::unordered_map<std::string_view, uint32_t>> exportFlags(libs.size());

@@ -28,6 +28,8 @@ struct Resolution {
     Memory,    // the one memory
     Table,     // the one indirect function table
     GlueFunc,  // GOT.func of a host function (Host::hostFunctionIndex(index))
+    TlsGot,    // GOT.mem of a thread-local symbol of library `lib` at offset `value` of its
+               // TLS block: a per-instance global the TLS initialisation sets (tlsGots)
   } kind = Unset;
   int lib = -1;
   uint32_t index = 0;
@@ -95,6 +97,12 @@ struct Library {
   std::unordered_map<uint32_t, Bytes> newBodies;
   std::optional<uint32_t> initFunc; // dlopen-only: output index of its init function
   uint32_t initGuard = 0;           // dlopen-only: output global, 1 once initialised
+  uint64_t initFlag = 0;            // dlopen-only, shared memory: its once-per-memory flag's address
+
+  // Threads: the library's TLS initialiser (module-local; Host::tlsInitNames) and, in the
+  // combined model, its part of the one TLS block.
+  std::optional<uint32_t> tlsInitFunc;
+  uint64_t tlsOffset = 0, tlsSize = 0, tlsAlign = 1;
 
   // Memory image of [memBase, memBase + memSize): data segments, then data relocations.
   Bytes image;
@@ -112,7 +120,9 @@ inline bool isLinkerInternal(const std::string &n) {
          n == "__wasm_apply_tls_relocs" || n == "__wasm_init_memory" || n == "__wasm_init_tls" || n == "_start" ||
          n == "_initialize" || n == "__post_instantiate" || n == "__dso_handle" || n == "memory" ||
          n == "__indirect_function_table" || n == "__stack_pointer" || n == "__memory_base" || n == "__table_base" ||
-         n == "__tls_base" || n == "__tls_size" || n == "__tls_align";
+         n == "__tls_base" || n == "__tls_size" || n == "__tls_align" ||
+         // emcc's per-module TLS initialiser (threads.cpp): each module's own.
+         n == "_emscripten_tls_init" || n == "emscripten_tls_init";
 }
 
 // V rounded up to a multiple of 2^P2. Where that is not a uint64_t (P2 of 64 or more, or
@@ -194,6 +204,37 @@ public:
     uint32_t exportIdx;
   };
   std::unordered_map<std::string, Sym> globalSyms;
+
+  // Threads (docs/design.md, "Threads and thread-local storage").
+  const Limits *mainMemoryLimits() const; // the main's memory (imported or defined), or null
+  bool sharedMemory() const { auto *m = mainMemoryLimits(); return m && m->shared(); }
+  // A GOT.mem entry of a thread-local symbol: an output global holding the calling
+  // thread's address of it, set whenever the TLS block of `lib` is (re)initialised.
+  struct TlsGot {
+    int lib;
+    int64_t offset;  // in the library's TLS block
+    uint32_t global; // output global index
+  };
+  std::vector<TlsGot> tlsGots;
+  std::map<std::pair<int, std::string>, uint32_t> tlsGotIndex; // (library, symbol) -> index in tlsGots
+  // Shared memory: the address of the flag of the one-time part of the start function
+  // (0 unset, 1 running, 2 done), and the memory images made passive, which it copies.
+  uint64_t onceFlag = 0;
+  struct PassiveImage {
+    uint32_t segment;
+    uint64_t address, size;
+  };
+  std::vector<PassiveImage> passiveImages;
+  void emitOnceBlock(ByteSink &b, uint64_t flag, const std::function<void(ByteSink &)> &body) const;
+  void emitPassiveImages(ByteSink &b) const; // memory.init + data.drop of each
+  // The TLS initialiser of the output (threads.cpp): planned, its function, its exports.
+  bool threadInit = false;
+  std::optional<uint32_t> tlsInitFuncIndex, mainTlsOriginal;
+  uint32_t tlsSizeGlobal = 0, tlsAlignGlobal = 0;
+  uint64_t tlsBlockSize = 0, tlsBlockAlign = 1;
+  void planThreads();
+  void emitThreadFunctions();
+  void exportThreadFunctions(std::unordered_map<std::string, bool> &taken);
 
   // Layout results.
   uint64_t stackLow = 0, stackHigh = 0, heapBase = 0, heapEnd = 0, dataEnd = 0;

@@ -220,6 +220,24 @@ void Linker::emitModule() {
       out.globals.push_back(ng);
     }
     if (L.mod.dataCount) out.dataCount = 0;
+  }
+  // GOT entries of thread-local symbols: the offset until the TLS initialisation of the
+  // calling thread sets the address (as a loader's GOT holds it before its TLS init runs).
+  for (auto &t : tlsGots) {
+    if (out.numImportedGlobals + out.globals.size() != t.global) throw Error("internal error: TLS GOT global index");
+    Global tg;
+    tg.type = GlobalType{ValType::i32(), true};
+    tg.init.bytes = out.own(i32ConstExpr(t.offset));
+    out.globals.push_back(tg);
+  }
+  if (threadInit && host->tlsModel() == Host::TlsModel::Combined) {
+    for (auto [index, value] : {std::pair{tlsSizeGlobal, tlsBlockSize}, std::pair{tlsAlignGlobal, tlsBlockAlign}}) {
+      if (out.numImportedGlobals + out.globals.size() != index) throw Error("internal error: TLS global index");
+      Global tg;
+      tg.type = GlobalType{ValType::i32(), false};
+      tg.init.bytes = out.own(i32ConstExpr(int64_t(value)));
+      out.globals.push_back(tg);
+    }
   }  if (host->relocatableOutput()) {
     // The bundle's base-relative globals (bundle.cpp), in index order.
     std::vector<uint32_t> order;
@@ -267,6 +285,20 @@ void Linker::emitModule() {
     }
   }
   uint32_t firstImageSegment = uint32_t(out.datas.size());
+  // An image at ADDR: an active segment; with shared memory a passive one the start
+  // function's one-time part copies (an active segment would be written again by every
+  // thread's instantiation, over what the program has stored since).
+  const bool shared = sharedMemory();
+  if (shared) out.dataCount = 0;
+  auto placeImage = [&](DataSegment &seg, uint64_t addr) {
+    if (shared) {
+      seg.flags = 1;
+      passiveImages.push_back(PassiveImage{uint32_t(out.datas.size()), addr, seg.bytes.size()});
+    } else {
+      seg.flags = 0;
+      seg.offset.bytes = out.own(i32ConstExpr(int64_t(addr)));
+    }
+  };
   if (host->relocatableOutput()) {
     // One segment at the bundle's __memory_base holding every library's data, zeros
     // between them included (MVP constant expressions cannot add an offset).
@@ -311,9 +343,8 @@ void Linker::emitModule() {
         ++i;
       }
       DataSegment seg;
-      seg.flags = 0;
-      seg.offset.bytes = out.own(i32ConstExpr(int64_t(L.memBase + start)));
       seg.bytes = img.subspan(start, lastNonZero + 1 - start);
+      placeImage(seg, L.memBase + start);
       segmentNames.emplace_back(uint32_t(out.datas.size()), "data:" + std::filesystem::path(L.name).filename().string());
       out.datas.push_back(seg);
       i = lastNonZero + 1;
@@ -323,8 +354,8 @@ void Linker::emitModule() {
   }
   if (!dlImage.empty()) {
     DataSegment seg;
-    seg.offset.bytes = out.own(i32ConstExpr(int64_t(dlTableBase)));
     seg.bytes = out.own(std::move(dlImage));
+    placeImage(seg, dlTableBase);
     segmentNames.emplace_back(uint32_t(out.datas.size()), "prelink.dl_table");
     out.datas.push_back(seg);
   }

@@ -65,10 +65,24 @@ void Linker::layoutMemoryAndTable() {
   checkLayout(std::max(heapBase, dataEnd), tableSize);
 }
 
+const Limits *Linker::mainMemoryLimits() const {
+  const Module &M = libs[0].mod;
+  for (auto &i : M.imports)
+    if (i.kind == ExternKind::Memory) return &i.memory;
+  return M.memories.empty() ? nullptr : &M.memories[0];
+}
+
 void Linker::placeDataEnd(uint64_t cursor) {
   if (hasLibdl) {
     dlTableBase = alignUp(cursor, 4);
     cursor = dlTableBase + dlTableSize;
+  }
+  if (sharedMemory()) {
+    // The flag of the start function's one-time part (every thread instantiates the module).
+    onceFlag = alignUp(cursor, 4);
+    cursor = onceFlag + 4;
+    for (auto &L : libs)
+      if (!L.global) L.initFlag = cursor, cursor += 4; // and one per dlopen-only library
   }
   dataEnd = cursor;
   heapBase = alignUp(cursor, 4);
@@ -176,6 +190,14 @@ void Linker::resolveImports() {
     auto it = globalSyms.find(name);
     return it != globalSyms.end() && &it->second == &s;
   };
+  // EXPORT_INFO flags (thread-local symbols), per library, built when first asked.
+  std::vector<std::optional<std::unordered_map<std::string_view, uint32_t>>> exportFlagMaps(libs.size());
+  auto exportFlags = [&](int lib, const std::string &name) -> uint32_t {
+    auto &m = exportFlagMaps[lib];
+    if (!m) m = libs[lib].mod.dylink->exportFlagsByName();
+    auto it = m->find(name);
+    return it == m->end() ? 0 : it->second;
+  };
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     L.imports.resize(L.mod.imports.size());
@@ -255,8 +277,14 @@ void Linker::resolveImports() {
               throw Error("symbol " + imp.field + " is imported as data (GOT.mem) but " + D.name + " defines it as a " +
                               externKindName(e.kind),
                           Error::kNoOffset, L.path);
-            // The address, or the loader's answer (Host::gotThroughLoader).
-            if (viaLoader(imp.field, *s)) {
+            // The address, or the loader's answer (Host::gotThroughLoader); a thread-local
+            // symbol's address is the calling thread's (its export holds the offset).
+            if (exportFlags(s->lib, imp.field) & kSymTLS) {
+              if (cfg.shared) throw Error("thread-local symbol " + imp.field + ": thread-local storage in a bundle (--shared) is not supported", Error::kNoOffset, L.path);
+              auto v = evalConstExpr(D, D.mod.globals[e.index - D.mod.numImportedGlobals].init);
+              if (!v) throw Error("cannot evaluate the offset of thread-local symbol " + imp.field, Error::kNoOffset, D.path);
+              r = Resolution::make(Resolution::TlsGot, s->lib, 0, *v);
+            } else if (viaLoader(imp.field, *s)) {
               r.kind = Resolution::Host;
             } else {
               r = Resolution::make(Resolution::Const, -1, 0, dataAddress(D, e));
@@ -595,6 +623,8 @@ void Linker::assignIndices() {
   ctorsFuncIndex = next++;
   for (auto &L : libs)
     if (!L.global) L.initFunc = next++;
+  planThreads();
+  if (threadInit) tlsInitFuncIndex = next++;
   // Stubs for undefined weak functions: `unreachable` if ever called.
   for (uint32_t t : stubTypes) {
     Function fn;
@@ -653,6 +683,13 @@ void Linker::assignIndices() {
         case Resolution::Const: m = GlobalRemap::i32(int32_t(r.value)); break;
         case Resolution::StackPtr: m = GlobalRemap::to(spGlobal); break;
         case Resolution::GlueFunc: m = GlobalRemap::i32(0); break; // filled in by resolveGotFunc
+        case Resolution::TlsGot: {
+          // One global per thread-local symbol, after every library's globals.
+          auto [it, inserted] = tlsGotIndex.emplace(std::make_pair(r.lib, imp.field), uint32_t(tlsGots.size()));
+          if (inserted) tlsGots.push_back(TlsGot{r.lib, r.value, numGlobalsTotal++});
+          m = GlobalRemap::to(tlsGots[it->second].global);
+          break;
+        }
         case Resolution::Host: m = GlobalRemap::to(hostIndex[li][ii]); break;
         case Resolution::Def:
           if (imp.module == "GOT.func") {
@@ -669,6 +706,17 @@ void Linker::assignIndices() {
         L.tagMap[tg++] = r.kind == Resolution::Def ? libs[r.lib].tagMap.at(r.index) : hostIndex[li][ii];
       }
     }
+  }
+  if (threadInit && host->tlsModel() == Host::TlsModel::Combined) {
+    tlsSizeGlobal = numGlobalsTotal++;
+    tlsAlignGlobal = numGlobalsTotal++;
+  }
+  if (threadInit && host->tlsModel() == Host::TlsModel::PerModule) {
+    // Every caller of the main's TLS initialiser (the glue, each thread) reaches the one
+    // that initialises all modules.
+    Library &M0 = libs[0];
+    mainTlsOriginal = M0.funcMap.at(*M0.tlsInitFunc);
+    M0.funcMap[*M0.tlsInitFunc] = *tlsInitFuncIndex;
   }
   this->mainImportsMemory = mainImportsMemory;
   this->mainImportsTable = mainImportsTable;

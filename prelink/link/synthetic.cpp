@@ -57,31 +57,45 @@ void Linker::emitInitFunctions() {
   const std::vector<int> order = constructorOrder();
   auto addFunction = [&](uint32_t expectIndex, Bytes body) { addSyntheticFunction(expectIndex, std::move(body)); };
 
-  // start: relocation code that could not be evaluated at link time, in load order.
+  // start: relocation code that could not be evaluated at link time, in load order. With
+  // a shared memory every thread's instantiation runs it: the libraries' own start
+  // functions (each guards its memory initialisation by itself, and sets its globals, which
+  // are the instance's) run each time, every library's, as they would in each thread;
+  // what writes memory runs once, under prelink's flag (threads.cpp).
+  const bool shared = sharedMemory();
   ByteSink start;
   start.u8(0);
   bool startUsed = host->emitStartPrologue(*this, start);
   for (auto &L : libs) {
-    if (!L.global) continue;
+    if (!L.global && !shared) continue;
     if (L.startFunc && !L.startEvaluated) {
       emitCall(start, L.funcMap.at(*L.startFunc));
       startUsed = true;
     }
   }
-  for (auto &L : libs) {
-    if (!L.global) continue;
-    if (L.relocFunc && !L.relocsEvaluated) {
-      emitCall(start, L.funcMap.at(*L.relocFunc));
-      startUsed = true;
-    }
-  }
-  // Without a __wasm_call_ctors in the main, side constructors run at start-up too.
-  if (!M.ctorsFunc)
-    for (int i : order)
-      if (i != 0 && libs[i].ctorsFunc) {
-        emitCall(start, libs[i].funcMap.at(*libs[i].ctorsFunc));
+  auto oneTime = [&](ByteSink &b) {
+    emitPassiveImages(b);
+    for (auto &L : libs) {
+      if (!L.global) continue;
+      if (L.relocFunc && !L.relocsEvaluated) {
+        emitCall(b, L.funcMap.at(*L.relocFunc));
         startUsed = true;
       }
+    }
+    // Without a __wasm_call_ctors in the main, side constructors run at start-up too.
+    if (!M.ctorsFunc)
+      for (int i : order)
+        if (i != 0 && libs[i].ctorsFunc) {
+          emitCall(b, libs[i].funcMap.at(*libs[i].ctorsFunc));
+          startUsed = true;
+        }
+  };
+  if (shared) {
+    emitOnceBlock(start, onceFlag, oneTime);
+    startUsed = true;
+  } else {
+    oneTime(start);
+  }
   start.u8(0x0b);
   addFunction(startFuncIndex, std::move(start.out));
   if (startUsed) out.start = startFuncIndex;
@@ -110,12 +124,22 @@ void Linker::emitInitFunctions() {
     emitGuardOnce(b, L.initGuard);
     for (int j : L.needed)
       if (!libs[j].global) emitCall(b, *libs[j].initFunc);
-    if (L.startFunc && !L.startEvaluated) emitCall(b, L.funcMap.at(*L.startFunc));
-    if (L.relocFunc && !L.relocsEvaluated) emitCall(b, L.funcMap.at(*L.relocFunc));
-    if (L.ctorsFunc) emitCall(b, L.funcMap.at(*L.ctorsFunc));
+    auto once = [&](ByteSink &o) {
+      if (L.relocFunc && !L.relocsEvaluated) emitCall(o, L.funcMap.at(*L.relocFunc));
+      if (L.ctorsFunc) emitCall(o, L.funcMap.at(*L.ctorsFunc));
+    };
+    if (shared) {
+      // Its start function ran at instantiation; relocations and constructors once per
+      // memory, whichever thread opens it first (the guard above is the instance's).
+      emitOnceBlock(b, L.initFlag, once);
+    } else {
+      if (L.startFunc && !L.startEvaluated) emitCall(b, L.funcMap.at(*L.startFunc));
+      once(b);
+    }
     b.u8(0x0b);
     addFunction(*L.initFunc, std::move(b.out));
   }
+  emitThreadFunctions();
   out.types = types;
 }
 
@@ -131,7 +155,10 @@ void Linker::redirectMainConstructors() {
 void Linker::emitExports() {
   std::unordered_map<std::string, bool> taken;
   Library &M = libs[0];
+  const bool combinedTls = threadInit && host->tlsModel() == Host::TlsModel::Combined;
   for (auto &e : M.mod.exports) {
+    // The main's own TLS initialiser and sizes give way to the combined block's.
+    if (combinedTls && (e.name == "__wasm_init_tls" || e.name == "__tls_size" || e.name == "__tls_align")) continue;
     Export ne = e;
     switch (e.kind) {
     case ExternKind::Func: ne.index = M.funcMap.at(e.index); break;
@@ -151,6 +178,7 @@ void Linker::emitExports() {
     taken[ne.name] = true;
     out.exports.push_back(ne);
   }
+  exportThreadFunctions(taken);
   // The global-scope symbols of the side modules, in load order. With --gc-sections only
   // the --export names among them: exports are the collector's roots.
   const std::unordered_set<std::string> wanted(cfg.exports.begin(), cfg.exports.end());
@@ -223,6 +251,19 @@ nlohmann::ordered_json Linker::buildManifest() const {
                  {"min_pages", memoryPages},
                  {"max_pages", ml && ml->hasMax() ? json(ml->max) : json(nullptr)},
                  {"shared", ml ? ml->shared() : false}};
+  if (sharedMemory() || threadInit) {
+    json t;
+    t["once_flag"] = onceFlag;
+    const bool perModule = host->tlsModel() == Host::TlsModel::PerModule;
+    t["tls_model"] = !threadInit ? json(nullptr) : json(perModule ? "per-module" : "combined");
+    json inits = json::array();
+    for (auto &L : libs)
+      if (L.tlsInitFunc) inits.push_back(L.name);
+    t["tls_initialisers"] = std::move(inits);
+    t["tls_got_entries"] = tlsGots.size();
+    t["tls_block"] = threadInit && !perModule ? json{{"size", tlsBlockSize}, {"align", tlsBlockAlign}} : json(nullptr);
+    j["threads"] = std::move(t);
+  }
   const Limits *tl = nullptr;
   for (auto &i : Mm.imports)
     if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) tl = &i.table.limits;

@@ -15,6 +15,10 @@
 //   playground  @php-wasm/node-8-3@3.1.56 (WordPress Playground, emcc 4.0.19, asyncify,
 //               non-relocatable main) + xdebug.so, run with @php-wasm/universal@3.1.56's
 //               loadPHPRuntime and PHP: xdebug is loaded by zend_extension= with no file.
+//   wasm-vips   wasm-vips@0.0.19 (emcc 6.0.10, pthreads, shared memory, TLS, non-relocatable
+//               main) + vips-jxl, vips-heif, vips-resvg: its own vips-node.js glue, given no
+//               dynamicLibraries and no side module on disk, encodes and decodes JPEG XL and
+//               AVIF, renders an SVG, resizes and blurs a 1024x768 image on its threads.
 //
 // Each case: the original and the prelinked run print the same; the prelinked module is
 // valid (V8); node --require emscripten_preload.cjs counts the modules compiled: the
@@ -300,8 +304,57 @@ process.exit(0);
   check('xdebug', o.stdout.includes('xdebug-var-dump'), 'the original run did not load xdebug');
 }
 
+// ---------------------------------------------------------------- wasm-vips
+function wasmVips() {
+  const lib = path.join(fetched, 'wasm-vips-0.0.19', 'package', 'lib');
+  const sides = ['vips-jxl.wasm', 'vips-heif.wasm', 'vips-resvg.wasm'];
+  const orig = path.join(work, 'orig'), pre = path.join(work, 'prelinked');
+  copyDir(lib, orig);
+  // The prelinked directory: the glue and the linked main, no side module.
+  copyDir(lib, pre, (n) => n === 'vips-node.js');
+  const manifest = path.join(work, 'vips.json');
+  runPrelink([path.join(orig, 'vips.wasm'), ...sides.map((s) => path.join(orig, s)), '-o', path.join(pre, 'vips.wasm'), '--manifest', manifest]);
+  validate(path.join(pre, 'vips.wasm'));
+  const m = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+  check('manifest', m.flavor === 'emscripten' && m.emscripten.main === 'fixed' && m.memory.shared === true &&
+    m.libraries.filter((l) => sides.includes(l.name)).length === 3, `unexpected link: ${JSON.stringify({ e: m.emscripten, memory: m.memory })}`);
+  check('threads', m.threads && m.threads.tls_model === 'per-module' && m.threads.tls_initialisers.length === 4,
+    `manifest threads: ${JSON.stringify(m.threads)}`);
+  const script = path.join(work, 'run_vips.mjs');
+  // The original run names the three side modules in dynamicLibraries (the glue's default
+  // lacks resvg); the prelinked one gives none, and its directory holds none.
+  fs.writeFileSync(script, `
+import { createRequire } from 'node:module';
+import crypto from 'node:crypto';
+const [dir, mode] = process.argv.slice(2);
+const Vips = createRequire(import.meta.url)(dir + '/vips-node.js');
+const vips = await Vips({ dynamicLibraries: mode === 'orig' ? ${JSON.stringify(sides)} : [] });
+const h = (b) => crypto.createHash('sha256').update(b).digest('hex');
+console.log('vips', vips.version(), 'threads', vips.concurrency() > 1);
+const bands = vips.Image.black(1024, 768, { bands: 3 }).add([10, 80, 160]).cast('uchar');
+const img = vips.Image.xyz(1024, 768).extractBand(0).linear(0.2, 0).cast('uchar').bandjoin([bands.extractBand(1), bands.extractBand(2)]);
+const r = img.resize(0.5);
+console.log('resize', r.width, r.height, h(r.writeToMemory()));
+console.log('blur', h(img.gaussblur(3).writeToMemory()));
+const jxl = img.writeToBuffer('.jxl');
+const dj = vips.Image.newFromBuffer(jxl);
+console.log('jxl', h(jxl), dj.width, dj.height, h(dj.writeToMemory()));
+const avif = img.writeToBuffer('.avif');
+const da = vips.Image.newFromBuffer(avif);
+console.log('avif', h(avif), da.width, da.height, h(da.writeToMemory()));
+const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><rect x="10" y="10" width="180" height="80" fill="#f80"/><circle cx="100" cy="50" r="30" fill="blue"/></svg>';
+const s = vips.Image.newFromBuffer(Buffer.from(svg));
+console.log('svg', s.width, s.height, h(s.writeToMemory()));
+process.exit(0);
+`);
+  const o = runCounted('orig', script, [orig, 'orig']);
+  const p = runCounted('prelinked', script, [pre, 'pre']);
+  compare(o, p, { originalLoadsSides: true });
+  check('formats', /^jxl /m.test(o.stdout) && /^avif /m.test(o.stdout) && /^svg 200 100/m.test(o.stdout), `the original run did not use the side modules:\n${o.stdout}`);
+}
+
 const cases = { pyodide, 'php-sqlite': () => phpWasm('sqlite'), 'php-intl': () => phpWasm('intl'),
-  'php-intl-bundle': () => phpWasm('intl', { bundle: true }), playground };
+  'php-intl-bundle': () => phpWasm('intl', { bundle: true }), playground, 'wasm-vips': wasmVips };
 if (!cases[which]) throw new Error(`unknown case ${which}`);
 cases[which]();
 if (failures.length) {

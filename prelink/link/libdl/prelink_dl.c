@@ -400,6 +400,34 @@ void _emscripten_dlopen_js(struct em_dso *p, em_callback ok, em_callback err EM_
   EM_CALL(ok, p);
 }
 
+/* wasm-vips's addition to emcc's glue (_emscripten_get_dynamic_libraries_js, its patch to
+ * libdylink.js): the names of the libraries the glue loaded at start-up, which the program
+ * then dlopens (vips_init registers its plugins so). A prelinked program's glue loads none:
+ * the answer is the prelinked libraries of the global scope, in load order, as the glue
+ * gives it: a NULL-terminated array, it and each name from malloc (the caller frees them). */
+__attribute__((weak)) void *malloc(unsigned long size);
+char **_emscripten_get_dynamic_libraries_js(void) {
+  const unsigned *scope = P(const unsigned *, T->global_scope);
+  unsigned n = 0;
+  for (unsigned i = 0; i < T->nglobal; ++i)
+    if (!(libs()[scope[i]].flags & PL_LIB_PROGRAM)) ++n;
+  char **v = malloc((n + 1) * sizeof(char *));
+  if (!v) return 0;
+  unsigned k = 0;
+  for (unsigned i = 0; i < T->nglobal; ++i) {
+    const struct pl_lib *l = &libs()[scope[i]];
+    if (l->flags & PL_LIB_PROGRAM) continue;
+    const char *name = lib_name(l);
+    unsigned len = slen(name);
+    char *c = malloc(len + 1);
+    if (!c) break;
+    for (unsigned j = 0; j <= len; ++j) c[j] = name[j];
+    v[k++] = c;
+  }
+  v[k] = 0;
+  return v;
+}
+
 void *_dlsym_js(struct em_dso *p, const char *name EM_DLSYM_ARGS) {
   if (!p) { /* RTLD_DEFAULT */
     const struct pl_sym *s = lookup_default(name);

@@ -28,6 +28,7 @@
 #define PL_LIB_GLOBAL 1u   /* in the global scope: initialised at start-up */
 #define PL_LIB_PSEUDO 2u   /* the handle of dlopen(NULL): the global scope */
 #define PL_LIB_UNLOADABLE 4u /* needs what neither the bundle nor its host has: not ours to open */
+#define PL_LIB_PROGRAM 8u    /* the main module or libdl itself: not a library a loader loads */
 
 /* pl_lib.state (written at run time) */
 #define PL_STATE_RTLD_GLOBAL 1u /* opened with RTLD_GLOBAL: joins the default scope */
