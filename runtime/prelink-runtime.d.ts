@@ -76,6 +76,14 @@ export interface Manifest {
   host_imports: { module: string; name: string; kind: string }[];
   optimization?: Record<string, unknown>;
   gc?: Record<string, unknown>;
+  /** a threaded program's (shared memory) start-up and TLS facts (docs/manifest.md) */
+  threads?: {
+    once_flag: number;
+    tls_model: 'per-module' | 'combined' | null;
+    tls_initialisers: string[];
+    tls_got_entries: number;
+    tls_block: { size: number; align: number } | null;
+  } | null;
   /** the module written with this manifest: its SHA-256 (lowercase hex) and size in bytes */
   module: { sha256: string; size: number };
 }
@@ -153,6 +161,8 @@ export interface Runtime {
   memory: WebAssembly.Memory;
   table: WebAssembly.Table | null;
   manifest: Manifest;
+  /** the main thread's TLS block (a threaded program with thread-local storage), else 0 */
+  tlsBase: number;
   /** the __stack_pointer loaded libraries share; null until one needs it */
   readonly stackPointer: WebAssembly.Global | null;
   /** names of the libraries the fallback loader loaded, in load order */
@@ -168,6 +178,54 @@ export interface Runtime {
 
 /** Instantiates a module linked by prelink and returns it with its dynamic loader. */
 export function instantiate(opts: Options): Promise<Runtime>;
+
+/** instantiateThread's options: the module (as for instantiate) and the main thread's memory. */
+export interface ThreadOptions {
+  bytes?: Bytes;
+  module?: WebAssembly.Module;
+  manifest: Manifest;
+  /** the main thread's memory (shared), posted to this worker */
+  memory: WebAssembly.Memory;
+  /** host imports, or a function of the memory and the table made for this thread */
+  imports?: Imports | ((ctx: { memory: WebAssembly.Memory; table: WebAssembly.Table | null }) => Imports);
+  /** given (or tls): initThread({stackTop, tls, tlsEnd}) at once */
+  stackTop?: number;
+  tls?: number;
+  tlsEnd?: number;
+  /** memory for TLS blocks when initThread gets no tls: (size, align) => address */
+  allocate?: (size: number, align: number) => number;
+  checkManifest?: boolean;
+  moduleName?: string;
+  manifestName?: string;
+}
+
+/** What a thread gets started with (initThread). */
+export interface ThreadStart {
+  /** the thread's initial stack pointer (top of its stack, 16-aligned) */
+  stackTop?: number;
+  /** where its TLS block goes (aligned up to tlsAlign), at most up to tlsEnd */
+  tls?: number;
+  tlsEnd?: number;
+}
+
+/** The linked module instantiated on a thread other than the main one. */
+export interface ThreadInstance {
+  instance: WebAssembly.Instance;
+  exports: Record<string, any>;
+  memory: WebAssembly.Memory;
+  table: WebAssembly.Table | null;
+  manifest: Manifest;
+  /** the module's combined TLS block: its exported __tls_size and __tls_align */
+  tlsSize: number;
+  tlsAlign: number;
+  /** this thread's block (0 before initThread, or without TLS) */
+  tlsBase: number;
+  /** sets the stack pointer and initialises a fresh TLS block (__wasm_init_tls); returns the block */
+  initThread(t: ThreadStart): number;
+}
+
+/** Instantiates a module linked by prelink on another thread, on the main thread's shared memory. */
+export function instantiateThread(opts: ThreadOptions): Promise<ThreadInstance>;
 
 /** Throws one error naming both unless manifest.module.sha256 is the SHA-256 of bytes. */
 export function checkManifest(bytes: Bytes, manifest: Manifest,

@@ -19,7 +19,8 @@ const WEAK = 1; // WASM_SYM_BINDING_WEAK in EXPORT_INFO / IMPORT_INFO flags
  * @typedef {{ memory: { imported: boolean, min_pages: number, max_pages: number | null, shared: boolean },
  *             table: { imported: boolean, min: number, max: number | null },
  *             stack: { low: number, high: number, size: number, pointer_imported: boolean },
- *             libraries: ManifestLibrary[], module?: { sha256: string, size: number } }} Manifest
+ *             libraries: ManifestLibrary[], module?: { sha256: string, size: number },
+ *             threads?: { tls_model: string | null } | null }} Manifest
  * @typedef {{ memorySize: number, memoryAlign: number, tableSize: number, tableAlign: number,
  *             needed: string[], runtimePath: string[], importFlags: Map<string, number>,
  *             exportFlags: Map<string, number> }} Dylink
@@ -31,6 +32,14 @@ const WEAK = 1; // WASM_SYM_BINDING_WEAK in EXPORT_INFO / IMPORT_INFO flags
  *             readFile?: ReadFile, preload?: string[], init?: boolean, stackSize?: number,
  *             allocate?: (size: number, align: number) => number,
  *             checkManifest?: boolean, moduleName?: string, manifestName?: string }} Options
+ * @typedef {{ module?: WebAssembly.Module, bytes?: Bytes, manifest: Manifest, memory: WebAssembly.Memory,
+ *             imports?: Imports | ((ctx: { memory: WebAssembly.Memory, table: WebAssembly.Table | null }) => Imports),
+ *             stackTop?: number, tls?: number, tlsEnd?: number, allocate?: (size: number, align: number) => number,
+ *             checkManifest?: boolean, moduleName?: string, manifestName?: string }} ThreadOptions
+ * @typedef {{ stackTop?: number, tls?: number, tlsEnd?: number }} ThreadStart
+ * @typedef {{ instance: WebAssembly.Instance, exports: Record<string, any>, memory: WebAssembly.Memory,
+ *             table: WebAssembly.Table | null, manifest: Manifest, tlsSize: number, tlsAlign: number,
+ *             tlsBase: number, initThread: (t: ThreadStart) => number }} ThreadInstance
  * @typedef {{ name: string, handle: number, refs: number, global: boolean,
  *             prelinked?: ManifestLibrary, instance?: WebAssembly.Instance,
  *             exports?: Record<string, any>, memoryBase: number, memorySize: number,
@@ -512,10 +521,24 @@ export async function instantiate(opts) {
   }
 
   if (opts.preload?.length) await preload(opts.preload);
+  // A threaded program with one combined TLS block (the llvm flavour, as wasm-ld's): the
+  // host gives every thread its block, the main thread included, before code uses TLS.
+  let tlsBase = 0;
+  const tlsSize = exports.__tls_size instanceof WebAssembly.Global ? Number(exports.__tls_size.value) : 0;
+  // (Browsers define SharedArrayBuffer only in cross-origin isolated pages.)
+  const shared = typeof SharedArrayBuffer !== 'undefined' && mem.buffer instanceof SharedArrayBuffer;
+  if (shared && typeof exports.__wasm_init_tls === 'function' && tlsSize > 0 &&
+      (manifest.threads?.tls_model ?? 'combined') === 'combined') {
+    const align = exports.__tls_align instanceof WebAssembly.Global ? Number(exports.__tls_align.value) : 16;
+    tlsBase = allocate(tlsSize, align);
+    exports.__wasm_init_tls(tlsBase);
+  }
   if (init && typeof exports._start !== 'function') (exports._initialize ?? exports.__wasm_call_ctors)?.();
 
   return {
     instance, exports, memory, table, manifest,
+    /** the main thread's TLS block (threaded programs with TLS), else 0 */
+    tlsBase,
     /** the __stack_pointer loaded libraries share: the module's (exported or imported), or
      *  the runtime's own stack (stopgap, see docs/runtime.md); null until needed */
     get stackPointer() { return stackPointer ?? ownStack; },
@@ -534,4 +557,116 @@ export async function instantiate(opts) {
     /** the library behind a handle: name, instance, exports, memoryBase, tableBase */
     library: byHandle,
   };
+}
+
+/**
+ * Instantiates a module linked by prelink on another thread (a Worker) of a program whose
+ * main thread instantiated it with instantiate(): on the main thread's shared memory, with
+ * a table of its own (the module's element segments fill it as on the main thread), and
+ * no constructors (they ran once, on the main thread; the start function only waits for
+ * the memory to be initialised). Then initThread() (here at once when stackTop or tls is
+ * given) sets the thread's stack pointer and initialises its TLS block, before the thread
+ * runs any code of the module. See docs/runtime.md ("Threads").
+ * @param {ThreadOptions} opts
+ * @returns {Promise<ThreadInstance>}
+ */
+export async function instantiateThread(opts) {
+  const { manifest, memory } = opts;
+  if (!opts.module && !opts.bytes) throw new Error('prelink-runtime: instantiateThread needs bytes (the linked module) or module (compiled)');
+  if (!(memory instanceof WebAssembly.Memory) || typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) {
+    throw new Error('prelink-runtime: instantiateThread needs the main thread\'s memory, a shared WebAssembly.Memory (post it to the worker)');
+  }
+  if (!manifest.memory?.shared) throw new Error('prelink-runtime: the manifest says the memory is not shared: the module was not linked for threads');
+  if (opts.bytes && opts.checkManifest !== false) await checkManifest(opts.bytes, manifest, opts);
+  const module = opts.module ?? await WebAssembly.compile(/** @type {BufferSource} */ (opts.bytes));
+  /** @type {WebAssembly.Table | null} */ let table = null;
+  /** @type {WebAssembly.Global | null} */ let stackPointer = null;
+  /** @type {Record<string, any>} */ let exports = {};
+
+  // The fallback loader serves the main thread only: what the in-module libdl leaves to the
+  // host (a library that was not prelinked) fails here as a C dlopen fails, with a message
+  // for this thread's dlerror() (in a buffer from allocate, the module's malloc, or a page).
+  /** @type {string | null} */ let error = null;
+  let errBuf = 0;
+  const fail = (/** @type {string} */ what, /** @type {number} */ r) => { error = `${what}: the fallback loader serves the main thread only`; return r; };
+  const cstr = (/** @type {number} */ p) => {
+    const b = new Uint8Array(memory.buffer);
+    let e = p >>> 0;
+    while (b[e]) e++;
+    return new TextDecoder().decode(b.slice(p >>> 0, e));
+  };
+  const dl = {
+    dlopen: (/** @type {number} */ file) => fail(`dlopen: ${file ? cstr(file) : 'NULL'}`, 0),
+    dlsym: (/** @type {number} */ _h, /** @type {number} */ name) => fail(`dlsym: ${cstr(name)}`, 0),
+    dlclose: (/** @type {number} */ h) => fail(`dlclose: ${h}`, 1),
+    dladdr: () => 0,
+    dlerror: () => {
+      if (error === null) return 0;
+      const size = 512;
+      if (!errBuf) {
+        if (opts.allocate) errBuf = opts.allocate(size, 1);
+        else if (typeof exports.malloc === 'function') errBuf = exports.malloc(size) >>> 0;
+        else errBuf = memory.grow(1) * PAGE; // the page is ours
+      }
+      const bytes = new TextEncoder().encode(error).subarray(0, size - 1);
+      const b = new Uint8Array(memory.buffer);
+      b.set(bytes, errBuf);
+      b[errBuf + bytes.length] = 0;
+      error = null;
+      return errBuf;
+    },
+  };
+  const modImports = WebAssembly.Module.imports(module);
+  for (const imp of modImports) {
+    if (imp.module !== 'env') continue;
+    if (imp.kind === 'table') table = new WebAssembly.Table({ element: 'anyfunc', initial: manifest.table.min, maximum: manifest.table.max ?? undefined });
+    else if (imp.kind === 'global' && imp.name === '__stack_pointer') stackPointer = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+  }
+  const host = typeof opts.imports === 'function' ? opts.imports({ memory, table }) : (opts.imports ?? {});
+  const env = { ...(host.env ?? {}) };
+  for (const imp of modImports) {
+    if (imp.module !== 'env') continue;
+    if (imp.kind === 'memory') env[imp.name] = memory;
+    else if (imp.kind === 'table') env[imp.name] = table = env[imp.name] ?? table;
+    else if (imp.kind === 'global' && imp.name === '__stack_pointer') env[imp.name] = stackPointer = env[imp.name] ?? stackPointer;
+    else if (imp.kind === 'function' && !(imp.name in env) && imp.name in dl) env[imp.name] = dl[/** @type {keyof typeof dl} */ (imp.name)];
+  }
+  const instance = await WebAssembly.instantiate(module, { ...host, env });
+  exports = /** @type {Record<string, any>} */ (instance.exports);
+  table ??= /** @type {WebAssembly.Table} */ (Object.values(exports).find((x) => x instanceof WebAssembly.Table) ?? null);
+  const num = (/** @type {any} */ g) => (g instanceof WebAssembly.Global ? Number(g.value) : 0);
+  const tlsSize = num(exports.__tls_size), tlsAlign = Math.max(num(exports.__tls_align), 1);
+  if (tlsSize > 0 && typeof exports.__wasm_init_tls !== 'function') {
+    throw new Error('prelink-runtime: the module exports __tls_size but no __wasm_init_tls: it cannot give a thread its TLS block');
+  }
+  const sp = stackPointer ?? (exports.__stack_pointer instanceof WebAssembly.Global ? exports.__stack_pointer : null);
+
+  /** @type {ThreadInstance} */
+  const th = {
+    instance, exports, memory, table, manifest, tlsSize, tlsAlign, tlsBase: 0,
+    /**
+     * Starts a thread on this instance: its stack pointer (stackTop, 16-aligned), and its
+     * TLS block (tlsSize bytes at tls aligned up to tlsAlign, which must end by tlsEnd when
+     * given; without tls, from allocate) initialised by __wasm_init_tls. A worker that
+     * runs several threads one after the other calls it for each. @returns the block
+     */
+    initThread(/** @type {ThreadStart} */ t) {
+      if (t.stackTop !== undefined) {
+        if (!sp) throw new Error('prelink-runtime: the linked module neither imports nor exports __stack_pointer, so a thread cannot have a stack of its own (link with --import-stack-pointer)');
+        sp.value = t.stackTop;
+      }
+      if (tlsSize === 0) return (th.tlsBase = 0);
+      let block;
+      if (t.tls !== undefined) block = alignUp(t.tls, tlsAlign);
+      else if (opts.allocate) block = opts.allocate(tlsSize, tlsAlign);
+      else throw new Error(`prelink-runtime: the module has thread-local storage (${tlsSize} bytes): initThread needs tls (an address) or instantiateThread allocate`);
+      if (t.tlsEnd !== undefined && block + tlsSize > t.tlsEnd) {
+        throw new Error(`prelink-runtime: the TLS block (${tlsSize} bytes, aligned ${tlsAlign}) does not fit in [${t.tls}, ${t.tlsEnd})`);
+      }
+      exports.__wasm_init_tls(block);
+      return (th.tlsBase = block);
+    },
+  };
+  if (opts.stackTop !== undefined || opts.tls !== undefined) th.initThread(opts);
+  return th;
 }

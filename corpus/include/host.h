@@ -48,6 +48,16 @@ HOST_IMPORT(dlerror) char *dlerror(void);
 HOST_IMPORT(dladdr) int dladdr(const void *addr, Dl_info *info);
 #endif
 
+/* Threads (programs declared with corpus_threads(), run by tests/e2e/threads.mjs).
+ * thread_spawn(fn, arg) starts a thread that runs fn(arg) (fn: a function of any module)
+ * with its own stack and a fresh TLS block of every module (initialised from .tdata), and
+ * returns its id (> 0). thread_join(id) waits until fn has returned; the lines the thread
+ * logged are printed then, at the join, in the thread's order (so the transcript does not
+ * depend on scheduling). Only the main thread spawns and joins; at most 4 threads run at
+ * once. Declaring them imports nothing unless a program calls them. */
+HOST_IMPORT(thread_spawn) int thread_spawn(void (*fn)(int), int arg);
+HOST_IMPORT(thread_join) void thread_join(int id);
+
 typedef unsigned int corpus_uintptr;
 
 /* Hides a pointer's origin from the optimiser, so a check such as "is this address

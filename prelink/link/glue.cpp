@@ -2,10 +2,12 @@
 // extractor of the emscripten flavour's facts over its token stream.
 #include "glue.h"
 
+
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <unordered_set>
 
 namespace wasmobj::glue {
 
@@ -619,7 +621,8 @@ std::optional<std::string> keyName(const Token &t) {
 
 class Extractor {
 public:
-  explicit Extractor(std::string_view js) : w_(js) {}
+  // IMPORTNAME: also the import object's name (a minified glue's, found by a first pass).
+  explicit Extractor(std::string_view js, std::string importName = "") : w_(js), importName_(std::move(importName)) {}
   GlueFacts run();
 
 private:
@@ -641,7 +644,11 @@ private:
   std::optional<std::string> exportRefAt(size_t &i);
 
   Window w_;
+  std::string importName_;
   GlueFacts facts_;
+  // `IDENT.P = "letters"` for a P other than `sig` (a minifier renames the property):
+  // P -> IDENT -> letters; the P whose IDENTs are the import object's values is the one.
+  std::map<std::string, std::unordered_map<std::string, std::string>> sigCandidates_;
   Literal lit_;
   // Tokens since the last `dlopenInternal` (for dsoNameOffset), or none.
   std::optional<uint64_t> sinceDlopen_;
@@ -709,7 +716,8 @@ void Extractor::startLiteral() {
   const Token &t = w_.at(0);
   if (!t.punct("{")) return;
   const Token &eq = w_.behind(1), &name = w_.behind(2), &before = w_.behind(3);
-  if (eq.punct("=") && (name.ident("asmLibraryArg") || name.ident("wasmImports")) && !before.punct(".") && !before.punct("?.")) {
+  if (eq.punct("=") && (name.ident("asmLibraryArg") || name.ident("wasmImports") || (!importName_.empty() && name.ident(importName_))) &&
+      !before.punct(".") && !before.punct("?.")) {
     GlueImportObject o;
     o.name = std::string(name.text);
     o.offset = t.begin;
@@ -718,8 +726,9 @@ void Extractor::startLiteral() {
     return;
   }
   const Token &k = w_.at(1), &v = w_.at(3);
+  // (Any identifier: a minified glue names the import object as it likes.)
   if ((k.ident("env") || (k.kind == TokenKind::String && k.text.size() == 5 && k.text.substr(1, 3) == "env")) && w_.at(2).punct(":") &&
-      (v.ident("asmLibraryArg") || v.ident("wasmImports"))) {
+      v.kind == TokenKind::Identifier && !v.escaped && (w_.at(4).punct(",") || w_.at(4).punct("}"))) {
     GlueImportModules m;
     m.offset = t.begin;
     facts_.importModules.push_back(std::move(m));
@@ -920,9 +929,16 @@ void Extractor::detect() {
   const Token &prev = w_.behind(1);
   const bool member = prev.punct(".") || prev.punct("?.");
   // IDENT.sig = "letters"
-  if (!member && w_.at(1).punct(".") && w_.at(2).ident("sig") && w_.at(3).punct("=") && w_.at(4).kind == TokenKind::String &&
-      terminator(w_.at(5)) && !w_.at(5).punct(")"))
-    facts_.sigs[Tokenizer::identifierName(t)] = Tokenizer::stringValue(w_.at(4));
+  if (!member && w_.at(1).punct(".") && w_.at(2).kind == TokenKind::Identifier && w_.at(3).punct("=") && w_.at(4).kind == TokenKind::String &&
+      terminator(w_.at(5)) && !w_.at(5).punct(")")) {
+    if (w_.at(2).ident("sig")) {
+      facts_.sigs[Tokenizer::identifierName(t)] = Tokenizer::stringValue(w_.at(4));
+    } else if (w_.at(2).text.size() <= 3) {
+      std::string v = Tokenizer::stringValue(w_.at(4));
+      if (!v.empty() && v.size() <= 64 && v.find_first_not_of("vijfdpe") == std::string::npos)
+        sigCandidates_[Tokenizer::identifierName(w_.at(2))][Tokenizer::identifierName(t)] = std::move(v);
+    }
+  }
   // function __dlopen_js / var __dlsym_js =
   if (t.ident("function") && w_.at(1).kind == TokenKind::Identifier) {
     std::string n = Tokenizer::identifierName(w_.at(1));
@@ -985,6 +1001,21 @@ GlueFacts Extractor::run() {
     GlueTable &tb = facts_.tables[slot / 2];
     (slot % 2 ? tb.maximum : tb.initial)->value = evaluate(toks);
   }
+  // A minified glue's `.sig`: the renamed property most of the import object's functions
+  // have (at least half of those that have one of the candidates).
+  if (facts_.sigs.empty() && facts_.importObject() && !sigCandidates_.empty()) {
+    std::unordered_set<std::string> values;
+    for (auto &[k, v] : facts_.importObject()->props)
+      if (!v.empty()) values.insert(v);
+    const std::unordered_map<std::string, std::string> *best = nullptr;
+    size_t bestHits = 0;
+    for (auto &[prop, m] : sigCandidates_) {
+      size_t hits = 0;
+      for (auto &[ident, sig] : m) hits += values.count(ident);
+      if (hits > bestHits && hits * 2 >= m.size()) best = &m, bestHits = hits;
+    }
+    if (best) facts_.sigs = *best;
+  }
   return std::move(facts_);
 }
 
@@ -998,6 +1029,20 @@ const GlueValue *GlueFacts::base(const std::string &name) const {
   return &it->second.front();
 }
 
-GlueFacts readGlue(std::string_view js) { return Extractor(js).run(); }
+GlueFacts readGlue(std::string_view js) {
+  GlueFacts f = Extractor(js).run();
+  if (!f.importObjects.empty()) return f;
+  // A minified glue (closure, emcc -O2 and up) renames wasmImports: the import modules'
+  // literal says which identifier it is (`{env: L, wasi_snapshot_preview1: L, "GOT.mem": ...}`),
+  // and a second pass reads the literal assigned to it.
+  for (auto &m : f.importModules) {
+    auto env = m.modules.find("env");
+    if (env == m.modules.end() || env->second.object.empty() || env->second.viaProxy) continue;
+    if (!m.modules.count("GOT.mem") && !m.modules.count("wasi_snapshot_preview1")) continue;
+    GlueFacts again = Extractor(js, env->second.object).run();
+    if (!again.importObjects.empty()) return again;
+  }
+  return f;
+}
 
 } // namespace wasmobj::glue

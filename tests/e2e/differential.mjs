@@ -27,7 +27,7 @@ import { loadProgram } from './refloader.mjs';
  *           by a JS runtime in prelinked mode (not implemented yet: the host dl* still throw)
  */
 
-class TestFailure extends Error {}
+export class TestFailure extends Error {}
 
 /**
  * Host functions of module "env"; each call appends one transcript line (one definition,
@@ -166,6 +166,16 @@ function checkErrorCase(/** @type {import('node:child_process').SpawnSyncReturns
  */
 export function runLinkedOutput(/** @type {string} */ out, /** @type {string} */ manifestPath,
   /** @type {string[]} */ dlCalls = []) {
+  const { module } = checkLinkedOutput(out);
+  return runChecked(module, manifestPath, dlCalls);
+}
+
+/**
+ * The checks every prelinked output must pass before it runs: V8 and binaryen validate
+ * it, and it imports nothing of dynamic linking (GOT.*, __memory_base, __table_base).
+ * @returns {{module: WebAssembly.Module, bytes: Buffer}}
+ */
+export function checkLinkedOutput(/** @type {string} */ out) {
   const bytes = fs.readFileSync(out);
   if (!WebAssembly.validate(bytes)) {
     let why = '';
@@ -182,7 +192,16 @@ export function runLinkedOutput(/** @type {string} */ out, /** @type {string} */
   const bad = imports.filter((i) => i.module === 'GOT.mem' || i.module === 'GOT.func' ||
     i.name === '__memory_base' || i.name === '__table_base');
   if (bad.length) throw new TestFailure(`prelinked: output still imports ${bad.map((i) => `${i.module}.${i.name}`).join(', ')}`);
+  return { module, bytes };
+}
 
+/**
+ * Instantiates the output of checkLinkedOutput with the corpus host, runs it. The host's
+ * env.dlopen & co., if imported, throw and are recorded in `dlCalls`.
+ * @returns {string[]}
+ */
+function runChecked(/** @type {WebAssembly.Module} */ module, /** @type {string} */ manifestPath, /** @type {string[]} */ dlCalls) {
+  const imports = WebAssembly.Module.imports(module);
   let manifest = {};
   try { manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')); } catch (e) {
     throw new TestFailure(`prelinked: cannot read manifest ${manifestPath}: ${e instanceof Error ? e.message : e}`);

@@ -25,6 +25,24 @@
 //   dlsym: invalid handle (looking up "<name>")
 //   dlclose: invalid handle
 // RTLD_NOLOAD of a library not loaded returns NULL and sets no message (as glibc).
+//
+// Threads (programs linked with a shared memory): the first loadProgram, on the main
+// thread, loads as above; each further thread calls loadProgram with thread: true and
+// the main thread's memory, which instantiates the same modules at the same bases with
+// a table of its own filled the same way, but applies no data relocations and runs no
+// constructors (each module's start function, __wasm_init_memory, initialises memory only
+// once). Thread-local storage: every module exporting __wasm_init_tls gets, per thread, a
+// block of __tls_size bytes aligned to __tls_align (on the main thread the static block
+// its start function claimed), initialised by calling __wasm_init_tls(block); a GOT.mem
+// entry of a TLS symbol (EXPORT_INFO flag 0x100, the export being an offset) holds the
+// calling thread's address of it, the defining module's __tls_base + that offset.
+// startThread() gives a thread its stack and fresh TLS blocks (a pooled thread may run
+// several). All threads must see one linker state (memory and table layout, handles),
+// so every operation that changes it (dlopen, dlsym, dlclose, dladdr, allocate) goes
+// through a shared, ordered log (opts.dlLog): before its own operation a thread replays
+// the entries it has not seen (loads again without relocations and constructors), then
+// appends its own; syncDl() replays without an operation of its own. dlerror() state
+// is per thread, as in POSIX.
 
 const WASM_DYLINK_MEM_INFO = 1;
 const WASM_DYLINK_NEEDED = 2;
@@ -151,6 +169,7 @@ export function readDylink(module) {
  * @property {GotSpace} got          the GOT its imports are bound to (one per lookup scope)
  * @property {number} handle         dlopen handle (0 until one is handed out)
  * @property {number} refs           dlopen reference count (never unloads)
+ * @property {boolean} [tlsReady]    this thread's TLS block of the module is initialised
  */
 
 /**
@@ -159,7 +178,19 @@ export function readDylink(module) {
  * @property {string} kind  'function' | 'global' | 'tag'
  */
 
-/** @typedef {{global: WebAssembly.Global, required: boolean, filled: boolean}} GotEntry */
+/** @typedef {{global: WebAssembly.Global, required: boolean, filled: boolean, tls?: {dso: Dso, name: string}}} GotEntry
+ *  tls: the entry is a TLS symbol's (its value is per thread) */
+
+/**
+ * The shared log of operations that change the linker state, for threads (see the top
+ * of this file). Entries are plain JSON-able objects; lock() is re-entrant per thread.
+ * @typedef {Object} DlLog
+ * @property {() => void} lock
+ * @property {() => void} unlock
+ * @property {() => number} length
+ * @property {(i: number) => any} get
+ * @property {(entry: any) => void} append
+ */
 
 /**
  * GOT entries of one lookup scope: the global scope's, or one per RTLD_LOCAL dlopen.
@@ -177,7 +208,14 @@ class Linker {
     this.stackSize = opts.stackSize ?? 64 * 1024;
     this.minPages = opts.minPages ?? 256;
     this.maxPages = opts.maxPages;
-    this.shared = opts.sharedMemory ?? false;
+    this.shared = opts.sharedMemory ?? (opts.memory !== undefined);
+    /** @type {WebAssembly.Memory | null} */ this.givenMemory = opts.memory ?? null;
+    this.thread = opts.thread ?? false; // not the main thread: no relocations, no constructors
+    /** @type {DlLog | null} */ this.dlLog = opts.dlLog ?? null;
+    this.logSeen = 0;     // entries of dlLog applied in this thread
+    this.replaying = false; // applying another thread's operation: no relocs, ctors, writes
+    this.deferTls = this.thread; // a thread's start-up: blocks come with startThread()
+    /** @type {{next: number, end: number} | null} */ this.tlsArena = null;
     this.ctorsBeforeRelocs = opts.ctorsBeforeRelocs ?? false;
     this.otherImports = opts.imports ?? {};
     this.hostOption = opts.host ?? {};
@@ -195,6 +233,7 @@ class Linker {
     /** @type {WebAssembly.Memory | null} */ this.memory = null;
     /** @type {WebAssembly.Table | null} */ this.table = null;
     this.stackPointer = new WebAssembly.Global({ value: 'i32', mutable: true }, this.memCursor);
+    this.mainStackTop = this.memCursor;
     // Scratch memory of the dl* functions: dlerror() text, then interned C strings
     // (library and symbol names handed out by dladdr).
     this.dlScratch = this.memCursor;
@@ -232,7 +271,7 @@ class Linker {
       /** @type {Dso} */
       const dso = {
         name, module, dylink: readDylink(module), deps: [], memoryBase: 0, tableBase: 0, instance: null,
-        exportKinds, global: true, scope: null, got: this.globalGot, handle: 0, refs: 0,
+        exportKinds, global: true, scope: null, got: this.globalGot, handle: 0, refs: 0, tlsReady: false,
       };
       this.loaded.set(name, dso);
       batch.push(dso);
@@ -270,7 +309,9 @@ class Linker {
     if (!this.memory) {
       const initial = Math.max(pages, this.minPages);
       const maximum = this.maxPages ?? (this.shared ? 65536 : undefined);
-      this.memory = new WebAssembly.Memory({ initial, maximum, shared: this.shared });
+      this.memory = this.givenMemory ?? new WebAssembly.Memory({ initial, maximum, shared: this.shared });
+      const have = this.memory.buffer.byteLength / PAGE;
+      if (pages > have) this.memory.grow(pages - have);
       this.table = new WebAssembly.Table({ element: 'anyfunc', initial: this.tableCursor });
       const h = this.hostOption; // host functions may need the memory (e.g. to read strings)
       this.host = typeof h === 'function' ? h({ memory: this.memory, table: this.table }) : h;
@@ -413,8 +454,9 @@ class Linker {
 
   /**
    * Absolute address of a data symbol, or null if `name` is no data symbol
-   * (exports of a PIC module are relative to its __memory_base; TLS exports,
-   * relative to a per-thread __tls_base, are not supported).
+   * (exports of a PIC module are relative to its __memory_base; TLS exports are
+   * relative to a per-thread __tls_base: GOT.mem entries get them from tlsAddress,
+   * dlsym and dladdr do not answer them).
    * @returns {number | null}
    */
   dataAddress(/** @type {SymbolDef} */ sym, /** @type {string} */ name) {
@@ -422,6 +464,134 @@ class Linker {
     if (sym.kind !== 'global' || typeof g?.value !== 'number') return null;
     if ((sym.dso.dylink?.exportFlags.get(name) ?? 0) & WASM_SYM_TLS) return null;
     return (g.value + sym.dso.memoryBase) | 0;
+  }
+
+  /** Whether `name`, exported by sym.dso, is a thread-local symbol (its export is an offset). */
+  isTls(/** @type {SymbolDef} */ sym, /** @type {string} */ name) {
+    return sym.kind === 'global' && ((sym.dso.dylink?.exportFlags.get(name) ?? 0) & WASM_SYM_TLS) !== 0;
+  }
+
+  /** The calling thread's address of a TLS symbol of `dso`: its __tls_base + the offset. */
+  tlsAddress(/** @type {Dso} */ dso, /** @type {string} */ name) {
+    const x = /** @type {any} */ (dso.instance?.exports);
+    return (x.__tls_base.value + x[name].value) | 0;
+  }
+
+  /**
+   * Gives `dso` this thread's TLS block: the static one its start function claimed (the
+   * first instance of the module, in any thread) unless `fresh`, else one from this
+   * thread's arena; calls __wasm_init_tls(block) (which also applies the main module's
+   * own TLS relocations, which its start function does not).
+   */
+  initTls(/** @type {Dso} */ dso, /** @type {boolean} */ fresh) {
+    const x = /** @type {any} */ (dso.instance?.exports);
+    if (typeof x?.__wasm_init_tls !== 'function') {
+      const tls = [...(dso.dylink?.exportFlags ?? [])].find(([, f]) => f & WASM_SYM_TLS);
+      if (tls) throw new LoadError(`${dso.name}: thread-local ${tls[0]} but no __wasm_init_tls export (link with --export=__wasm_init_tls --export=__tls_base ...)`);
+      return;
+    }
+    if (!(x.__tls_base instanceof WebAssembly.Global) || !(x.__tls_size instanceof WebAssembly.Global)) {
+      throw new LoadError(`${dso.name}: exports __wasm_init_tls but not __tls_base and __tls_size`);
+    }
+    if (this.deferTls && !fresh) return;
+    let block = x.__tls_base.value;
+    if (fresh || block === 0) {
+      const size = x.__tls_size.value, align = x.__tls_align?.value ?? 16;
+      if (size === 0) { dso.tlsReady = true; return; }
+      if (!this.tlsArena) throw new LoadError(`${dso.name}: no TLS arena in this thread (startThread)`);
+      block = alignUp(this.tlsArena.next, Math.max(align, 1));
+      if (block + size > this.tlsArena.end) throw new LoadError(`${dso.name}: the thread's TLS arena is full`);
+      this.tlsArena.next = block + size;
+    }
+    x.__wasm_init_tls(block);
+    dso.tlsReady = true;
+  }
+
+  /** Recomputes every TLS GOT entry for this thread. */
+  refreshTlsGot() {
+    for (const g of this.gotSpaces) {
+      for (const e of g.mem.values()) {
+        if (e.tls && e.tls.dso.tlsReady) { e.global.value = this.tlsAddress(e.tls.dso, e.tls.name); e.filled = true; }
+      }
+    }
+  }
+
+  /**
+   * Runs `op` (which changes the linker state) in log order: replays what other threads
+   * did first, then records `entry` so they repeat it. Without a log: just `op`.
+   * @template T @param {any} entry @param {() => T} op @returns {T}
+   */
+  logged(entry, op) {
+    const log = this.dlLog;
+    if (!log || this.replaying) return op();
+    log.lock();
+    try {
+      this.syncDl();
+      const r = op();
+      log.append(entry);
+      this.logSeen++;
+      return r;
+    } finally {
+      log.unlock();
+    }
+  }
+
+  /** Applies the log entries this thread has not seen (other threads' operations). */
+  syncDl() {
+    const log = this.dlLog;
+    if (!log) return;
+    log.lock();
+    const error = this.dlError;
+    this.replaying = true;
+    try {
+      while (this.logSeen < log.length()) this.replay(log.get(this.logSeen++));
+    } finally {
+      this.replaying = false;
+      this.dlError = error; // dlerror() state is the thread's own
+      log.unlock();
+    }
+  }
+
+  replay(/** @type {any} */ e) {
+    switch (e.op) {
+      case 'dlopen': this.dlOpenPath(e.path, e.mode); break;
+      case 'dlsym': this.dlSymName(e.handle, e.name); break;
+      case 'dlclose': this.dl.dlclose(e.handle); break;
+      case 'dladdr': this.dl.dladdr(e.addr, 0); break;
+      case 'alloc': this.bump(e.size, e.align); break;
+      default: throw new LoadError(`dl log: unknown entry ${JSON.stringify(e)}`);
+    }
+  }
+
+  /** Reserves `size` bytes after everything loaded so far (memory grows as needed). */
+  bump(/** @type {number} */ size, /** @type {number} */ align) {
+    this.memCursor = alignUp(this.memCursor, align);
+    const p = this.memCursor;
+    this.memCursor += size;
+    const mem = /** @type {WebAssembly.Memory} */ (this.memory);
+    const pages = Math.ceil(this.memCursor / PAGE), have = mem.buffer.byteLength / PAGE;
+    if (pages > have) mem.grow(pages - have);
+    return p;
+  }
+
+  /** Memory for the program (e.g. a thread's stack and TLS arena), in every thread's layout. */
+  allocate(/** @type {number} */ size, /** @type {number} */ align) {
+    return this.logged({ op: 'alloc', size, align }, () => this.bump(size, align));
+  }
+
+  /**
+   * Starts a (new) thread on this instance set: its stack pointer, and fresh TLS blocks
+   * of every module from [tlsLow, tlsHigh), the GOT entries of TLS symbols updated.
+   */
+  startThread(/** @type {{stackTop: number, tlsLow: number, tlsHigh: number}} */ t) {
+    this.deferTls = true; // what the replay loads gets its block below, with the others
+    this.syncDl();
+    this.stackPointer.value = t.stackTop;
+    this.tlsArena = { next: t.tlsLow, end: t.tlsHigh };
+    this.deferTls = false;
+    for (const dso of this.loadOrder) if (dso.instance) this.initTls(dso, true);
+    this.refreshTlsGot();
+    this.fillGot(true);
   }
 
   /** Table slot of a function: its existing slot, else a new one appended to the table. */
@@ -447,7 +617,11 @@ class Linker {
       for (const [name, e] of map) {
         if (e.filled) continue;
         const sym = this.resolveSym(scope, name);
-        if (sym?.dso.instance) {
+        if (sym?.dso.instance && space === 'GOT.mem' && this.isTls(sym, name)) {
+          e.tls = { dso: sym.dso, name };
+          if (sym.dso.tlsReady) { e.global.value = this.tlsAddress(sym.dso, name); e.filled = true; }
+          // else: a thread's start-up; startThread() fills it
+        } else if (sym?.dso.instance) {
           if (space === 'GOT.mem') {
             const addr = this.dataAddress(sym, name);
             if (addr === null) throw new LoadError(`GOT.mem.${name} is not a (non-TLS) data symbol`);
@@ -458,7 +632,7 @@ class Linker {
         } else if (space === 'GOT.mem' && name === '__heap_base' && final) {
           e.global.value = alignUp(this.memCursor, 16); // the loader owns the heap start
           e.filled = true;
-        } else if (final && !sym && e.required) {
+        } else if (final && !sym && e.required && !e.tls) {
           const why = typeof this.host[name] === 'function' ? ' (address of a host function: unsupported)' : '';
           undefinedSyms.push(`${space}.${name}${why}`);
         } // weak and undefined: stays 0 (a null pointer)
@@ -493,9 +667,11 @@ class Linker {
     const order = this.initOrder(root, roots.slice(1).map((r) => /** @type {Dso} */ (this.loaded.get(r.name))));
     for (const dso of order) {
       this.instantiate(dso);
+      this.initTls(dso, false);
       this.fillGot(false); // so start functions of later modules see their dependencies' addresses
     }
     this.fillGot(true);
+    if (this.replaying || this.thread && this.deferTls) return root; // memory is initialised already
     const relocs = () => { for (const dso of batch) /** @type {any} */ (dso.instance?.exports).__wasm_apply_data_relocs?.(); };
     const ctors = () => { for (const dso of order) /** @type {any} */ (dso.instance?.exports).__wasm_call_ctors?.(); };
     if (this.ctorsBeforeRelocs) { ctors(); relocs(); } else { relocs(); ctors(); }
@@ -564,55 +740,24 @@ class Linker {
 
   /** @returns {HostFunctions} */
   makeDl() {
-    const fail = (/** @type {string} */ msg) => { this.dlError = msg; return 0; };
     return {
       /** void *dlopen(const char *file, int mode) */
       dlopen: (/** @type {number} */ file, /** @type {number} */ mode) => {
-        const main = this.loadOrder[0];
-        if (file === 0) { main.refs++; return this.handleOf(main); }
-        const path = this.readCString(file);
-        const key = this.findLib(path);
-        if (key === null) return fail(`dlopen: cannot find library "${path}"`);
-        let dso = this.loaded.get(key);
-        if (!dso) {
-          if (mode & RTLD_NOLOAD) return 0;
-          dso = this.link([{ name: key, bytes: /** @type {BufferSource} */ (this.libs.get(key)) }], (mode & RTLD_GLOBAL) !== 0);
-        } else if (mode & RTLD_GLOBAL) {
-          this.promote(dso);
-        }
-        dso.refs++;
-        return this.handleOf(dso);
+        const path = file === 0 ? null : this.readCString(file);
+        return this.logged({ op: 'dlopen', path, mode }, () => this.dlOpenPath(path, mode));
       },
       /** void *dlsym(void *handle, const char *name) */
       dlsym: (/** @type {number} */ handle, /** @type {number} */ namePtr) => {
         const name = this.readCString(namePtr);
-        const dso = this.dsoOfHandle(handle);
-        if (handle !== 0 && !dso) return fail(`dlsym: invalid handle (looking up "${name}")`);
-        /** @type {SymbolDef | undefined} */ let sym;
-        let where;
-        if (handle === 0 || dso === this.loadOrder[0]) {
-          sym = this.symbols.get(name); // the global scope
-          where = 'the global scope';
-        } else {
-          const d = /** @type {Dso} */ (dso);
-          for (const s of this.searchList(d)) {
-            const kind = s.exportKinds.get(name);
-            if (kind) { sym = { dso: s, kind }; break; }
-          }
-          where = this.fileName(d);
-        }
-        if (!sym) return fail(`dlsym: symbol "${name}" not found in ${where}`);
-        const v = this.cValue(sym, name);
-        if (v === null) return fail(`dlsym: symbol "${name}" is neither a function nor data in ${this.fileName(sym.dso)}`);
-        return v;
+        return this.logged({ op: 'dlsym', handle, name }, () => this.dlSymName(handle, name));
       },
       /** int dlclose(void *handle) */
-      dlclose: (/** @type {number} */ handle) => {
+      dlclose: (/** @type {number} */ handle) => this.logged({ op: 'dlclose', handle }, () => {
         const dso = this.dsoOfHandle(handle);
         if (!dso) { this.dlError = 'dlclose: invalid handle'; return 1; }
         if (dso.refs > 0) dso.refs--; // never unloaded
         return 0;
-      },
+      }),
       /** char *dlerror(void) */
       dlerror: () => {
         if (this.dlError === null) return 0;
@@ -625,47 +770,96 @@ class Linker {
        * the module exporting that function and its name (first export in load order); else
        * for a data address the module whose data holds it and the nearest exported data
        * symbol at or below it (as prelink's libdl: function slots are tried first).
+       * (Replayed by other threads for the names it interns, without writing *info.)
        */
-      dladdr: (/** @type {number} */ addr, /** @type {number} */ info) => {
-        const a = addr >>> 0;
-        const view = () => new DataView(/** @type {WebAssembly.Memory} */ (this.memory).buffer);
-        const table = /** @type {WebAssembly.Table} */ (this.table);
-        const fn = a > 0 && a < table.length ? table.get(a) : null;
-        if (fn) {
-          for (const d of this.loadOrder) {
-            for (const [name, kind] of d.exportKinds) {
-              if (kind !== 'function' || d.instance?.exports[name] !== fn) continue;
-              const fname = this.internCString(this.fileName(d)), sname = this.internCString(name);
-              const v = view();
-              v.setUint32(info, fname, true);
-              v.setUint32(info + 4, d.memoryBase, true);
-              v.setUint32(info + 8, sname, true);
-              v.setUint32(info + 12, a, true);
-              return 1;
-            }
-          }
-        }
-        const dso = this.loadOrder.find((d) => d.dylink && d.dylink.memorySize > 0 &&
-          a >= d.memoryBase && a < d.memoryBase + d.dylink.memorySize);
-        if (!dso) return 0;
-        let sname = 0, saddr = 0, best = -1;
-        for (const [name, kind] of dso.exportKinds) {
-          if (kind !== 'global') continue;
-          const s = this.dataAddress({ dso, kind }, name);
-          if (s === null || (s >>> 0) > a || (s >>> 0) < dso.memoryBase || (s >>> 0) <= best) continue;
-          best = s >>> 0;
-          sname = this.internCString(name);
-          saddr = s;
-        }
-        const fname = this.internCString(this.fileName(dso));
-        const v = view();
-        v.setUint32(info, fname, true);
-        v.setUint32(info + 4, dso.memoryBase, true);
-        v.setUint32(info + 8, sname, true);
-        v.setUint32(info + 12, saddr, true);
-        return 1;
-      },
+      dladdr: (/** @type {number} */ addr, /** @type {number} */ info) =>
+        this.logged({ op: 'dladdr', addr }, () => this.dlAddr(addr, info)),
     };
+  }
+
+  /** dlopen of a decoded path (null: the main program). */
+  dlOpenPath(/** @type {string | null} */ path, /** @type {number} */ mode) {
+    const fail = (/** @type {string} */ msg) => { this.dlError = msg; return 0; };
+    const main = this.loadOrder[0];
+    if (path === null) { main.refs++; return this.handleOf(main); }
+    const key = this.findLib(path);
+    if (key === null) return fail(`dlopen: cannot find library "${path}"`);
+    let dso = this.loaded.get(key);
+    if (!dso) {
+      if (mode & RTLD_NOLOAD) return 0;
+      dso = this.link([{ name: key, bytes: /** @type {BufferSource} */ (this.libs.get(key)) }], (mode & RTLD_GLOBAL) !== 0);
+    } else if (mode & RTLD_GLOBAL) {
+      this.promote(dso);
+    }
+    dso.refs++;
+    return this.handleOf(dso);
+  }
+
+  /** dlsym of a decoded name. */
+  dlSymName(/** @type {number} */ handle, /** @type {string} */ name) {
+    const fail = (/** @type {string} */ msg) => { this.dlError = msg; return 0; };
+    const dso = this.dsoOfHandle(handle);
+    if (handle !== 0 && !dso) return fail(`dlsym: invalid handle (looking up "${name}")`);
+    /** @type {SymbolDef | undefined} */ let sym;
+    let where;
+    if (handle === 0 || dso === this.loadOrder[0]) {
+      sym = this.symbols.get(name); // the global scope
+      where = 'the global scope';
+    } else {
+      const d = /** @type {Dso} */ (dso);
+      for (const s of this.searchList(d)) {
+        const kind = s.exportKinds.get(name);
+        if (kind) { sym = { dso: s, kind }; break; }
+      }
+      where = this.fileName(d);
+    }
+    if (!sym) return fail(`dlsym: symbol "${name}" not found in ${where}`);
+    const v = this.cValue(sym, name);
+    if (v === null) return fail(`dlsym: symbol "${name}" is neither a function nor data in ${this.fileName(sym.dso)}`);
+    return v;
+  }
+
+  /** dladdr; when replaying, only the names are interned (*info is not written). */
+  dlAddr(/** @type {number} */ addr, /** @type {number} */ info) {
+    const a = addr >>> 0;
+    // A replay only interns the names: *info belongs to the thread that asked.
+    const view = () => (this.replaying ? new DataView(new ArrayBuffer(16)) : new DataView(/** @type {WebAssembly.Memory} */ (this.memory).buffer));
+    if (this.replaying) info = 0;
+    const table = /** @type {WebAssembly.Table} */ (this.table);
+    const fn = a > 0 && a < table.length ? table.get(a) : null;
+    if (fn) {
+      for (const d of this.loadOrder) {
+        for (const [name, kind] of d.exportKinds) {
+          if (kind !== 'function' || d.instance?.exports[name] !== fn) continue;
+          const fname = this.internCString(this.fileName(d)), sname = this.internCString(name);
+          const v = view();
+          v.setUint32(info, fname, true);
+          v.setUint32(info + 4, d.memoryBase, true);
+          v.setUint32(info + 8, sname, true);
+          v.setUint32(info + 12, a, true);
+          return 1;
+        }
+      }
+    }
+    const dso = this.loadOrder.find((d) => d.dylink && d.dylink.memorySize > 0 &&
+      a >= d.memoryBase && a < d.memoryBase + d.dylink.memorySize);
+    if (!dso) return 0;
+    let sname = 0, saddr = 0, best = -1;
+    for (const [name, kind] of dso.exportKinds) {
+      if (kind !== 'global') continue;
+      const s = this.dataAddress({ dso, kind }, name);
+      if (s === null || (s >>> 0) > a || (s >>> 0) < dso.memoryBase || (s >>> 0) <= best) continue;
+      best = s >>> 0;
+      sname = this.internCString(name);
+      saddr = s;
+    }
+    const fname = this.internCString(this.fileName(dso));
+    const v = view();
+    v.setUint32(info, fname, true);
+    v.setUint32(info + 4, dso.memoryBase, true);
+    v.setUint32(info + 8, sname, true);
+    v.setUint32(info + 12, saddr, true);
+    return 1;
   }
 }
 
@@ -687,6 +881,13 @@ class Linker {
  *           as emscripten does)
  * @property {string} [mainName]  the main module's file name in dladdr's dli_fname and dlerror
  *           messages (default "main.wasm")
+ * @property {WebAssembly.Memory} [memory] use this (shared) memory instead of making one: a thread's
+ * @property {boolean} [thread]   a thread other than the main one (with `memory` and the same
+ *           mainBytes, libs and options as the main thread's loadProgram): the modules are
+ *           instantiated at the same bases, without data relocations or constructors, and
+ *           get TLS blocks from startThread()
+ * @property {DlLog} [dlLog]      the log every thread's loader shares (see the top of the file);
+ *           needed as soon as a thread may dlopen, dlsym, dlclose, dladdr or allocate
  */
 
 /**
@@ -701,6 +902,12 @@ class Linker {
  *           returns its exports. As in libdylink.js, GOT entries still undefined (weak) become resolvable.
  *           Its data goes after all static data, so it must not be combined with a heap at __heap_base.
  * @property {(name: string) => any} dlsym  a global symbol: function or absolute address
+ * @property {(size: number, align: number) => number} allocate  memory after everything loaded,
+ *           at the same address in every thread's layout (through the dl log)
+ * @property {(t: {stackTop: number, tlsLow: number, tlsHigh: number}) => void} startThread
+ *           (threads) this thread's stack top and TLS arena: fresh blocks of every module,
+ *           initialised from .tdata, the TLS GOT entries updated
+ * @property {() => void} syncDl  applies what other threads loaded (tables, handles) here
  */
 
 /**
@@ -719,6 +926,13 @@ export function loadProgram(opts) {
   }
   const main = linker.link(roots);
   for (const d of linker.loadOrder) d.refs = 1; // held by the program
+  // The main thread's arena for blocks of TLS modules other threads dlopen (the first
+  // instance of a module claims its static block; see initTls).
+  if (linker.dlLog && !linker.thread) {
+    const size = 16384;
+    const low = linker.allocate(size, 16);
+    linker.tlsArena = { next: low, end: low + size };
+  }
   const symbols = new Map();
   for (const name of linker.symbols.keys()) {
     const sym = /** @type {SymbolDef} */ (linker.symbols.get(name));
@@ -738,5 +952,8 @@ export function loadProgram(opts) {
       return /** @type {WebAssembly.Instance} */ (dso.instance).exports;
     },
     dlsym: (name) => linker.lookup(name),
+    allocate: (size, align) => linker.allocate(size, align),
+    startThread: (t) => linker.startThread(t),
+    syncDl: () => linker.syncDl(),
   };
 }

@@ -1,7 +1,7 @@
 // A TypeScript consumer of the prelink-runtime package, type-checked (tsc --strict) against
 // its declarations by tests/package/types.mjs: what a program does with the API must
 // check, and each misuse below must be an error (@ts-expect-error fails when it is not).
-import { checkManifest, instantiate, parseDylink, type Library, type Manifest, type Runtime } from 'prelink-runtime';
+import { checkManifest, instantiate, instantiateThread, parseDylink, type Library, type Manifest, type Runtime, type ThreadInstance } from 'prelink-runtime';
 
 export async function run(bytes: Uint8Array, module: WebAssembly.Module, manifest: Manifest, libs: Map<string, Uint8Array>): Promise<number> {
   const rt: Runtime = await instantiate({
@@ -30,6 +30,14 @@ export async function run(bytes: Uint8Array, module: WebAssembly.Module, manifes
   return rt.exports.run() as number;
 }
 
+// A worker's side of a threaded program: the main thread's memory, the thread's stack and TLS.
+export async function thread(module: WebAssembly.Module, manifest: Manifest, memory: WebAssembly.Memory, area: number): Promise<number> {
+  const th: ThreadInstance = await instantiateThread({ module, manifest, memory, imports: ({ table }) => ({ env: { n: () => table?.length } }) });
+  const block: number = th.initThread({ stackTop: area + 65536, tls: area, tlsEnd: area + th.tlsSize + th.tlsAlign });
+  const again: number = th.initThread({ tls: block });
+  return block + again + th.tlsBase;
+}
+
 export async function misuse(bytes: Uint8Array, manifest: Manifest) {
   // @ts-expect-error the manifest is required
   await instantiate({ bytes });
@@ -44,5 +52,7 @@ export async function misuse(bytes: Uint8Array, manifest: Manifest) {
   const scope: 'local' = manifest.libraries[0].scope;
   // @ts-expect-error dlsym takes a handle and a name
   rt.dlsym('libx.so');
+  // @ts-expect-error a thread needs the main thread's memory
+  await instantiateThread({ bytes, manifest });
   console.log(s, scope);
 }

@@ -5,8 +5,8 @@
 //                (OUT/project): real use must check, each misuse must be an error
 //   drift.ts     (written here) the declarations against the implementation's own JSDoc
 //                types (allowJs on runtime/prelink-runtime.mjs): the same exports, the
-//                same members of instantiate's result and of parseDylink's, and the
-//                declared options accepted by the implementation
+//                same members of instantiate's, instantiateThread's and parseDylink's
+//                results, and the declared options accepted by the implementation
 //
 //   node types.mjs --project OUT/project --typescript DIR/node_modules/typescript --runtime SRC/runtime
 import { spawnSync } from 'node:child_process';
@@ -37,6 +37,9 @@ export const sameRuntime: Same<keyof Awaited<ReturnType<typeof Decl.instantiate>
 export const sameDylink: Same<keyof ReturnType<typeof Decl.parseDylink>, keyof ReturnType<Impl['parseDylink']>> = true;
 export const sameOptions: Same<keyof Decl.Options, keyof Parameters<Impl['instantiate']>[0]> = true;
 export const accepted = (o: Decl.Options): Parameters<Impl['instantiate']>[0] => o;
+export const sameThread: Same<keyof Awaited<ReturnType<typeof Decl.instantiateThread>>, keyof Awaited<ReturnType<Impl['instantiateThread']>>> = true;
+export const sameThreadOptions: Same<keyof Decl.ThreadOptions, keyof Parameters<Impl['instantiateThread']>[0]> = true;
+export const acceptedThread = (o: Decl.ThreadOptions): Parameters<Impl['instantiateThread']>[0] => o;
 `);
 fs.writeFileSync(path.join(work, 'tsconfig.json'), `${JSON.stringify({
   compilerOptions: {

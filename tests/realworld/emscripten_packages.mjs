@@ -313,10 +313,13 @@ function wasmVips() {
   // The prelinked directory: the glue and the linked main, no side module.
   copyDir(lib, pre, (n) => n === 'vips-node.js');
   const manifest = path.join(work, 'vips.json');
-  runPrelink([path.join(orig, 'vips.wasm'), ...sides.map((s) => path.join(orig, s)), '-o', path.join(pre, 'vips.wasm'), '--manifest', manifest]);
+  runPrelink([path.join(orig, 'vips.wasm'), ...sides.map((s) => path.join(orig, s)), '--emscripten-glue', path.join(orig, 'vips-node.js'),
+    '-o', path.join(pre, 'vips.wasm'), '--manifest', manifest]);
   validate(path.join(pre, 'vips.wasm'));
   const m = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+  // The glue is closure-minified: its import object is found by what the instantiation gives.
   check('manifest', m.flavor === 'emscripten' && m.emscripten.main === 'fixed' && m.memory.shared === true &&
+    m.emscripten.glue === 'vips-node.js' && typeof m.emscripten.import_object === 'string' &&
     m.libraries.filter((l) => sides.includes(l.name)).length === 3, `unexpected link: ${JSON.stringify({ e: m.emscripten, memory: m.memory })}`);
   check('threads', m.threads && m.threads.tls_model === 'per-module' && m.threads.tls_initialisers.length === 4,
     `manifest threads: ${JSON.stringify(m.threads)}`);

@@ -266,7 +266,28 @@ TEST_CASE("glue: the import modules of the instantiation") {
   CHECK(m.at("GOT.mem").object == "wasmImports");
   CHECK(m.at("GOT.mem").viaProxy);
   CHECK(m.at("x").object.empty());
-  CHECK(readGlue("var o = {env: somethingElse}").importModules.empty());
+  // Any identifier as env (a minifier renames wasmImports), but no import object from it
+  // unless the literal also gives GOT.mem or wasi_snapshot_preview1.
+  GlueFacts other = readGlue("var somethingElse = {a: b}; var o = {env: somethingElse}");
+  CHECK(other.importModules.size() == 1);
+  CHECK(other.importObject() == nullptr);
+}
+
+TEST_CASE("glue: a minified glue's import object and .sig, found by what the instantiation gives") {
+  // As closure writes emcc 6's glue: the import object assigned in one function, given as
+  // env (and wasi) in another, the .sig property renamed.
+  GlueFacts f = readGlue(R"(var Kb=a=>fg(a);Kb.h="pp";var Mb=(a,b)=>0;Mb.h="ppi";var Q=1;Q.h="x";
+function ib(){L={_dlopen_js:Kb,_dlsym_js:Mb,memory:xa}}
+function Ea(){var a=new Proxy(new Set(["w"]),ld);return{env:L,wasi_snapshot_preview1:L,"GOT.mem":a,"GOT.func":a}})");
+  REQUIRE(f.importObject() != nullptr);
+  CHECK(f.importObject()->name == "L");
+  CHECK(f.importObject()->props.at("_dlopen_js") == "Kb");
+  CHECK(f.importObject()->props.at("memory") == "xa");
+  CHECK(f.sigs.at("Kb") == "pp");
+  CHECK(f.sigs.at("Mb") == "ppi");
+  CHECK(f.sigs.count("Q") == 0);
+  // Not every `{env: X}` is the instantiation's.
+  CHECK(readGlue("L={a:b}; var o={env:L}").importObject() == nullptr);
 }
 
 TEST_CASE("glue: .sig of the JS functions") {
