@@ -150,7 +150,8 @@ function p1p5() {
   const R = median(rss);
   row('P5', 'peak RSS of the P1 link / input bytes', `${f1(R / 1e6)} MB / ${f1(inputBytes / 1e6)} MB = ${f2(R / inputBytes)}×`, '≤ 3×', R / inputBytes <= 3);
   // What the process costs before it reads anything: the mapped and relocated shared
-  // libraries (libLLVM, libbinaryen, libcrypto).
+  // libraries (libbinaryen, libcrypto, libarchive, libstdc++; libLLVM when linked shared)
+  // and the binary itself.
   const base = Number(/maxrss_kb (\d+)/.exec(sh('/usr/bin/time', ['-f', 'maxrss_kb %M', PRELINK, '--version']).stderr)?.[1] ?? 0) * 1024;
   row('P5', 'of which the process baseline (prelink --version); the link\'s own growth / input bytes', `${f1(base / 1e6)} MB; ${f1((R - base) / 1e6)} MB = ${f2((R - base) / inputBytes)}×`);
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -453,21 +453,31 @@ Module readModule(ByteView bytes, const std::string &file, std::shared_ptr<const
     checkEntryCounts(secs);
 
     // LLVM also parses some custom sections ("name", "linking", "reloc.*", "producers",
-    // "target_features", "build_id", dylink) that we read ourselves or keep as bytes; its
-    // name-section parser dereferences null on some malformed inputs (found by fuzzing).
-    // It gets a copy in which their names are masked, so it skips them.
+    // "target_features"; later LLVMs also "build_id") that we read ourselves or keep as
+    // bytes; its name-section parser dereferences null on some malformed inputs (found by
+    // fuzzing). So LLVM never sees them. It gets the module only up to the end of its last
+    // standard section: LLVM cannot fail on a custom section it does not parse (the framing
+    // checked every section's size and name), so what follows cannot change its result.
+    // Only when one of those sections sits before the cut does LLVM get a copy of the
+    // module up to it, with their names masked (one byte). dylink.0 (and legacy dylink) is
+    // left as it is: ours, above, accepts it only when LLVM's parser does too (the same
+    // fields, exact subsection ends, LEBs of at most 5 bytes against LLVM's 10, UTF-8
+    // names), so LLVM cannot fail on it. Modules as wasm-ld writes them (dylink.0 first,
+    // names and producers last) are never copied.
+    size_t cut = 8;
+    for (auto &s : secs)
+      if (s.rec.id != SectionId::Custom) cut = size_t(s.payloadOffset + s.payload.size());
     Bytes masked;
-    ByteView llvmBytes = bytes;
     for (auto &s : secs) {
-      if (s.rec.id != SectionId::Custom || s.customName.empty()) continue;
+      if (s.rec.id != SectionId::Custom || s.customName.empty() || s.rec.offset >= cut) continue;
       std::string_view n = s.customName;
       if (n == "name" || n == "linking" || n.starts_with("reloc.") || n == "producers" || n == "target_features" ||
-          n == "build_id" || n == "dylink" || n == "dylink.0") {
-        if (masked.empty()) masked.assign(bytes.begin(), bytes.end());
+          n == "build_id") {
+        if (masked.empty()) masked.assign(bytes.begin(), bytes.begin() + cut);
         masked[size_t(reinterpret_cast<const uint8_t *>(n.data()) - bytes.data())] = '_';
       }
     }
-    if (!masked.empty()) llvmBytes = ByteView(masked);
+    ByteView llvmBytes = masked.empty() ? bytes.first(cut) : ByteView(masked);
     std::string msg;
     auto obj = llvmParse(llvmBytes, msg);
     if (!obj) failWithLlvmError(llvmBytes, secs, msg);

@@ -4,7 +4,7 @@
 // and links a corpus program that validates and runs.
 // Its (stripped) libraries build tests/consumer, which links as the packaged CLI does.
 // Usage: node deb.mjs --build BUILD --cpack CPACK --corpus CORPUS --version VERSION --work DIR
-//        --source SRC --cmake CMAKE --cxx CXX
+//        --source SRC --cmake CMAKE --cxx CXX --llvm static|shared (how the build links LLVM)
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import { checkRuns, fail, finish, programInputs, run, sameBytes } from './common.mjs';
 
 const { values: a } = parseArgs({ options: Object.fromEntries(
-  ['build', 'cpack', 'corpus', 'version', 'work', 'source', 'cmake', 'cxx'].map((k) => [k, { type: 'string' }])) });
+  ['build', 'cpack', 'corpus', 'version', 'work', 'source', 'cmake', 'cxx', 'llvm'].map((k) => [k, { type: 'string' }])) });
 fs.rmSync(a.work, { recursive: true, force: true });
 fs.mkdirSync(a.work, { recursive: true });
 run(a.cpack, ['-G', 'DEB', '-B', a.work, '--config', path.join(a.build, 'CPackConfig.cmake')]);
@@ -73,7 +73,13 @@ for (const lib of needed) {
   if (!owner) fail(`no Debian package owns ${real} (NEEDED ${lib})`);
   else if (!dependNames.has(owner)) fail(`NEEDED ${lib} (${real}) is in the package ${owner}, which Depends (${depends}) does not name`);
 }
-for (const p of ['libllvm19', 'binaryen']) if (!dependNames.has(p)) fail(`Depends (${depends}) does not name ${p}`);
+if (!dependNames.has('binaryen')) fail(`Depends (${depends}) does not name binaryen`);
+// LLVM linked from its static archives (the default when llvm-19-dev has them): no libLLVM
+// at run time, so no libllvm19 in Depends; linked shared, both.
+const needsLlvm = needed.some((l) => /^libLLVM/.test(l));
+if (a.llvm === 'static' && needsLlvm) fail(`LLVM is to be linked statically, but the packaged binary NEEDs ${needed.filter((l) => /^libLLVM/.test(l))}`);
+if (a.llvm === 'shared' && !needsLlvm) fail('LLVM is to be linked shared, but the packaged binary does not NEED libLLVM');
+if (needsLlvm !== dependNames.has('libllvm19')) fail(`the binary ${needsLlvm ? 'NEEDs' : 'does not NEED'} libLLVM, but Depends (${depends}) ${needsLlvm ? 'does not name' : 'names'} libllvm19`);
 
 // The packaged binary works.
 const version = run(bin, ['--version']).stdout.trim();

@@ -448,6 +448,55 @@ TEST_CASE("reader: a malformed LEB inside a section LLVM parses is an error, not
   CHECK(e.format() == "t.wasm: malformed import section: truncated LEB128 value (at byte offset 14)");
 }
 
+TEST_CASE("reader: LLVM parses dylink.0 as it is and never the custom sections it would reject, wherever they stand") {
+  // Every dylink.0 subsection prelink reads, and one it does not know: LLVM parses this
+  // section in place, so it must accept whatever prelink's parser accepted.
+  Module m = sideModule({"f"});
+  m.dylink->needed = {"liba.so"};
+  m.dylink->exportInfo = {{"f", kSymBindingWeak}};
+  m.dylink->importInfo = {{"env", "g", kSymBindingWeak}};
+  m.dylink->runtimePath = {"$ORIGIN"};
+  m.dylink->unknown.push_back(DylinkUnknown{9, B({1, 2, 3}), 0});
+  const Bytes b = writeModule(m);
+  Module d = readModule(ByteView(b), "d.wasm");
+  REQUIRE(d.dylink);
+  CHECK(d.dylink->runtimePath == std::vector<std::string>{"$ORIGIN"});
+  CHECK(d.dylink->unknown.size() == 1);
+  CHECK(writeModule(d) == b);
+  // Custom sections LLVM would parse, each one it rejects: a name section naming function
+  // 7 (the module has 1), a linking section of version 99, a reloc. section, producers and
+  // target_features cut short. After the type section (before the last standard section:
+  // LLVM gets a copy with their names masked) and at the end (LLVM's view stops before).
+  const std::vector<std::pair<std::string, Bytes>> bad = {
+      {"name", B({0x01, 0x04, 0x01, 0x07, 0x01, 'x'})}, {"linking", B({0x63})}, {"reloc.CODE", B({0xff})},
+      {"producers", B({0x05})}, {"target_features", B({0x05})}};
+  Bytes customs;
+  for (auto &[name, payload] : bad) {
+    Bytes sec = B({uint8_t(name.size())});
+    sec.insert(sec.end(), name.begin(), name.end());
+    sec.insert(sec.end(), payload.begin(), payload.end());
+    customs.push_back(0x00);
+    customs.push_back(uint8_t(sec.size()));
+    customs.insert(customs.end(), sec.begin(), sec.end());
+  }
+  std::vector<Sec> secs = sectionsOf(b);
+  REQUIRE(secs[1].id == 1);
+  for (size_t at : {secs[1].at + secs[1].size, b.size()}) {
+    CAPTURE(at);
+    Bytes with(b.begin(), b.begin() + long(at));
+    with.insert(with.end(), customs.begin(), customs.end());
+    with.insert(with.end(), b.begin() + long(at), b.end());
+    Module r = readModule(ByteView(with), "c.wasm");
+    REQUIRE(r.customs.size() == bad.size());
+    for (size_t k = 0; k < bad.size(); ++k) {
+      CHECK(r.customs[k].name == bad[k].first);
+      CHECK(Bytes(r.customs[k].payload.begin(), r.customs[k].payload.end()) == bad[k].second);
+    }
+    CHECK(r.functions.size() == 1);
+    CHECK(writeModule(r) == with);
+  }
+}
+
 TEST_CASE("reader: names must be UTF-8") {
   Module m;
   m.types.push_back(FuncType{{}, {}});
