@@ -223,6 +223,12 @@ void Linker::emitCustomSections() {
       if (L.initFunc) set(funcs, *L.initFunc, "prelink.init:" + fileName(L));
       set(globals, L.initGuard, "prelink.init_done:" + fileName(L));
     }
+  if (tlsInitFuncIndex) set(funcs, *tlsInitFuncIndex, "prelink.tls_init");
+  for (auto &[key, i] : tlsGotIndex) set(globals, tlsGots[i].global, "GOT.mem." + key.second);
+  if (threadInit && host->tlsModel() == Host::TlsModel::Combined) {
+    set(globals, tlsSizeGlobal, "__tls_size");
+    set(globals, tlsAlignGlobal, "__tls_align");
+  }
   if (!importsStackPointer() && !host->mainDefinesStackPointer()) set(globals, spGlobal, "__stack_pointer");
   for (auto &[key, g] : baseRelativeGlobals)
     set(globals, g,
