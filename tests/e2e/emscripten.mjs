@@ -18,6 +18,11 @@
 // JS functions whose address the program takes are imported with their slots.
 // The prelinked module must validate in V8 and binaryen (wasm-opt, $WASM_OPT) and its
 // manifest must say "flavor": "emscripten".
+// A pthreads program ("pthreads": N, emcc 3.1.6's main.worker.js beside the glue): the
+// preload script records the workers too. Every run must instantiate the main module
+// once in each of the N workers (the module the main thread sent them); in the runtime
+// run the workers load the side modules again themselves, in the prelinked runs they
+// compile nothing (the exact count above covers all threads).
 //
 //   node emscripten.mjs --program DIR --prelink PATH --work DIR
 //
@@ -43,6 +48,7 @@ class TestFailure extends Error {}
  * @property {string[]} dlopen_libs  side modules the program only dlopen's
  * @property {string[]} runtime_libs  dlopen'ed side modules not given to prelink (embedded; the glue loads them)
  * @property {string} [noembed_dir]  relative to the program's directory
+ * @property {number} [pthreads]  size of the glue's pool of pthread workers
  */
 
 /**
@@ -52,7 +58,7 @@ class TestFailure extends Error {}
  * @property {number | null} status
  * @property {string} stdout
  * @property {string} stderr
- * @property {{api: string, bytes: number | null, compiled: boolean, dylink: boolean, trampoline: boolean}[]} wasm
+ * @property {{api: string, bytes: number | null, compiled: boolean, dylink: boolean, trampoline: boolean, worker: boolean}[]} wasm
  */
 
 function parseArgs(/** @type {string[]} */ argv) {
@@ -83,10 +89,10 @@ function copyInto(/** @type {string} */ from, /** @type {string} */ dir, /** @ty
   for (const n of names) fs.copyFileSync(path.join(from, n), path.join(dir, n));
 }
 
-/** The glue and what emcc wrote beside it for it (a .data package, if any). */
+/** The glue and what emcc wrote beside it for it (a .data package, a pthreads build's worker script). */
 function glueFiles(/** @type {string} */ dir, /** @type {EmProgram} */ p) {
   const stem = p.glue.replace(/\.js$/, '');
-  return [p.glue, ...fs.readdirSync(dir).filter((f) => f === `${stem}.data`)];
+  return [p.glue, ...fs.readdirSync(dir).filter((f) => f === `${stem}.data` || f === `${stem}.worker.js`).sort()];
 }
 
 /** Runs the glue with node in `dir` (its NEEDED side modules are loaded from the cwd). */
@@ -111,7 +117,7 @@ function runGlue(/** @type {string} */ label, /** @type {string} */ dir, /** @ty
 
 /** A run's report; stdout and stderr equal to `ref`'s are not repeated. */
 function describeRun(/** @type {RunResult} */ r, /** @type {RunResult | null} */ ref = null) {
-  const mods = r.wasm.map((w) => `${w.api}(${w.bytes ?? '?'} bytes${w.dylink ? ', dylink' : ''}${w.trampoline ? ', trampoline' : ''}${w.compiled ? '' : ', not compiled'})`);
+  const mods = r.wasm.map((w) => `${w.worker ? 'worker ' : ''}${w.api}(${w.bytes ?? '?'} bytes${w.dylink ? ', dylink' : ''}${w.trampoline ? ', trampoline' : ''}${w.compiled ? '' : ', not compiled'})`);
   const same = (/** @type {'stdout' | 'stderr'} */ k) => ref !== null && r[k] === ref[k];
   return [
     `== ${r.label} (in ${r.dir}): exit status ${r.status}`,
@@ -162,9 +168,17 @@ function prelinkInto(/** @type {string} */ prelink, /** @type {string} */ mainDi
   return problems.map((x) => `${label}: ${x}`);
 }
 
+/** A pthreads program's run: each of the pool's workers instantiated the main module it was sent, once. */
+function workerProblems(/** @type {RunResult} */ r, /** @type {EmProgram} */ p) {
+  if (!p.pthreads) return [];
+  const inst = r.wasm.filter((w) => w.worker && w.api === 'Instance' && w.dylink).length;
+  return inst === p.pthreads ? [] : [`the workers instantiated the main module ${inst} times, not once in each of the ${p.pthreads} workers`];
+}
+
 /** Checks one prelinked run against the runtime run; returns problems. */
-function compare(/** @type {RunResult} */ ref, /** @type {RunResult} */ r, /** @type {string[]} */ runtimeLibs) {
-  const problems = [];
+function compare(/** @type {RunResult} */ ref, /** @type {RunResult} */ r, /** @type {EmProgram} */ p) {
+  const runtimeLibs = p.runtime_libs;
+  const problems = workerProblems(r, p);
   if (r.status !== ref.status) problems.push(`exit status ${r.status}, runtime ${ref.status}`);
   if (r.stdout !== ref.stdout) problems.push('stdout differs from the runtime run');
   if (r.stderr !== ref.stderr) problems.push('stderr differs from the runtime run');
@@ -174,7 +188,8 @@ function compare(/** @type {RunResult} */ ref, /** @type {RunResult} */ r, /** @
   const want = 1 + runtimeLibs.length;
   if (mods.length !== want) {
     problems.push(`compiled ${mods.length} wasm modules, not exactly ${want} (the prelinked main` +
-      `${runtimeLibs.length ? ` and the ${runtimeLibs.length} library(ies) not prelinked` : ''})`);
+      `${runtimeLibs.length ? ` and the ${runtimeLibs.length} library(ies) not prelinked` : ''})` +
+      `${p.pthreads ? `, ${mods.filter((w) => w.worker).length} of them in workers` : ''}`);
   }
   return problems;
 }
@@ -201,6 +216,12 @@ function runEmscripten(/** @type {{program: string, prelink: string, work: strin
   const runtimeMods = programModules(runtime).filter((w) => w.dylink);
   if (p.libs.length > 0 && runtimeMods.length < 2) {
     failures.push(`runtime: compiled ${runtimeMods.length} dylink module(s); the program has start-up side modules (is the preload script working?)`);
+  }
+  failures.push(...workerProblems(runtime, p).map((x) => `runtime: ${x}`));
+  // As emcc built it, every worker loads the start-up side modules from disk again.
+  const workerSides = runtimeMods.filter((w) => w.worker).length;
+  if (p.pthreads && p.libs.length > 0 && workerSides < p.pthreads * p.libs.length) {
+    failures.push(`runtime: the workers compiled ${workerSides} dylink module(s), not the ${p.libs.length} side module(s) in each of the ${p.pthreads} workers (is the preload script recording workers?)`);
   }
   if (failures.length) {
     throw new TestFailure(`${p.name}: ${failures.join('; ')}\n${describeRun(runtime)}`);
@@ -236,7 +257,7 @@ function runEmscripten(/** @type {{program: string, prelink: string, work: strin
 
   const report = [...linkProblems];
   for (const r of runs) {
-    const problems = compare(runtime, r, p.runtime_libs);
+    const problems = compare(runtime, r, p);
     if (problems.length) report.push(`${r.label}: ${problems.join('; ')}`);
   }
   if (report.length) {
