@@ -388,18 +388,6 @@ private:
   std::optional<uint64_t> sbrkPtr; // where the main keeps sbrk's pointer
 };
 
-// An exported immutable i32 global's constant value.
-std::optional<int64_t> exportedConstant(const Module &m, const char *name, uint32_t *globalIndex = nullptr) {
-  const Export *e = m.findExport(name);
-  if (!e || e->kind != ExternKind::Global || e->index < m.numImportedGlobals) return std::nullopt;
-  const Global &g = m.globals[e->index - m.numImportedGlobals];
-  InstrReader r(g.init.bytes, g.init.offset);
-  Instr in;
-  if (!r.next(in) || in.op != 0x41 || in.prefix != 0) return std::nullopt;
-  if (globalIndex) *globalIndex = e->index;
-  return int64_t(uint32_t(in.value));
-}
-
 // The constant a function returns at its end, `i32.const N` before the body's final `end`
 // (emcc's emscripten_get_sbrk_ptr: `&sbrk_val`, after setting it to __heap_base when 0).
 std::optional<uint64_t> returnedConstant(const Module &m, const char *name) {

@@ -175,6 +175,10 @@ inline constexpr HostDlFunction kHostDlFunctions[] = {
     {"_dlopen_js", 1}, {"_dlsym_js", 2}, {"_emscripten_dlopen_js", 64},            // emscripten's glue
 };
 
+// The constant value of an exported immutable i32 global defined by M (its index in
+// *GLOBALINDEX), or nullopt (resolve.cpp).
+std::optional<int64_t> exportedConstant(const Module &m, const char *name, uint32_t *globalIndex = nullptr);
+
 // `{"module": "env", "name": NAME}`, an immutable i32 global: a base the loader gives.
 Import baseImport(const char *name);
 

@@ -112,6 +112,17 @@ bool Linker::isDataExport(const Library &L, const Export &e) const {
   return t.type == ValType::i32() && !t.mut && e.index >= L.mod.numImportedGlobals;
 }
 
+std::optional<int64_t> exportedConstant(const Module &m, const char *name, uint32_t *globalIndex) {
+  const Export *e = m.findExport(name);
+  if (!e || e->kind != ExternKind::Global || e->index < m.numImportedGlobals) return std::nullopt;
+  const Global &g = m.globals[e->index - m.numImportedGlobals];
+  InstrReader r(g.init.bytes, g.init.offset);
+  Instr in;
+  if (!r.next(in) || in.op != 0x41 || in.prefix != 0) return std::nullopt;
+  if (globalIndex) *globalIndex = e->index;
+  return int64_t(uint32_t(in.value));
+}
+
 // A data symbol's address: exported globals of a PIC module hold offsets relative to its
 // __memory_base, unless their initialiser already adds __memory_base itself.
 int64_t Linker::dataAddress(const Library &L, const Export &e) const {

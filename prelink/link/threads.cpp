@@ -12,16 +12,6 @@ namespace wasmobj::linking {
 
 namespace {
 
-std::optional<uint64_t> exportedI32(const Module &m, const char *name) {
-  const Export *e = m.findExport(name);
-  if (!e || e->kind != ExternKind::Global || e->index < m.numImportedGlobals) return std::nullopt;
-  const Global &g = m.globals[e->index - m.numImportedGlobals];
-  InstrReader r(g.init.bytes, g.init.offset);
-  Instr in;
-  if (!r.next(in) || in.op != 0x41 || in.prefix != 0) return std::nullopt;
-  return uint64_t(uint32_t(in.value));
-}
-
 // The atomic instructions (0xfe prefix) on an i32 address with natural alignment.
 void atomic(ByteSink &b, uint32_t op, uint32_t align) {
   b.u8(0xfe);
@@ -52,7 +42,7 @@ void Linker::planThreads() {
     bool hasTls = false;
     for (auto &e : L.mod.dylink->exportInfo) hasTls = hasTls || (e.flags & kSymTLS);
     if (model == Host::TlsModel::Combined) {
-      auto size = exportedI32(L.mod, "__tls_size");
+      auto size = exportedConstant(L.mod, "__tls_size");
       hasTls = hasTls || (size && *size > 0);
       if (hasTls && (!L.tlsInitFunc || !size))
         throw Error("the library has thread-local storage but does not export __wasm_init_tls and __tls_size (link it with "
@@ -60,7 +50,7 @@ void Linker::planThreads() {
                     Error::kNoOffset, L.path);
       if (L.tlsInitFunc) {
         L.tlsSize = size ? *size : 0;
-        auto align = exportedI32(L.mod, "__tls_align");
+        auto align = exportedConstant(L.mod, "__tls_align");
         const uint64_t a = align && *align ? *align : 16;
         if (a & (a - 1)) throw Error("its __tls_align " + std::to_string(a) + " is not a power of two", Error::kNoOffset, L.path);
         L.tlsAlign = a;
