@@ -66,10 +66,7 @@ void Linker::addLibdl() {
   D.sha256 = "";
   // libdl is built for an unshared memory; its code has no atomics, so the program's
   // shared memory fits it as is (its data is laid out like every input's).
-  const Limits *mainMemory = nullptr;
-  for (auto &i : libs[0].mod.imports)
-    if (i.kind == ExternKind::Memory) mainMemory = &i.memory;
-  if (!mainMemory && !libs[0].mod.memories.empty()) mainMemory = &libs[0].mod.memories[0];
+  const Limits *mainMemory = mainMemoryLimits();
   if (mainMemory && mainMemory->shared())
     for (auto &i : D.mod.imports)
       if (i.kind == ExternKind::Memory) {

@@ -768,7 +768,7 @@ void EmscriptenHost::setMainDylink(Linker &k, uint32_t memorySize, uint32_t tabl
   // output's _emscripten_tls_init returns (the main's), per thread, for libraries it
   // loads later (threads.cpp).
   for (auto &e : M.mod.dylink->exportInfo)
-    if ((e.flags & kSymTLS) && M.mod.findExport(e.name)) d.exportInfo.push_back(e);
+    if (M.tlsExports.count(e.name) && M.mod.findExport(e.name)) d.exportInfo.push_back(e);
   k.out.dylink = d;
 }
 

@@ -286,6 +286,10 @@ void Linker::buildSymbolTable() {
         throw Error("imports " + i.field + ": thread-local storage through an imported TLS base is not supported", Error::kNoOffset, L.path);
   if (cfg.shared && sharedMemory())
     throw Error("--shared: a bundle of shared-memory (threaded) side modules is not supported yet", Error::kNoOffset, libs[0].path);
+  // Each library's thread-local symbols, once: resolution, the TLS plan and the exports ask.
+  for (auto &L : libs)
+    for (auto &e : L.mod.dylink->exportInfo)
+      if (e.flags & kSymTLS) L.tlsExports.insert(e.name);
   size_t duplicates = 0;
   // EXPORT_INFO flags by name, per library (built once: a duplicate asks about two).
   std::vector<std::unordered_map<std::string_view, uint32_t>> exportFlags(libs.size());

@@ -102,6 +102,7 @@ struct Library {
   // Threads: the library's TLS initialiser (module-local; Host::tlsInitNames) and, in the
   // combined model, its part of the one TLS block.
   std::optional<uint32_t> tlsInitFunc;
+  std::unordered_set<std::string> tlsExports; // its thread-local symbols (EXPORT_INFO TLS; buildSymbolTable)
   uint64_t tlsOffset = 0, tlsSize = 0, tlsAlign = 1;
 
   // Memory image of [memBase, memBase + memSize): data segments, then data relocations.
@@ -233,6 +234,8 @@ public:
   void emitPassiveImages(ByteSink &b) const; // memory.init + data.drop of each
   // The TLS initialiser of the output (threads.cpp): planned, its function, its exports.
   bool threadInit = false;
+  // The output has the combined TLS block (Host::TlsModel::Combined) and its exports.
+  bool combinedTls() const { return threadInit && host->tlsModel() == Host::TlsModel::Combined; }
   std::optional<uint32_t> tlsInitFuncIndex, mainTlsOriginal;
   uint32_t tlsSizeGlobal = 0, tlsAlignGlobal = 0;
   uint64_t tlsBlockSize = 0, tlsBlockAlign = 1;

@@ -230,7 +230,7 @@ void Linker::emitModule() {
     tg.init.bytes = out.own(i32ConstExpr(t.offset));
     out.globals.push_back(tg);
   }
-  if (threadInit && host->tlsModel() == Host::TlsModel::Combined) {
+  if (combinedTls()) {
     for (auto [index, value] : {std::pair{tlsSizeGlobal, tlsBlockSize}, std::pair{tlsAlignGlobal, tlsBlockAlign}}) {
       if (out.numImportedGlobals + out.globals.size() != index) throw Error("internal error: TLS global index");
       Global tg;

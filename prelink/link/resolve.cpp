@@ -201,14 +201,6 @@ void Linker::resolveImports() {
     auto it = globalSyms.find(name);
     return it != globalSyms.end() && &it->second == &s;
   };
-  // EXPORT_INFO flags (thread-local symbols), per library, built when first asked.
-  std::vector<std::optional<std::unordered_map<std::string_view, uint32_t>>> exportFlagMaps(libs.size());
-  auto exportFlags = [&](int lib, const std::string &name) -> uint32_t {
-    auto &m = exportFlagMaps[lib];
-    if (!m) m = libs[lib].mod.dylink->exportFlagsByName();
-    auto it = m->find(name);
-    return it == m->end() ? 0 : it->second;
-  };
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     L.imports.resize(L.mod.imports.size());
@@ -290,7 +282,7 @@ void Linker::resolveImports() {
                           Error::kNoOffset, L.path);
             // The address, or the loader's answer (Host::gotThroughLoader); a thread-local
             // symbol's address is the calling thread's (its export holds the offset).
-            if (exportFlags(s->lib, imp.field) & kSymTLS) {
+            if (D.tlsExports.count(imp.field)) {
               if (cfg.shared) throw Error("thread-local symbol " + imp.field + ": thread-local storage in a bundle (--shared) is not supported", Error::kNoOffset, L.path);
               auto v = evalConstExpr(D, D.mod.globals[e.index - D.mod.numImportedGlobals].init);
               if (!v) throw Error("cannot evaluate the offset of thread-local symbol " + imp.field, Error::kNoOffset, D.path);
@@ -420,10 +412,7 @@ void Linker::resolveImports() {
 // one pass over all imports, after resolution, whatever path each took there.
 void Linker::checkImportTypes() const {
   const Module &M = libs[0].mod;
-  const Limits *mainMemory = nullptr;
-  for (auto &i : M.imports)
-    if (i.kind == ExternKind::Memory) mainMemory = &i.memory;
-  if (!mainMemory && !M.memories.empty()) mainMemory = &M.memories[0];
+  const Limits *mainMemory = mainMemoryLimits();
   if (mainMemory && mainMemory->is64()) throw Error("the main module's memory is a memory64: not supported", Error::kNoOffset, libs[0].path);
   for (auto &t : M.tables)
     if (t.type.elem == ValType{ValType::FuncRef, 0} && t.type.limits.is64())
@@ -718,7 +707,7 @@ void Linker::assignIndices() {
       }
     }
   }
-  if (threadInit && host->tlsModel() == Host::TlsModel::Combined) {
+  if (combinedTls()) {
     tlsSizeGlobal = numGlobalsTotal++;
     tlsAlignGlobal = numGlobalsTotal++;
   }

@@ -225,7 +225,7 @@ void Linker::emitCustomSections() {
     }
   if (tlsInitFuncIndex) set(funcs, *tlsInitFuncIndex, "prelink.tls_init");
   for (auto &[key, i] : tlsGotIndex) set(globals, tlsGots[i].global, "GOT.mem." + key.second);
-  if (threadInit && host->tlsModel() == Host::TlsModel::Combined) {
+  if (combinedTls()) {
     set(globals, tlsSizeGlobal, "__tls_size");
     set(globals, tlsAlignGlobal, "__tls_align");
   }

@@ -155,10 +155,10 @@ void Linker::redirectMainConstructors() {
 void Linker::emitExports() {
   std::unordered_map<std::string, bool> taken;
   Library &M = libs[0];
-  const bool combinedTls = threadInit && host->tlsModel() == Host::TlsModel::Combined;
+  const bool combined = combinedTls();
   for (auto &e : M.mod.exports) {
     // The main's own TLS initialiser and sizes give way to the combined block's.
-    if (combinedTls && (e.name == "__wasm_init_tls" || e.name == "__tls_size" || e.name == "__tls_align")) continue;
+    if (combined && (e.name == "__wasm_init_tls" || e.name == "__tls_size" || e.name == "__tls_align")) continue;
     Export ne = e;
     switch (e.kind) {
     case ExternKind::Func: ne.index = M.funcMap.at(e.index); break;
@@ -212,14 +212,11 @@ void Linker::exportGlobalScope(int firstLib, std::unordered_map<std::string, boo
     // A side's thread-local symbol is an offset in its own TLS block, which no export of
     // the output can express: not exported (a library loaded later finds it undefined
     // rather than at a wrong address; docs/design.md).
-    std::unordered_set<std::string_view> tls;
-    for (auto &x : L.mod.dylink->exportInfo)
-      if (x.flags & kSymTLS) tls.insert(x.name);
     for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
       const Export &e = L.mod.exports[ei];
       auto it = globalSyms.find(e.name);
       if (it == globalSyms.end() || it->second.lib != li || it->second.exportIdx != ei || taken.count(e.name)) continue;
-      if (!want(e.name) || tls.count(e.name)) continue;
+      if (!want(e.name) || L.tlsExports.count(e.name)) continue;
       Export ne = e;
       if (e.kind == ExternKind::Func) ne.index = L.funcMap.at(e.index);
       else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
@@ -249,10 +246,7 @@ nlohmann::ordered_json Linker::buildManifest() const {
   // was found through them is in libraries[] by install name and sha256.
   j["options"] = opts;
   const Module &Mm = libs[0].mod;
-  const Limits *ml = nullptr;
-  for (auto &i : Mm.imports)
-    if (i.kind == ExternKind::Memory) ml = &i.memory;
-  if (!ml && !Mm.memories.empty()) ml = &Mm.memories[0];
+  const Limits *ml = mainMemoryLimits();
   j["memory"] = {{"imported", mainImportsMemory},
                  {"min_pages", memoryPages},
                  {"max_pages", ml && ml->hasMax() ? json(ml->max) : json(nullptr)},

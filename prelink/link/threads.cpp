@@ -39,8 +39,7 @@ void Linker::planThreads() {
       break;
     }
     // A library with thread-local symbols must be able to set up its block per thread.
-    bool hasTls = false;
-    for (auto &e : L.mod.dylink->exportInfo) hasTls = hasTls || (e.flags & kSymTLS);
+    bool hasTls = !L.tlsExports.empty();
     if (model == Host::TlsModel::Combined) {
       auto size = exportedConstant(L.mod, "__tls_size");
       hasTls = hasTls || (size && *size > 0);
@@ -181,7 +180,7 @@ void Linker::emitPassiveImages(ByteSink &b) const {
 }
 
 void Linker::exportThreadFunctions(std::unordered_map<std::string, bool> &taken) {
-  if (!threadInit || host->tlsModel() != Host::TlsModel::Combined) return;
+  if (!combinedTls()) return;
   out.exports.push_back(Export{"__wasm_init_tls", ExternKind::Func, *tlsInitFuncIndex});
   out.exports.push_back(Export{"__tls_size", ExternKind::Global, tlsSizeGlobal});
   out.exports.push_back(Export{"__tls_align", ExternKind::Global, tlsAlignGlobal});
