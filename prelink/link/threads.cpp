@@ -5,6 +5,8 @@
 // calls per thread. The host decides the TLS model (Host::tlsModel): emcc keeps one block
 // per module, allocated by each module's own _emscripten_tls_init; wasm-ld's convention
 // (the llvm flavour) is one block whose size and initialiser the output exports.
+#include <bit>
+
 #include "linker.h"
 #include "wasmobj/diag.h"
 
@@ -73,10 +75,12 @@ void Linker::planThreads() {
     uint64_t off = 0, align = 1;
     for (auto &L : libs) {
       if (!L.tlsInitFunc) continue;
-      off = (off + L.tlsAlign - 1) & ~(L.tlsAlign - 1);
+      off = alignUp(off, uint32_t(std::countr_zero(L.tlsAlign)));
       L.tlsOffset = off;
       off += L.tlsSize;
       align = std::max(align, L.tlsAlign);
+      if (off > 0xffffffffu)
+        throw Error("the combined TLS block would be larger than 4 GiB (its __tls_size and __tls_align)", Error::kNoOffset, L.path);
     }
     tlsBlockSize = off;
     tlsBlockAlign = align;
