@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "host.h"
+#include "manifest.h"
 #include "wasmobj/code.h"
 #include "prelink/link.h"
 
@@ -308,7 +309,7 @@ public:
   bool deferFinish = false; // runLink calls host->finishModule after binaryen
   // The manifest run() builds (LinkResult holds its text): runLink's binaryen step and
   // the host's finishModule add to it before it is written.
-  nlohmann::ordered_json manifest;
+  Manifest manifest;
   uint64_t stackSize() const {
     auto d = host->defaultStackSize();
     return cfg.stackSizeSet || !d ? cfg.stackSize : *d;
@@ -344,7 +345,7 @@ public:
   void emitExports();
   void redirectMainConstructors();
   void emitCustomSections(); // names, producers, target_features, the inputs' others (sections.cpp)
-  nlohmann::ordered_json buildManifest() const;
+  Manifest buildManifest() const;
   // Reports (report.cpp): the -Map text and the --verbose lines, once the module is emitted.
   std::string mapText() const;
   std::vector<std::string> verboseLines() const;

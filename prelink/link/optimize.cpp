@@ -114,37 +114,32 @@ std::string levelName(const LinkConfig &cfg) {
 // recomputed: a function with a table slot is whatever the slot holds now (binaryen may
 // have merged identical functions, the slot is what callers use), any other by name; null
 // when the function no longer exists (inlined everywhere, or collected).
-void remapManifestIndices(nlohmann::ordered_json &manifest, const std::vector<std::string> &oldNames,
+void remapManifestIndices(Manifest &manifest, const std::vector<std::string> &oldNames,
                           const std::vector<std::string> &newNames, const std::vector<std::string> &newSlots) {
   std::unordered_map<std::string, uint32_t> newIndex;
   for (uint32_t i = 0; i < newNames.size(); ++i) newIndex.emplace(newNames[i], i);
-  auto byName = [&](const std::string &name) -> nlohmann::ordered_json {
+  auto byName = [&](const std::string &name) -> std::optional<int64_t> {
     auto it = newIndex.find(name);
-    return it == newIndex.end() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(it->second);
+    return it == newIndex.end() ? std::nullopt : std::optional<int64_t>(it->second);
   };
-  auto byOldIndex = [&](uint64_t old) -> nlohmann::ordered_json {
-    return old < oldNames.size() ? byName(oldNames[old]) : nlohmann::ordered_json(nullptr);
+  auto byOldIndex = [&](uint64_t old) -> std::optional<int64_t> {
+    return old < oldNames.size() ? byName(oldNames[old]) : std::nullopt;
   };
-  if (!manifest.contains("libraries")) return;
-  for (auto &lib : manifest["libraries"]) {
-    if (lib.contains("init_function") && lib["init_function"].is_number()) lib["init_function"] = byOldIndex(lib["init_function"].get<uint64_t>());
-    if (!lib.contains("symbols")) continue;
-    for (auto &s : lib["symbols"]) {
-      if (s.value("kind", "") != "function" || !s["function_index"].is_number()) continue;
-      if (s["table_slot"].is_number()) {
-        uint64_t slot = s["table_slot"].get<uint64_t>();
-        if (slot < newSlots.size() && !newSlots[slot].empty()) {
-          s["function_index"] = byName(newSlots[slot]);
-          continue;
-        }
-      }
-      s["function_index"] = byOldIndex(s["function_index"].get<uint64_t>());
+  auto asJson = [](std::optional<int64_t> v) { return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr); };
+  if (manifest.doc.contains("libraries"))
+    for (auto &lib : manifest.doc["libraries"])
+      if (lib.contains("init_function") && lib["init_function"].is_number())
+        lib["init_function"] = asJson(byOldIndex(lib["init_function"].get<uint64_t>()));
+  for (auto &syms : manifest.symbols)
+    for (auto &s : syms) {
+      if (s.kind != ManifestSymbol::Function || !s.value) continue;
+      if (s.tableSlot && *s.tableSlot < newSlots.size() && !newSlots[*s.tableSlot].empty()) s.value = byName(newSlots[*s.tableSlot]);
+      else s.value = byOldIndex(uint64_t(*s.value));
     }
-  }
 }
 
 // STARTED, when given, hears the name of each step as it begins (progress, below).
-Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
+Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, Manifest &manifest,
                         std::vector<std::pair<std::string, double>> &stageMs,
                         const std::function<void(const std::string &)> &started) {
   using json = nlohmann::ordered_json;
@@ -193,7 +188,7 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordere
     gc["functions_removed"] = funcsBefore - BinaryenGetNumFunctions(h.m);
     gc["globals_removed"] = globalsBefore - BinaryenGetNumGlobals(h.m);
     gc["data"] = "kept (segments are not collected)";
-    manifest["gc"] = gc;
+    manifest.doc["gc"] = gc;
     lap("gc");
   }
   const BinaryenIndex funcsAfterGc = BinaryenGetNumFunctions(h.m);
@@ -238,7 +233,7 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, nlohmann::ordere
   o["functions_after"] = BinaryenGetNumFunctions(h.m);
   o["functions_removed_by_optimizer"] = funcsAfterGc - BinaryenGetNumFunctions(h.m);
   o["function_indices"] = "recomputed after optimisation; null where the function no longer exists";
-  manifest["optimization"] = o;
+  manifest.doc["optimization"] = o;
   return out;
 }
 
@@ -308,7 +303,7 @@ void showProgress(int fd) {
 // exits): it runs in a child process, and a child that did not finish becomes one error
 // line naming what binaryen said. The child hands back the module, the manifest and the
 // stage times through an anonymous file.
-Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
+Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, Manifest &manifest,
                      std::vector<std::pair<std::string, double>> &stageMs) {
   int result = memfd_create("prelink-binaryen-result", MFD_CLOEXEC);
   int messages = memfd_create("prelink-binaryen-stderr", MFD_CLOEXEC);
@@ -334,7 +329,12 @@ Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_j
       }
       Bytes b = optimizeInProcess(linked, cfg, manifest, ms, started);
       nlohmann::ordered_json head0;
-      head0["manifest"] = manifest;
+      head0["manifest"] = manifest.doc;
+      // The symbols' function indices, in order (all the remapping changes in them).
+      head0["functions"] = nlohmann::ordered_json::array();
+      for (auto &syms : manifest.symbols)
+        for (auto &s : syms)
+          if (s.kind == ManifestSymbol::Function) head0["functions"].push_back(s.value ? nlohmann::ordered_json(*s.value) : nlohmann::ordered_json(nullptr));
       head0["times"] = nlohmann::ordered_json::array();
       for (auto &[k, v] : ms) head0["times"].push_back({k, v});
       std::string head = head0.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -380,7 +380,15 @@ Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_j
   std::memcpy(&n, data.data(), 8);
   if (n > data.size() - 8) throw Error("internal error: binaryen's result is cut");
   auto head = nlohmann::ordered_json::parse(data.substr(8, n));
-  manifest = std::move(head["manifest"]);
+  manifest.doc = std::move(head["manifest"]);
+  auto f = head["functions"].begin();
+  for (auto &syms : manifest.symbols)
+    for (auto &s : syms) {
+      if (s.kind != ManifestSymbol::Function) continue;
+      if (f == head["functions"].end()) throw Error("internal error: binaryen's result is cut");
+      s.value = f->is_number() ? std::optional<int64_t>(f->get<int64_t>()) : std::nullopt;
+      ++f;
+    }
   for (auto &t : head["times"]) stageMs.emplace_back(t[0].get<std::string>(), t[1].get<double>());
   return Bytes(data.begin() + 8 + std::ptrdiff_t(n), data.end());
 }

@@ -1,6 +1,6 @@
 // Whole-program optimisation and garbage collection of a linked module, with binaryen.
 #pragma once
-#include <nlohmann/json.hpp>
+#include "manifest.h"
 
 #include "prelink/link.h"
 #include "wasmobj/module.h"
@@ -17,7 +17,7 @@ inline bool wantsBinaryen(const LinkConfig &cfg) { return cfg.optimizeLevel > 0 
 // rewrites the manifest's function indices into the new index space (null for a function
 // optimisation removed), and adds its "optimization" and "gc" reports. Returns the new
 // bytes. Throws Error when binaryen cannot read or validate the module.
-Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, nlohmann::ordered_json &manifest,
+Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, Manifest &manifest,
                      std::vector<std::pair<std::string, double>> &stageMs);
 
 // What binaryen changed in the custom sections of M, its output for LINKED, undone

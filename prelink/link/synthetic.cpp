@@ -228,138 +228,6 @@ void Linker::exportGlobalScope(int firstLib, std::unordered_map<std::string, boo
   }
 }
 
-nlohmann::ordered_json Linker::buildManifest() const {
-  using json = nlohmann::ordered_json;
-  json j;
-  j["prelink_version"] = "0.1.0";
-  j["flavor"] = host->flavor();
-  j["mode"] = cfg.shared ? "shared" : "executable";
-  json opts;
-  opts["stack_size"] = stackSize();
-  opts["allow_undefined"] = importUndefined();
-  opts["no_duplicates"] = cfg.noDuplicates;
-  opts["import_stack_pointer"] = cfg.importStackPointer;
-  opts["optimize"] = cfg.shrinkLevel == 1 ? "-Os" : cfg.shrinkLevel >= 2 ? "-Oz" : "-O" + std::to_string(cfg.optimizeLevel);
-  opts["gc_sections"] = cfg.gcSections;
-  opts["exports"] = cfg.exports;
-  // No -L directories: they are paths of this machine (the manifest holds none); what
-  // was found through them is in libraries[] by install name and sha256.
-  j["options"] = opts;
-  const Module &Mm = libs[0].mod;
-  const Limits *ml = mainMemoryLimits();
-  j["memory"] = {{"imported", mainImportsMemory},
-                 {"min_pages", memoryPages},
-                 {"max_pages", ml && ml->hasMax() ? json(ml->max) : json(nullptr)},
-                 {"shared", ml ? ml->shared() : false}};
-  if (sharedMemory() || threadInit) {
-    json t;
-    t["once_flag"] = onceFlag;
-    const bool perModule = host->tlsModel() == Host::TlsModel::PerModule;
-    t["tls_model"] = !threadInit ? json(nullptr) : json(perModule ? "per-module" : "combined");
-    json inits = json::array();
-    for (auto &L : libs)
-      if (L.tlsInitFunc) inits.push_back(L.name);
-    t["tls_initialisers"] = std::move(inits);
-    t["tls_got_entries"] = tlsGots.size();
-    t["tls_block"] = threadInit && !perModule ? json{{"size", tlsBlockSize}, {"align", tlsBlockAlign}} : json(nullptr);
-    j["threads"] = std::move(t);
-  }
-  const Limits *tl = nullptr;
-  for (auto &i : Mm.imports)
-    if (i.kind == ExternKind::Table && i.table.elem == ValType{ValType::FuncRef, 0}) tl = &i.table.limits;
-  j["table"] = {{"imported", mainImportsTable}, {"min", tableSize}, {"max", tl && tl->hasMax() ? json(tl->max) : json(nullptr)}};
-  j["stack"] = {{"low", stackLow},
-                {"high", stackHigh},
-                {"size", stackHigh - stackLow},
-                {"pointer_imported", importsStackPointer()},
-                {"pointer_export", stackPointerExport.empty() ? json(nullptr) : json(stackPointerExport)}};
-  j["data_end"] = dataEnd;
-  j["heap_base"] = heapBase;
-  j["heap_end"] = heapEnd;
-  host->describe(*this, j);
-  json libsj = json::array();
-  for (size_t li = 0; li < libs.size(); ++li) {
-    const Library &L = libs[li];
-    json l;
-    l["name"] = L.name;
-    if (L.isLibdl) l["prelink_libdl"] = true;
-    l["sha256"] = L.sha256;
-    json names = json::array({L.name});
-    for (auto &n : L.dlNames) names.push_back(n);
-    l["dlopen_names"] = names;
-    l["main"] = L.isMain;
-    l["scope"] = L.global ? "global" : "dlopen";
-    if (!L.unloadable.empty()) l["left_to_host"] = "needs " + L.unloadable;
-    json needed = json::array();
-    for (int n : L.needed) needed.push_back(libs[n].name);
-    l["needed"] = needed;
-    l["memory_base"] = L.memBase;
-    l["memory_size"] = L.memSize;
-    l["memory_align"] = L.memAlign;
-    l["table_base"] = L.tableBase;
-    l["table_size"] = L.tableSize;
-    l["init_order"] = L.initOrder >= 0 ? json(L.initOrder) : json(nullptr);
-    l["init_function"] = L.initFunc ? json(*L.initFunc) : json(nullptr);
-    auto initSlot = L.initFunc ? slotOf.find(*L.initFunc) : slotOf.end();
-    l["init_slot"] = initSlot != slotOf.end() ? json(initSlot->second) : json(nullptr);
-    // How much of the relocation code ran at link time.
-    auto status = [&](bool has, bool done, uint32_t residual, uint32_t total, const std::string &why) {
-      json s;
-      s["when"] = !has ? "none" : done ? "link-time" : residual ? "partly at start-up" : "start-up";
-      if (has) {
-        s["operations"] = total;
-        s["at_start_up"] = done ? 0 : residual ? residual : total;
-        if (!done) s["why"] = why;
-      }
-      return s;
-    };
-    l["data_relocations"] = status(L.relocFunc.has_value(), L.relocsEvaluated, L.relocsResidual, L.relocsTotal, L.relocsWhy);
-    l["start_function"] = status(L.startFunc.has_value(), L.startEvaluated, L.startResidual, L.startTotal, L.startWhy);
-    json syms = json::array();
-    for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
-      const Export &e = L.mod.exports[ei];
-      json s;
-      s["name"] = e.name;
-      if (e.kind == ExternKind::Func) {
-        uint32_t f = L.funcMap.at(e.index);
-        s["kind"] = "function";
-        s["function_index"] = f;
-        auto it = slotOf.find(f);
-        s["table_slot"] = it != slotOf.end() ? json(it->second) : json(nullptr);
-      } else if (isDataExport(L, e)) {
-        s["kind"] = "data";
-        s["address"] = dataAddress(L, e);
-      } else if (e.kind == ExternKind::Global) {
-        s["kind"] = "global";
-        const GlobalRemap &g = L.globalMap.at(e.index);
-        if (g.kind == GlobalRemap::Index) s["global_index"] = g.index;
-        else s["value"] = g.value;
-      } else {
-        s["kind"] = externKindName(e.kind);
-      }
-      auto it = globalSyms.find(e.name);
-      s["global"] = it != globalSyms.end() && it->second.lib == int(li) && it->second.exportIdx == ei;
-      syms.push_back(s);
-    }
-    l["symbols"] = syms;
-    libsj.push_back(l);
-  }
-  j["libraries"] = libsj;
-  if (hasLibdl) {
-    json hostFns = json::array();
-    for (auto &L : libs)
-      for (size_t k = 0; L.isLibdl && k < L.mod.imports.size(); ++k)
-        if (L.imports[k].kind == Resolution::Host) hostFns.push_back(L.imports[k].hostName);
-    j["dl_table"] = {{"address", dlTableBase}, {"size", dlTableSize}, {"host_fallback", hostFns}};
-  } else {
-    j["dl_table"] = nullptr;
-  }
-  json host = json::array();
-  for (auto &h : hostImports) host.push_back({{"module", h.imp.module}, {"name", h.imp.field}, {"kind", externKindName(h.imp.kind)}});
-  j["host_imports"] = host;
-  return j;
-}
-
 LinkResult Linker::run() {
   // --stats: wall time per stage, summed where a stage's passes are interleaved.
   std::vector<std::pair<std::string, double>> stageMs;
@@ -406,7 +274,7 @@ LinkResult Linker::run() {
   LinkResult r;
   manifest = buildManifest();
   // The host's last change: now, or (going to binaryen) in runLink on binaryen's output.
-  if (!deferFinish) host->finishModule(out, manifest);
+  if (!deferFinish) host->finishModule(out, manifest.doc);
   lap("manifest");
   r.warnings = warnings;
   // The output still views some input bytes (passive data segments): it keeps every
@@ -432,17 +300,17 @@ namespace wasmobj {
 // The manifest's text, as --manifest writes it. Names that are not UTF-8 (file names of
 // directory and archive members may be anything) become U+FFFD rather than an exception
 // (docs/cli.md).
-static std::string manifestText(const nlohmann::ordered_json &manifest, const std::string &file) {
+static std::string manifestText(const linking::Manifest &manifest, const std::string &file) {
   try {
-    return manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    return manifest.text();
   } catch (const nlohmann::ordered_json::exception &e) {
     throw Error(std::string("cannot write the manifest: ") + e.what(), Error::kNoOffset, file);
   }
 }
 
 // The manifest names the bytes of its module (docs/manifest.md, "module").
-static void describeModule(nlohmann::ordered_json &manifest, ByteView bytes) {
-  manifest["module"] = {{"sha256", linking::hexSha256(bytes)}, {"size", bytes.size()}};
+static void describeModule(linking::Manifest &manifest, ByteView bytes) {
+  manifest.doc["module"] = {{"sha256", linking::hexSha256(bytes)}, {"size", bytes.size()}};
 }
 
 LinkResult link(const LinkConfig &cfg) {
@@ -513,7 +381,7 @@ int runLink(const LinkConfig &cfg) {
     bytes = linking::optimizeLinked(bytes, cfg, k.manifest, r.stageMs);
     Module m = readModule(ByteView(bytes), cfg.output);
     linking::restoreCustomSections(m, r.module);
-    k.host->finishModule(m, k.manifest);
+    k.host->finishModule(m, k.manifest.doc);
     bytes = writeModule(m);
   }
   // The bytes written, after binaryen: a loader checks that this manifest is the one of

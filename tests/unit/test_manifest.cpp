@@ -1,0 +1,100 @@
+// The manifest's text (prelink/link/manifest.cpp) writes the symbol lists as rows: it
+// must print exactly what nlohmann's dump(2) prints for the same document as a DOM.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "manifest.h"
+
+using wasmobj::linking::Manifest;
+using wasmobj::linking::ManifestSymbol;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+// The DOM the rows stand for (docs/manifest.md, libraries[].symbols).
+json asJson(const ManifestSymbol &s) {
+  json j;
+  j["name"] = *s.name;
+  auto opt = [](const auto &v) { return v ? json(*v) : json(nullptr); };
+  switch (s.kind) {
+  case ManifestSymbol::Function:
+    j["kind"] = "function";
+    j["function_index"] = opt(s.value);
+    j["table_slot"] = opt(s.tableSlot);
+    break;
+  case ManifestSymbol::Data:
+    j["kind"] = "data";
+    j["address"] = opt(s.value);
+    break;
+  case ManifestSymbol::GlobalIndex:
+    j["kind"] = "global";
+    j["global_index"] = opt(s.value);
+    break;
+  case ManifestSymbol::GlobalValue:
+    j["kind"] = "global";
+    j["value"] = opt(s.value);
+    break;
+  case ManifestSymbol::Other:
+    j["kind"] = s.otherKind;
+    break;
+  }
+  j["global"] = s.global;
+  return j;
+}
+
+std::string domText(const Manifest &m) {
+  json d = m.doc;
+  for (size_t i = 0; i < m.symbols.size(); ++i) {
+    json syms = json::array();
+    for (auto &s : m.symbols[i]) syms.push_back(asJson(s));
+    d["libraries"][i]["symbols"] = syms;
+  }
+  return d.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+} // namespace
+
+TEST_CASE("manifest text: the symbol rows print as nlohmann's dump(2) of the same document") {
+  // Names that take each path of the string writer: plain, quotes and backslashes,
+  // control characters, DEL, UTF-8, and bytes that are not UTF-8 (U+FFFD).
+  const std::vector<std::string> names = {"main", "a\"b\\c", std::string("tab\there\x01\x1f"), "del\x7f",
+                                          "caf\xc3\xa9", std::string("bad\xff\xfe utf8\xc3"), ""};
+  Manifest m;
+  m.doc["prelink_version"] = "0.1.0";
+  m.doc["options"] = {{"exports", json::array()}, {"nested", {{"x", 1}, {"y", json::array({1, 2})}}}};
+  m.doc["libraries"] = json::array();
+  for (int li = 0; li < 3; ++li) {
+    json l;
+    l["name"] = "lib" + std::to_string(li) + (li == 2 ? "\xe2\x82\xac" : "");
+    l["needed"] = li ? json::array({"main"}) : json::array();
+    l["init_order"] = li == 1 ? json(nullptr) : json(li);
+    l["data_relocations"] = {{"when", "none"}};
+    m.doc["libraries"].push_back(l);
+    std::vector<ManifestSymbol> syms;
+    if (li != 1) // library 1: no symbols, "[]"
+      for (size_t k = 0; k < names.size(); ++k) {
+        ManifestSymbol s;
+        s.name = &names[k];
+        s.kind = ManifestSymbol::Kind(k % 5);
+        s.global = k % 2;
+        if (s.kind == ManifestSymbol::Other) s.otherKind = "memory";
+        if (k != 5) s.value = k == 3 ? -123456789012LL : int64_t(k * 1000);
+        if (k == 0) s.tableSlot = 7;
+        syms.push_back(s);
+      }
+    m.symbols.push_back(std::move(syms));
+  }
+  m.doc["host_imports"] = json::array({{{"module", "env"}, {"name", "f"}}});
+  m.doc["module"] = {{"sha256", "00"}, {"size", 12}};
+  CHECK(m.text() == domText(m));
+  // A document without libraries prints as nlohmann prints it.
+  Manifest plain;
+  plain.doc["a"] = json::object();
+  plain.doc["b"] = json::array();
+  CHECK(plain.text() == plain.doc.dump(2) + "\n");
+  Manifest empty;
+  empty.doc = json::object();
+  CHECK(empty.text() == "{}\n");
+}
