@@ -301,12 +301,16 @@ void Linker::buildSymbolTable() {
   };
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
+    L.globalDef.assign(L.mod.exports.size(), false);
     if (!L.global) continue;
     for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
       const Export &e = L.mod.exports[ei];
       if (isLinkerInternal(e.name)) continue;
       auto [it, inserted] = globalSyms.emplace(e.name, Sym{li, ei});
-      if (inserted) continue;
+      if (inserted) {
+        L.globalDef[ei] = true;
+        continue;
+      }
       // First definition in load order wins (as at runtime). Two strong definitions are
       // worth telling about; a weak one (EXPORT_INFO flag) is expected to be overridden.
       const Library &first = libs[it->second.lib];

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -76,6 +77,9 @@ struct Library {
 
   // Exports by name.
   std::unordered_map<std::string, uint32_t> exportIndex; // name -> index into mod.exports
+  // Parallel to mod.exports: the export is the global scope's definition of its name
+  // (globalSyms names it; buildSymbolTable), asked once per export by the later stages.
+  std::vector<bool> globalDef;
 
   // Per-import resolution (parallel to mod.imports).
   std::vector<Resolution> imports;
@@ -110,6 +114,9 @@ struct Library {
   Bytes image;
   bool hasPassiveData = false;
 };
+// std::vector<Library> grows by moving only if moving cannot throw; otherwise it copies
+// every library, modules and all.
+static_assert(std::is_nothrow_move_constructible_v<Library>);
 
 struct HostImport {
   Import imp;            // as the output imports it

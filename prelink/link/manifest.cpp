@@ -230,8 +230,7 @@ Manifest Linker::buildManifest() const {
       } else {
         s.otherKind = externKindName(e.kind);
       }
-      auto it = globalSyms.find(e.name);
-      s.global = it != globalSyms.end() && it->second.lib == int(li) && it->second.exportIdx == ei;
+      s.global = L.globalDef[ei];
       syms.push_back(s);
     }
     m.symbols.push_back(std::move(syms));

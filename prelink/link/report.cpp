@@ -74,8 +74,7 @@ std::string Linker::mapText() const {
         where = "-";
         kind = externKindName(e.kind);
       }
-      auto it = globalSyms.find(e.name);
-      bool used = it != globalSyms.end() && it->second.lib == int(li) && it->second.exportIdx == ei;
+      bool used = L.globalDef[ei];
       m += std::string(used ? "* " : "  ") + pad(where, 12) + pad(kind, 14) + escapeText(e.name) + "  " + in + "\n";
     }
   }

@@ -214,9 +214,7 @@ void Linker::exportGlobalScope(int firstLib, std::unordered_map<std::string, boo
     // rather than at a wrong address; docs/design.md).
     for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
       const Export &e = L.mod.exports[ei];
-      auto it = globalSyms.find(e.name);
-      if (it == globalSyms.end() || it->second.lib != li || it->second.exportIdx != ei || taken.count(e.name)) continue;
-      if (!want(e.name) || L.tlsExports.count(e.name)) continue;
+      if (!L.globalDef[ei] || taken.count(e.name) || !want(e.name) || L.tlsExports.count(e.name)) continue;
       Export ne = e;
       if (e.kind == ExternKind::Func) ne.index = L.funcMap.at(e.index);
       else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
