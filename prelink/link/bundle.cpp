@@ -165,7 +165,7 @@ void Linker::emitBundleInitFunctions() {
 void Linker::emitBundleExports() {
   out.exports.push_back(Export{"__wasm_call_ctors", ExternKind::Func, ctorsFuncIndex});
   out.exports.push_back(Export{"__wasm_apply_data_relocs", ExternKind::Func, relocsFuncIndex});
-  std::unordered_map<std::string, bool> taken{{"__wasm_call_ctors", true}, {"__wasm_apply_data_relocs", true}};
+  ExportNames taken{"__wasm_call_ctors", "__wasm_apply_data_relocs"};
   // The global-scope symbols, in load order; data as globals holding offsets from the
   // bundle's __memory_base (the dylink.0 convention). prelink's libdl stays private: the
   // bundle's dlopen import must keep reaching the host.

@@ -194,6 +194,10 @@ Import baseImport(const char *name);
 // SHA-256 of B as 64 lowercase hex digits (OpenSSL): the inputs' and the output's.
 std::string hexSha256(ByteView b);
 
+// The names the output exports so far: views of the input modules' names (or literals),
+// which live as long as the link.
+using ExportNames = std::unordered_set<std::string_view>;
+
 class Linker {
 public:
   explicit Linker(const LinkConfig &cfg) : cfg(cfg) {}
@@ -249,7 +253,7 @@ public:
   uint64_t tlsBlockSize = 0, tlsBlockAlign = 1;
   void planThreads();
   void emitThreadFunctions();
-  void exportThreadFunctions(std::unordered_map<std::string, bool> &taken);
+  void exportThreadFunctions(ExportNames &taken);
 
   // Layout results.
   uint64_t stackLow = 0, stackHigh = 0, heapBase = 0, heapEnd = 0, dataEnd = 0;
@@ -295,7 +299,7 @@ public:
   void emitBundleExports();
   // Exports the global-scope symbols of libs[firstLib..] that WANT accepts and TAKEN does
   // not hold yet; prelink's libdl only with WITHLIBDL.
-  void exportGlobalScope(int firstLib, std::unordered_map<std::string, bool> &taken,
+  void exportGlobalScope(int firstLib, ExportNames &taken,
                          const std::function<bool(const std::string &)> &want, bool withLibdl);
   Bytes baseRelativeExpr(Resolution::Reloc kind, int64_t offset) const;
   bool mainImportsMemory = false, mainImportsTable = false;

@@ -153,7 +153,11 @@ void Linker::redirectMainConstructors() {
 }
 
 void Linker::emitExports() {
-  std::unordered_map<std::string, bool> taken;
+  ExportNames taken;
+  size_t exports = 0;
+  for (auto &L : libs) exports += L.mod.exports.size();
+  taken.reserve(exports);
+  out.exports.reserve(exports);
   Library &M = libs[0];
   const bool combined = combinedTls();
   for (auto &e : M.mod.exports) {
@@ -175,7 +179,7 @@ void Linker::emitExports() {
       break;
     }
     }
-    taken[ne.name] = true;
+    taken.insert(e.name);
     out.exports.push_back(ne);
   }
   exportThreadFunctions(taken);
@@ -204,7 +208,7 @@ void Linker::emitExports() {
     if (!taken.count(name)) throw Error("--export " + name + ": no symbol of the global scope has that name");
 }
 
-void Linker::exportGlobalScope(int firstLib, std::unordered_map<std::string, bool> &taken,
+void Linker::exportGlobalScope(int firstLib, ExportNames &taken,
                                const std::function<bool(const std::string &)> &want, bool withLibdl) {
   for (int li = firstLib; li < int(libs.size()); ++li) {
     Library &L = libs[li];
@@ -220,7 +224,7 @@ void Linker::exportGlobalScope(int firstLib, std::unordered_map<std::string, boo
       else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
       else if (e.kind == ExternKind::Tag) ne.index = L.tagMap.at(e.index);
       else continue;
-      taken[ne.name] = true;
+      taken.insert(e.name);
       out.exports.push_back(ne);
     }
   }

@@ -183,12 +183,12 @@ void Linker::emitPassiveImages(ByteSink &b) const {
   }
 }
 
-void Linker::exportThreadFunctions(std::unordered_map<std::string, bool> &taken) {
+void Linker::exportThreadFunctions(ExportNames &taken) {
   if (!combinedTls()) return;
   out.exports.push_back(Export{"__wasm_init_tls", ExternKind::Func, *tlsInitFuncIndex});
   out.exports.push_back(Export{"__tls_size", ExternKind::Global, tlsSizeGlobal});
   out.exports.push_back(Export{"__tls_align", ExternKind::Global, tlsAlignGlobal});
-  taken["__wasm_init_tls"] = taken["__tls_size"] = taken["__tls_align"] = true;
+  taken.insert({"__wasm_init_tls", "__tls_size", "__tls_align"});
 }
 
 } // namespace wasmobj::linking
