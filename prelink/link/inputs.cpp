@@ -241,8 +241,10 @@ void Linker::loadInputs() {
     expand(root, false);
   }
   computeLocalScopes();
-  for (auto &L : libs)
+  for (auto &L : libs) {
+    L.exportIndex.reserve(L.mod.exports.size());
     for (uint32_t i = 0; i < L.mod.exports.size(); ++i) L.exportIndex.emplace(L.mod.exports[i].name, i);
+  }
 }
 
 // Each library's local scope: itself and its NEEDED closure, breadth first. A dlopen-only
@@ -290,14 +292,17 @@ void Linker::buildSymbolTable() {
   for (auto &L : libs)
     for (auto &e : L.mod.dylink->exportInfo)
       if (e.flags & kSymTLS) L.tlsExports.insert(e.name);
-  size_t duplicates = 0;
-  // EXPORT_INFO flags by name, per library (built once: a duplicate asks about two).
-  std::vector<std::unordered_map<std::string_view, uint32_t>> exportFlags(libs.size());
-  for (size_t li = 0; li < libs.size(); ++li)
-    if (libs[li].global) exportFlags[li] = libs[li].mod.dylink->exportFlagsByName();
+  size_t duplicates = 0, globalExports = 0;
+  for (auto &L : libs)
+    if (L.global) globalExports += L.mod.exports.size();
+  globalSyms.reserve(globalExports);
+  // EXPORT_INFO flags by name, per library: built the first time a duplicate asks.
+  std::vector<std::optional<std::unordered_map<std::string_view, uint32_t>>> exportFlags(libs.size());
   auto flagsOf = [&](int li, const std::string &name) -> uint32_t {
-    auto it = exportFlags[li].find(name);
-    return it == exportFlags[li].end() ? 0 : it->second;
+    auto &flags = exportFlags[li];
+    if (!flags) flags = libs[li].mod.dylink->exportFlagsByName();
+    auto it = flags->find(name);
+    return it == flags->end() ? 0 : it->second;
   };
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];

@@ -75,8 +75,8 @@ struct Library {
   uint32_t tableBase = 0, tableSize = 0;
   int initOrder = -1; // position in __wasm_call_ctors (global scope) or -1
 
-  // Exports by name.
-  std::unordered_map<std::string, uint32_t> exportIndex; // name -> index into mod.exports
+  // Exports by name: views of mod.exports' names (never changed once read).
+  std::unordered_map<std::string_view, uint32_t> exportIndex; // name -> index into mod.exports
   // Parallel to mod.exports: the export is the global scope's definition of its name
   // (globalSyms names it; buildSymbolTable), asked once per export by the later stages.
   std::vector<bool> globalDef;
@@ -215,12 +215,13 @@ public:
   void readHostModules();
   void markUnloadable(); // dlopen-only libraries whose local scope holds an unloadable one
 
-  // Global symbol table: name -> (library, export index). First definition wins.
+  // Global symbol table: name (a view of the export's) -> (library, export index). First
+  // definition wins.
   struct Sym {
     int lib;
     uint32_t exportIdx;
   };
-  std::unordered_map<std::string, Sym> globalSyms;
+  std::unordered_map<std::string_view, Sym> globalSyms;
 
   // Threads (docs/design.md, "Threads and thread-local storage").
   const Limits *mainMemoryLimits() const; // the main's memory (imported or defined), or null
