@@ -75,6 +75,7 @@ static std::string findLibraryOption(const std::string &opt, const std::vector<s
 void Linker::loadInputs() {
   // The main module is a plain file; a directory or an archive stands for every .so in it.
   std::vector<Library> inputs;
+  inputs.reserve(cfg.inputs.size());
   uint64_t budget = cfg.maxInputBytes;
   for (size_t i = 0; i < cfg.inputs.size(); ++i) {
     std::string path = cfg.inputs[i];
@@ -161,6 +162,7 @@ void Linker::loadInputs() {
     if (inputsNamed(base).size() == 1) L.dlNames.push_back(base);
   }
 
+  libs.reserve(inputs.size() + 1); // + prelink's libdl
   std::vector<bool> taken(inputs.size(), false);
   std::vector<int> libOf(inputs.size(), -1);   // input -> index in libs once taken
   std::unordered_map<std::string, int> byName; // install name -> index in libs

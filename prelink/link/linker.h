@@ -125,6 +125,8 @@ struct HostImport {
 
 // Names the linker and the loaders own: never symbols of the global scope.
 inline bool isLinkerInternal(const std::string &n) {
+  // Every one starts with '_', 'm' or 'e': most names are out after one comparison.
+  if (n.empty() || (n[0] != '_' && n[0] != 'm' && n[0] != 'e')) return false;
   return n == "__wasm_call_ctors" || n == "__wasm_apply_data_relocs" || n == "__wasm_apply_global_relocs" ||
          n == "__wasm_apply_tls_relocs" || n == "__wasm_init_memory" || n == "__wasm_init_tls" || n == "_start" ||
          n == "_initialize" || n == "__post_instantiate" || n == "__dso_handle" || n == "memory" ||

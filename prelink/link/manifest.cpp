@@ -2,6 +2,8 @@
 // emitted, and its text.
 #include "manifest.h"
 
+#include <charconv>
+
 #include "linker.h"
 
 namespace wasmobj::linking {
@@ -9,6 +11,7 @@ namespace wasmobj::linking {
 namespace {
 
 using json = nlohmann::ordered_json;
+using namespace std::literals;
 
 // S as a JSON string, as nlohmann's dump prints it (not UTF-8: U+FFFD). Names are nearly
 // always printable ASCII without quotes or backslashes, written as they are.
@@ -37,43 +40,48 @@ void putMember(std::string &out, const std::string &key, int level) {
 }
 
 template <class T> void putOptional(std::string &out, const std::optional<T> &v) {
-  if (v) out += std::to_string(*v);
-  else out += "null";
+  if (!v) return void(out += "null"sv);
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, *v);
+  out.append(buf, r.ptr);
 }
 
-// One library's "symbols" array, 3 levels deep.
+// One library's "symbols" array, 3 levels deep (a large manifest is mostly these rows:
+// literals of known length and numbers printed in place).
 void putSymbols(std::string &out, const std::vector<ManifestSymbol> &syms) {
-  if (syms.empty()) return void(out += "[]");
-  out += "[\n";
+  if (syms.empty()) return void(out += "[]"sv);
+  out += "[\n"sv;
   for (size_t i = 0; i < syms.size(); ++i) {
     const ManifestSymbol &s = syms[i];
-    out += i ? ",\n        {\n" : "        {\n";
-    out += "          \"name\": ";
+    out += i ? ",\n        {\n          \"name\": "sv : "        {\n          \"name\": "sv;
     putString(out, *s.name);
-    out += ",\n          \"kind\": ";
     switch (s.kind) {
     case ManifestSymbol::Function:
-      out += "\"function\",\n          \"function_index\": ";
+      out += ",\n          \"kind\": \"function\",\n          \"function_index\": "sv;
       putOptional(out, s.value);
-      out += ",\n          \"table_slot\": ";
+      out += ",\n          \"table_slot\": "sv;
       putOptional(out, s.tableSlot);
       break;
     case ManifestSymbol::Data:
-      out += "\"data\",\n          \"address\": ";
+      out += ",\n          \"kind\": \"data\",\n          \"address\": "sv;
       putOptional(out, s.value);
       break;
     case ManifestSymbol::GlobalIndex:
+      out += ",\n          \"kind\": \"global\",\n          \"global_index\": "sv;
+      putOptional(out, s.value);
+      break;
     case ManifestSymbol::GlobalValue:
-      out += s.kind == ManifestSymbol::GlobalIndex ? "\"global\",\n          \"global_index\": " : "\"global\",\n          \"value\": ";
+      out += ",\n          \"kind\": \"global\",\n          \"value\": "sv;
       putOptional(out, s.value);
       break;
     case ManifestSymbol::Other:
+      out += ",\n          \"kind\": "sv;
       putString(out, s.otherKind);
       break;
     }
-    out += s.global ? ",\n          \"global\": true\n        }" : ",\n          \"global\": false\n        }";
+    out += s.global ? ",\n          \"global\": true\n        }"sv : ",\n          \"global\": false\n        }"sv;
   }
-  out += "\n      ]";
+  out += "\n      ]"sv;
 }
 
 } // namespace
@@ -81,7 +89,7 @@ void putSymbols(std::string &out, const std::vector<ManifestSymbol> &syms) {
 std::string Manifest::text() const {
   if (doc.empty()) return "{}\n";
   std::string out;
-  out.reserve(4096 + 160 * [&] {
+  out.reserve(4096 + 200 * [&] {
     size_t n = 0;
     for (auto &v : symbols) n += v.size();
     return n;
