@@ -11,6 +11,7 @@
 
 #include "archive_inputs.h"
 #include "linker.h"
+#include "parallel.h"
 #include "wasmobj/reader.h"
 
 namespace wasmobj::linking {
@@ -42,11 +43,12 @@ static Library readLibrary(InputFile f) {
   return L;
 }
 
-static Library readLibrary(const std::string &path, InputFiles &files) {
+// The plain file PATH, read (and added to FILES): installed under its file name.
+static InputFile loadInput(const std::string &path, InputFiles &files) {
   FileId id;
   auto bytes = loadFile(path, &id, true);
   files.emplace_back(id, path);
-  return readLibrary(InputFile{fs::path(path).filename().string(), path, std::move(bytes), false});
+  return InputFile{fs::path(path).filename().string(), path, std::move(bytes), false};
 }
 
 // DIRS[i]/FILE for the first DIRS[i] that has it as a regular file, in order.
@@ -74,18 +76,21 @@ static std::string findLibraryOption(const std::string &opt, const std::vector<s
 
 void Linker::loadInputs() {
   // The main module is a plain file; a directory or an archive stands for every .so in it.
-  std::vector<Library> inputs;
-  inputs.reserve(cfg.inputs.size());
+  std::vector<InputFile> files;
   uint64_t budget = cfg.maxInputBytes;
   for (size_t i = 0; i < cfg.inputs.size(); ++i) {
     std::string path = cfg.inputs[i];
     if (path.size() >= 2 && path.compare(0, 2, "-l") == 0) path = findLibraryOption(path, cfg.searchDirs);
-    if (i == 0) inputs.push_back(readLibrary(path, inputFiles));
+    if (i == 0) files.push_back(loadInput(path, inputFiles));
     else
-      for (auto &f : expandInput(path, budget, inputFiles)) inputs.push_back(readLibrary(std::move(f)));
+      for (auto &f : expandInput(path, budget, inputFiles)) files.push_back(std::move(f));
     std::error_code ec;
     if (fs::is_directory(path, ec)) inputDirs.push_back(path);
   }
+  // Parsed and hashed on every core, each into its own place: the same libraries, and
+  // the same first error (the earliest input's), as one after the other.
+  std::vector<Library> inputs(files.size());
+  parallelFor(uint32_t(files.size()), [&](uint32_t k) { inputs[k] = readLibrary(std::move(files[k])); }, 2);
   for (size_t i = 1; i < inputs.size(); ++i)
     if (!inputs[i].mod.dylink)
       throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, inputs[i].path);
@@ -193,7 +198,7 @@ void Linker::loadInputs() {
     }
     auto found = firstIn(dirs, name);
     if (!found) return -1;
-    Library L = readLibrary(*found, inputFiles);
+    Library L = readLibrary(loadInput(*found, inputFiles));
     if (!L.mod.dylink) throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, L.path);
     L.name = name;
     libs.push_back(std::move(L));

@@ -6,37 +6,9 @@
 #include <thread>
 
 #include "linker.h"
+#include "parallel.h"
 
 namespace wasmobj::linking {
-
-namespace {
-
-// Runs FN(0..N-1) split into contiguous chunks over the machine's cores (inline for small
-// N); the first exception thrown by any chunk is rethrown.
-void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn) {
-  // Once: hardware_concurrency reads /sys each time (3% of a 3,000-library link when asked per library).
-  static const uint32_t workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  if (workers == 1 || n < 256) {
-    for (uint32_t k = 0; k < n; ++k) fn(k);
-    return;
-  }
-  std::vector<std::thread> threads;
-  std::vector<std::exception_ptr> errors(workers);
-  const uint32_t chunk = (n + workers - 1) / workers;
-  for (uint32_t w = 0; w < workers; ++w)
-    threads.emplace_back([&, w] {
-      try {
-        for (uint32_t k = w * chunk; k < std::min(n, (w + 1) * chunk); ++k) fn(k);
-      } catch (...) {
-        errors[w] = std::current_exception();
-      }
-    });
-  for (auto &t : threads) t.join();
-  for (auto &e : errors)
-    if (e) std::rethrow_exception(e);
-}
-
-} // namespace
 
 void Linker::placeElements() {
   for (auto &L : libs) {
