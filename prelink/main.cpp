@@ -226,6 +226,7 @@ int main(int argc, char **argv) {
     cfg.flavor = flavor == "llvm" ? LinkConfig::Flavor::Llvm : flavor == "emscripten" ? LinkConfig::Flavor::Emscripten : LinkConfig::Flavor::Auto;
     if (optLevel == "s" || optLevel == "z") cfg.optimizeLevel = 2, cfg.shrinkLevel = optLevel == "s" ? 1 : 2;
     else cfg.optimizeLevel = optLevel[0] - '0';
+    cfg.processEnds = true;
     return runLink(cfg);
   } catch (const Error &e) {
     return reportError(e.format());

@@ -165,11 +165,10 @@ void Linker::emitBundleInitFunctions() {
 void Linker::emitBundleExports() {
   out.exports.push_back(Export{"__wasm_call_ctors", ExternKind::Func, ctorsFuncIndex});
   out.exports.push_back(Export{"__wasm_apply_data_relocs", ExternKind::Func, relocsFuncIndex});
-  ExportNames taken{"__wasm_call_ctors", "__wasm_apply_data_relocs"};
   // The global-scope symbols, in load order; data as globals holding offsets from the
   // bundle's __memory_base (the dylink.0 convention). prelink's libdl stays private: the
   // bundle's dlopen import must keep reaching the host.
-  exportGlobalScope(0, taken, [](const std::string &) { return true; }, false);
+  exportGlobalScope(0, [](const std::string &) { return true; }, false);
   // dylink.0 of the bundle: one memory and table need, what stays outside as NEEDED, and
   // the weak flags of the imports it kept.
   Dylink d;

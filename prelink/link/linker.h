@@ -300,9 +300,11 @@ public:
   void relocateBundleConstants();
   void emitBundleInitFunctions();
   void emitBundleExports();
-  // Exports the global-scope symbols of libs[firstLib..] that WANT accepts and TAKEN does
-  // not hold yet; prelink's libdl only with WITHLIBDL.
-  void exportGlobalScope(int firstLib, ExportNames &taken,
+  // Exports the global-scope symbols of libs[firstLib..] that WANT accepts; prelink's libdl
+  // only with WITHLIBDL. No other export can have their names: each is the one definition
+  // of its name in the global scope (globalDef), the main's come first, and the names
+  // the linker owns (isLinkerInternal) are never global symbols.
+  void exportGlobalScope(int firstLib,
                          const std::function<bool(const std::string &)> &want, bool withLibdl);
   Bytes baseRelativeExpr(Resolution::Reloc kind, int64_t offset) const;
   bool mainImportsMemory = false, mainImportsTable = false;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <unordered_set>
 
 #include "libdl/prelink_dl.h"
@@ -153,10 +154,9 @@ void Linker::redirectMainConstructors() {
 }
 
 void Linker::emitExports() {
-  ExportNames taken;
+  ExportNames taken; // the main's and the thread functions' (exportGlobalScope's need none)
   size_t exports = 0;
   for (auto &L : libs) exports += L.mod.exports.size();
-  taken.reserve(exports);
   out.exports.reserve(exports);
   Library &M = libs[0];
   const bool combined = combinedTls();
@@ -187,7 +187,7 @@ void Linker::emitExports() {
   // the --export names among them: exports are the collector's roots.
   const std::unordered_set<std::string> wanted(cfg.exports.begin(), cfg.exports.end());
   // (emscripten: not libdl's functions, which are the glue's names for its own.)
-  exportGlobalScope(1, taken, [&](const std::string &n) { return !cfg.gcSections || wanted.count(n); },
+  exportGlobalScope(1, [&](const std::string &n) { return !cfg.gcSections || wanted.count(n); },
                     !host->libdl() || host->libdl()->exported);
   // What a host needs to load more libraries later (prelink's runtime, for names that were
   // not prelinked): the one stack pointer, the table and the memory.
@@ -204,12 +204,15 @@ void Linker::emitExports() {
     out.exports.push_back(Export{"__indirect_function_table", ExternKind::Table, 0});
   if (!mainImportsMemory && !memoryExported && !taken.count("memory"))
     out.exports.push_back(Export{"memory", ExternKind::Memory, 0});
-  for (auto &name : cfg.exports)
-    if (!taken.count(name)) throw Error("--export " + name + ": no symbol of the global scope has that name");
+  if (!cfg.exports.empty()) {
+    std::unordered_set<std::string_view> exported;
+    for (auto &e : out.exports) exported.insert(e.name);
+    for (auto &name : cfg.exports)
+      if (!exported.count(name)) throw Error("--export " + name + ": no symbol of the global scope has that name");
+  }
 }
 
-void Linker::exportGlobalScope(int firstLib, ExportNames &taken,
-                               const std::function<bool(const std::string &)> &want, bool withLibdl) {
+void Linker::exportGlobalScope(int firstLib, const std::function<bool(const std::string &)> &want, bool withLibdl) {
   for (int li = firstLib; li < int(libs.size()); ++li) {
     Library &L = libs[li];
     if (!L.global || (L.isLibdl && !withLibdl)) continue;
@@ -218,13 +221,12 @@ void Linker::exportGlobalScope(int firstLib, ExportNames &taken,
     // rather than at a wrong address; docs/design.md).
     for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
       const Export &e = L.mod.exports[ei];
-      if (!L.globalDef[ei] || taken.count(e.name) || !want(e.name) || L.tlsExports.count(e.name)) continue;
+      if (!L.globalDef[ei] || !want(e.name) || L.tlsExports.count(e.name)) continue;
       Export ne = e;
       if (e.kind == ExternKind::Func) ne.index = L.funcMap.at(e.index);
       else if (e.kind == ExternKind::Global && L.globalMap.at(e.index).kind == GlobalRemap::Index) ne.index = L.globalMap[e.index].index;
       else if (e.kind == ExternKind::Tag) ne.index = L.tagMap.at(e.index);
       else continue;
-      taken.insert(e.name);
       out.exports.push_back(ne);
     }
   }
@@ -299,6 +301,18 @@ LinkResult Linker::run() {
 
 namespace wasmobj {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 // The manifest's text, as --manifest writes it. Names that are not UTF-8 (file names of
 // directory and archive members may be anything) become U+FFFD rather than an exception
 // (docs/cli.md).
@@ -348,7 +362,8 @@ int runLink(const LinkConfig &cfg) {
   // Outputs that cannot be written fail before the link; those that are inputs as soon
   // as the link knows what it read, before its warnings (writeOutputs checks again).
   checkOutputs(outputsOf(cfg, {}, {}));
-  linking::Linker k(cfg);
+  auto linker = std::make_unique<linking::Linker>(cfg);
+  linking::Linker &k = *linker;
   k.deferFinish = linking::wantsBinaryen(cfg);
   // Warnings are printed before anything else, each one escaped line `prelink: warning:`;
   // when the link then fails, the caller's one `prelink: error:` line comes last, as with
@@ -359,7 +374,8 @@ int runLink(const LinkConfig &cfg) {
     for (auto &f : files) std::printf("%s\n", escapeText(f.second).c_str());
     std::fflush(stdout);
   };
-  LinkResult r;
+  auto result = std::make_unique<LinkResult>();
+  LinkResult &r = *result;
   try {
     r = k.run();
   } catch (...) {
@@ -417,6 +433,10 @@ int runLink(const LinkConfig &cfg) {
     std::snprintf(line, sizeof line, "total %.2f ms, input %llu bytes, output %zu bytes, %.1f MB/s", total,
                   (unsigned long long)r.inputBytes, bytes.size(), total > 0 ? double(r.inputBytes) / 1e6 / (total / 1e3) : 0.0);
     report(cfg, "stats", line);
+  }
+  if (cfg.processEnds && !kSanitized) {
+    (void)linker.release();
+    (void)result.release();
   }
   return 0;
 }
