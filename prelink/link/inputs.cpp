@@ -40,6 +40,10 @@ static Library readLibrary(InputFile f) {
   L.bytes = std::move(f.bytes);
   L.mod = readModule(ByteView(*L.bytes), L.path, L.bytes);
   L.sha256 = hexSha256(ByteView(*L.bytes));
+  // Views of the export names, which stay where they are when the library moves (they
+  // live in the exports vector's buffer).
+  L.exportIndex.reserve(L.mod.exports.size());
+  for (uint32_t i = 0; i < L.mod.exports.size(); ++i) L.exportIndex.emplace(L.mod.exports[i].name, i);
   return L;
 }
 
@@ -77,20 +81,36 @@ static std::string findLibraryOption(const std::string &opt, const std::vector<s
 void Linker::loadInputs() {
   // The main module is a plain file; a directory or an archive stands for every .so in it.
   std::vector<InputFile> files;
+  std::vector<size_t> fileSlot; // files[k]'s entry in inputFiles when it is read below
   uint64_t budget = cfg.maxInputBytes;
   for (size_t i = 0; i < cfg.inputs.size(); ++i) {
     std::string path = cfg.inputs[i];
     if (path.size() >= 2 && path.compare(0, 2, "-l") == 0) path = findLibraryOption(path, cfg.searchDirs);
-    if (i == 0) files.push_back(loadInput(path, inputFiles));
-    else
-      for (auto &f : expandInput(path, budget, inputFiles)) files.push_back(std::move(f));
     std::error_code ec;
-    if (fs::is_directory(path, ec)) inputDirs.push_back(path);
+    const bool dir = fs::is_directory(path, ec);
+    if (i == 0 || (!dir && !isArchiveName(path))) {
+      // A plain file: read below, with the others, in its place in inputFiles.
+      files.push_back(InputFile{fs::path(path).filename().string(), path, nullptr, false});
+      inputFiles.emplace_back(FileId{}, path);
+      fileSlot.push_back(inputFiles.size() - 1);
+    } else {
+      for (auto &f : expandInput(path, budget, inputFiles)) files.push_back(std::move(f)), fileSlot.push_back(SIZE_MAX);
+    }
+    if (dir) inputDirs.push_back(path);
   }
-  // Parsed and hashed on every core, each into its own place: the same libraries, and
-  // the same first error (the earliest input's), as one after the other.
+  // Read, parsed and hashed on every core, each into its own place: the same libraries,
+  // and the same first error (the earliest input's), as one after the other.
   std::vector<Library> inputs(files.size());
-  parallelFor(uint32_t(files.size()), [&](uint32_t k) { inputs[k] = readLibrary(std::move(files[k])); }, 2);
+  try {
+    parallelFor(uint32_t(files.size()), [&](uint32_t k) {
+      if (!files[k].bytes) files[k].bytes = loadFile(files[k].path, &inputFiles[fileSlot[k]].first, true);
+      inputs[k] = readLibrary(std::move(files[k]));
+    }, 2);
+  } catch (...) {
+    // What was not read is not a file the link read (--trace).
+    std::erase_if(inputFiles, [](const auto &f) { return f.first == FileId{}; });
+    throw;
+  }
   for (size_t i = 1; i < inputs.size(); ++i)
     if (!inputs[i].mod.dylink)
       throw Error("not a dynamic library: no dylink.0 section", Error::kNoOffset, inputs[i].path);
@@ -248,10 +268,6 @@ void Linker::loadInputs() {
     expand(root, false);
   }
   computeLocalScopes();
-  for (auto &L : libs) {
-    L.exportIndex.reserve(L.mod.exports.size());
-    for (uint32_t i = 0; i < L.mod.exports.size(); ++i) L.exportIndex.emplace(L.mod.exports[i].name, i);
-  }
 }
 
 // Each library's local scope: itself and its NEEDED closure, breadth first. A dlopen-only
