@@ -227,46 +227,87 @@ int createTemporary(const std::string &path, std::string &tmp) {
 
 void checkOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) { (void)plan(outputs, inputs); }
 
-void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) {
-  std::vector<Planned> ps = plan(outputs, inputs);
-  auto cleanUp = [&] {
-    for (auto &p : ps) {
-      if (!p.tmp.empty()) ::unlink(p.tmp.c_str());
-      if (p.fd >= 0) ::close(p.fd);
-      p.tmp.clear();
-      p.fd = -1;
-    }
-  };
+struct StagedOutputs::Impl {
+  std::vector<Planned> ps;
+  std::vector<Bytes> held; // in place and streamed: the bytes commit writes
+  std::vector<ByteView> pending;
+};
+
+StagedOutputs::StagedOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) : impl_(std::make_unique<Impl>()) {
+  impl_->ps = plan(outputs, inputs);
+  impl_->held.resize(impl_->ps.size());
+  impl_->pending.resize(impl_->ps.size());
   try {
-    // Every temporary written, every in-place output opened: nothing is touched yet.
-    for (auto &p : ps) {
+    // Every in-place output opened now: a failure touches nothing.
+    for (auto &p : impl_->ps) {
+      if (!p.inPlace) continue;
       const std::string &path = p.out->path;
-      if (p.inPlace) {
-        // No O_CREAT, no O_TRUNC: the device or FIFO that is there is written as it is.
-        p.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (p.fd < 0) throw Error("cannot open output file: " + errnoText(errno), Error::kNoOffset, path);
-        struct stat st;
-        if (::fstat(p.fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-          throw Error("output file changed while linking", Error::kNoOffset, path);
-        continue;
-      }
-      int fd = createTemporary(path, p.tmp);
-      bool ok = writeFully(fd, p.out->bytes);
-      int e = errno;
-      if (::close(fd) != 0 && ok) ok = false, e = errno;
-      if (!ok) throw Error("cannot write output file: " + errnoText(e), Error::kNoOffset, path);
+      // No O_CREAT, no O_TRUNC: the device or FIFO that is there is written as it is.
+      p.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+      if (p.fd < 0) throw Error("cannot open output file: " + errnoText(errno), Error::kNoOffset, path);
+      struct stat st;
+      if (::fstat(p.fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        throw Error("output file changed while linking", Error::kNoOffset, path);
     }
-    // Then into place, in order.
-    for (auto &p : ps) {
+  } catch (...) {
+    cleanUp();
+    throw;
+  }
+}
+
+StagedOutputs::~StagedOutputs() { cleanUp(); }
+
+void StagedOutputs::cleanUp() {
+  for (auto &p : impl_->ps) {
+    if (!p.tmp.empty()) ::unlink(p.tmp.c_str());
+    if (p.fd >= 0) ::close(p.fd);
+    p.tmp.clear();
+    p.fd = -1;
+  }
+}
+
+void StagedOutputs::write(size_t i, ByteView bytes) {
+  stream(i, [&](const std::function<void(ByteView)> &put) { put(bytes); });
+}
+
+void StagedOutputs::stream(size_t i, const std::function<void(const std::function<void(ByteView)> &)> &produce) {
+  Planned &p = impl_->ps.at(i);
+  const std::string &path = p.out->path;
+  try {
+    if (p.inPlace) {
+      // A device or FIFO gets nothing before commit: the bytes wait here.
+      Bytes &b = impl_->held[i];
+      b.clear();
+      produce([&](ByteView piece) { b.insert(b.end(), piece.begin(), piece.end()); });
+      return;
+    }
+    if (!p.tmp.empty()) throw Error("internal error: output written twice", Error::kNoOffset, path);
+    int fd = createTemporary(path, p.tmp);
+    Fd guard(fd);
+    produce([&](ByteView piece) {
+      if (!writeFully(fd, piece)) throw Error("cannot write output file: " + errnoText(errno), Error::kNoOffset, path);
+    });
+    if (::close(guard.release()) != 0) throw Error("cannot write output file: " + errnoText(errno), Error::kNoOffset, path);
+  } catch (...) {
+    cleanUp();
+    throw;
+  }
+}
+
+void StagedOutputs::commit() {
+  try {
+    for (size_t i = 0; i < impl_->ps.size(); ++i) {
+      Planned &p = impl_->ps[i];
       const std::string &path = p.out->path;
       if (p.inPlace) {
-        bool ok = writeFully(p.fd, p.out->bytes);
+        bool ok = writeFully(p.fd, ByteView(impl_->held[i]));
         int e = errno;
         if (::close(p.fd) != 0 && ok) ok = false, e = errno;
         p.fd = -1;
         if (!ok) throw Error("cannot write output file: " + errnoText(e), Error::kNoOffset, path);
         continue;
       }
+      if (p.tmp.empty()) throw Error("internal error: output not written", Error::kNoOffset, path);
       if (::rename(p.tmp.c_str(), path.c_str()) != 0)
         throw Error("cannot rename output file into place: " + errnoText(errno), Error::kNoOffset, path);
       p.tmp.clear();
@@ -275,6 +316,12 @@ void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inpu
     cleanUp();
     throw;
   }
+}
+
+void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) {
+  StagedOutputs s(outputs, inputs);
+  for (size_t i = 0; i < outputs.size(); ++i) s.write(i, outputs[i].bytes);
+  s.commit();
 }
 
 void writeFileAtomic(const std::string &path, ByteView bytes) { writeOutputs({OutputFile{path, bytes, "output"}}); }

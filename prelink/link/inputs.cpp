@@ -19,10 +19,7 @@ namespace fs = std::filesystem;
 
 // OpenSSL's SHA-256 uses the CPU's SHA instructions: on the P1 link (17 MB of inputs)
 // LLVM's portable SHA256 was 30% of the whole link (docs/benchmarks.md).
-std::string hexSha256(ByteView b) {
-  unsigned char h[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (!EVP_Digest(b.data(), b.size(), h, &n, EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+static std::string hexOf(const unsigned char *h, unsigned int n) {
   static const char *hex = "0123456789abcdef";
   std::string s;
   for (uint8_t c : std::span<const uint8_t>(h, n)) {
@@ -30,6 +27,27 @@ std::string hexSha256(ByteView b) {
     s += hex[c & 15];
   }
   return s;
+}
+
+std::string hexSha256(ByteView b) {
+  unsigned char h[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_Digest(b.data(), b.size(), h, &n, EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+  return hexOf(h, n);
+}
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || !EVP_DigestInit_ex(static_cast<EVP_MD_CTX *>(ctx_), EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX *>(ctx_)); }
+void Sha256::update(ByteView b) {
+  if (!EVP_DigestUpdate(static_cast<EVP_MD_CTX *>(ctx_), b.data(), b.size())) throw Error("SHA-256 failed");
+}
+std::string Sha256::hex() {
+  unsigned char h[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_DigestFinal_ex(static_cast<EVP_MD_CTX *>(ctx_), h, &n)) throw Error("SHA-256 failed");
+  return hexOf(h, n);
 }
 
 static Library readLibrary(InputFile f) {

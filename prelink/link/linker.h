@@ -185,6 +185,18 @@ Import baseImport(const char *name);
 
 // SHA-256 of B as 64 lowercase hex digits (OpenSSL): the inputs' and the output's.
 std::string hexSha256(ByteView b);
+// SHA-256 of bytes given in pieces (the output, as it is written).
+class Sha256 {
+public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256 &) = delete;
+  Sha256 &operator=(const Sha256 &) = delete;
+  void update(ByteView b);
+  std::string hex(); // once, at the end
+private:
+  void *ctx_;
+};
 
 class Linker {
 public:

@@ -35,6 +35,42 @@ void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn) {
     if (e) std::rethrow_exception(e);
 }
 
+RewriteMaps rewriteMaps(const Library &L) {
+  return RewriteMaps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
+}
+
+// The body to rewrite: the input's, or what link-time evaluation left of it.
+std::pair<ByteView, uint64_t> bodyOf(const Library &L, uint32_t k) {
+  if (auto it = L.newBodies.find(L.mod.numImportedFuncs + k); it != L.newBodies.end()) return {ByteView(it->second), 0};
+  return {L.mod.functions[k].body, L.mod.functions[k].bodyOffset};
+}
+
+// The libraries' rewritten bodies, made when the writer asks for them (Module::bodies),
+// with the maps and sizes emitModule left; the linker must outlive the writing.
+class RewrittenBodies final : public BodySource {
+public:
+  explicit RewrittenBodies(const Linker &k) : k_(k) {}
+  // Defined output functions from FIRST on are library LIB's (LIB = libs.size(): the end).
+  void addLibrary(uint32_t first, uint32_t lib) { starts_.push_back({first, lib}); }
+  void write(std::span<const uint32_t> funcs, std::span<uint8_t *const> out) const override {
+    parallelFor(uint32_t(funcs.size()), [&](uint32_t i) {
+      auto next = std::upper_bound(starts_.begin(), starts_.end(), funcs[i], [](uint32_t f, const Start &s) { return f < s.first; });
+      if (next == starts_.begin() || next == starts_.end()) throw Error("internal error: no library for a deferred body");
+      const Start &s = next[-1];
+      const Library &L = k_.libs[s.lib];
+      auto [body, off] = bodyOf(L, funcs[i] - s.first);
+      rewriteInto(body, rewriteMaps(L), BodyKind::Function, out[i], off);
+    });
+  }
+
+private:
+  struct Start {
+    uint32_t first, lib;
+  };
+  const Linker &k_;
+  std::vector<Start> starts_;
+};
+
 } // namespace
 
 void Linker::placeElements() {
@@ -416,45 +452,36 @@ void Linker::emitModule() {
     out.elems.push_back(std::move(seg));
   }
 
-  // Functions: every library's bodies rewritten into one buffer per library.
-  for (auto &L : libs) {
-    RewriteMaps maps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
-    std::vector<size_t> sizes(L.mod.functions.size());
-    size_t total = 0;
-    // The body to rewrite: the input's, or what link-time evaluation left of it.
-    auto bodyOf = [&](uint32_t k) -> std::pair<ByteView, uint64_t> {
-      if (auto it = L.newBodies.find(L.mod.numImportedFuncs + k); it != L.newBodies.end()) return {ByteView(it->second), 0};
-      return {L.mod.functions[k].body, L.mod.functions[k].bodyOffset};
-    };
-    // Bodies are independent: both passes (size, then bytes at precomputed offsets) run
-    // on every core; the output does not depend on how the work was split.
+  // Functions: every library's bodies are sized now (which also checks them) and written
+  // by the writer straight into the output (RewrittenBodies): the rewritten code is
+  // never held whole.
+  auto bodies = std::make_shared<RewrittenBodies>(*this);
+  for (uint32_t li = 0; li < libs.size(); ++li) {
+    Library &L = libs[li];
+    const RewriteMaps maps = rewriteMaps(L);
     const uint32_t n = uint32_t(L.mod.functions.size());
+    std::vector<size_t> sizes(n);
+    // Bodies are independent: sized on every core; the output does not depend on how the
+    // work was split.
     try {
       parallelFor(n, [&](uint32_t k) {
-        auto [body, off] = bodyOf(k);
+        auto [body, off] = bodyOf(L, k);
         sizes[k] = rewrittenSize(body, maps, BodyKind::Function, off);
       });
     } catch (const Error &e) {
       throw e.withFile(L.path); // decoding errors name the library
     }
-    std::vector<size_t> at(n);
-    for (uint32_t k = 0; k < n; ++k) {
-      at[k] = total;
-      total += sizes[k];
-    }
-    out.arena.emplace_back(total);
-    uint8_t *base = out.arena.back().data();
-    parallelFor(n, [&](uint32_t k) {
-      auto [body, off] = bodyOf(k);
-      rewriteInto(body, maps, BodyKind::Function, base + at[k], off);
-    });
+    bodies->addLibrary(uint32_t(out.functions.size()), li);
     for (uint32_t k = 0; k < n; ++k) {
       Function nf;
       nf.typeIndex = L.typeMap.at(L.mod.functions[k].typeIndex);
-      nf.body = ByteView(base + at[k], sizes[k]);
+      nf.deferred = true;
+      nf.deferredSize = sizes[k];
       out.functions.push_back(nf);
     }
   }
+  bodies->addLibrary(uint32_t(out.functions.size()), uint32_t(libs.size()));
+  out.bodies = std::move(bodies);
   for (auto &s : stubFunctions) out.functions.push_back(s);
 }
 

@@ -4,6 +4,7 @@
 // with unpredictable names and renamed together, and never onto an input.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -56,6 +57,29 @@ void checkOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inpu
 // replaced. A failure before the renames touches no destination and removes every
 // temporary.
 void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs = {});
+
+// writeOutputs in steps, for outputs made one after the other (runLink streams the module
+// into its temporary, then writes the manifest that names the module's SHA-256). The
+// constructor checks every output (checkOutputs) and opens those written in place;
+// write/stream fill one output's temporary (an in-place output's bytes are kept for
+// commit); commit renames every temporary into place in order, after writing the
+// in-place ones. Any failure, or destruction before commit, removes every temporary.
+class StagedOutputs {
+public:
+  StagedOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs = {});
+  ~StagedOutputs();
+  StagedOutputs(const StagedOutputs &) = delete;
+  StagedOutputs &operator=(const StagedOutputs &) = delete;
+  void write(size_t i, ByteView bytes);
+  // Output I's bytes in pieces: PRODUCE hands each piece, in order, to its argument.
+  void stream(size_t i, const std::function<void(const std::function<void(ByteView)> &)> &produce);
+  void commit();
+
+private:
+  void cleanUp();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // writeOutputs of one file.
 void writeFileAtomic(const std::string &path, ByteView bytes);
