@@ -57,12 +57,14 @@ static Library readLibrary(InputFile f) {
   L.bytes = std::move(f.bytes);
   L.mod = readModule(ByteView(*L.bytes), L.path, L.bytes);
   L.sha256 = hexSha256(ByteView(*L.bytes));
+  // Read again only where the link needs it (the data images, the code).
+  L.bytes->release();
   return L;
 }
 
 static Library readLibrary(const std::string &path, InputFiles &files) {
   FileId id;
-  auto bytes = loadFile(path, &id, true);
+  auto bytes = mapInputFile(path, &id);
   files.emplace_back(id, path);
   return readLibrary(InputFile{fs::path(path).filename().string(), path, std::move(bytes), false});
 }

@@ -52,7 +52,7 @@ struct Resolution {
 struct Library {
   std::string name; // install name: the file name NEEDED refers to
   std::string path;
-  std::shared_ptr<Bytes> bytes;
+  std::shared_ptr<const InputBytes> bytes;
   Module mod;
   std::string sha256;
   bool isMain = false;

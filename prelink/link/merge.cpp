@@ -61,6 +61,18 @@ public:
       auto [body, off] = bodyOf(L, funcs[i] - s.first);
       rewriteInto(body, rewriteMaps(L), BodyKind::Function, out[i], off);
     });
+    // The input code of these bodies is done with (bodies are in input order).
+    for (size_t i = 0; i < funcs.size();) {
+      const Start &s = std::upper_bound(starts_.begin(), starts_.end(), funcs[i], [](uint32_t f, const Start &t) { return f < t.first; })[-1];
+      const Library &L = k_.libs[s.lib];
+      const uint8_t *lo = nullptr, *hi = nullptr;
+      for (; i < funcs.size() && funcs[i] < (&s + 1)->first; ++i) {
+        ByteView b = L.mod.functions[funcs[i] - s.first].body;
+        if (!lo) lo = b.data();
+        hi = b.data() + b.size();
+      }
+      if (L.bytes && lo) L.bytes->release(ByteView(lo, size_t(hi - lo)));
+    }
   }
 
 private:
@@ -158,6 +170,8 @@ void Linker::buildImages() {
       if (!seg.bytes.empty() && a - L.memBase + seg.bytes.size() <= L.image.size())
         std::memcpy(L.image.data() + (a - L.memBase), seg.bytes.data(), seg.bytes.size());
     }
+    // The input's data is in the image now; what else is read comes back on demand.
+    if (L.bytes) L.bytes->release();
   }
 }
 
@@ -471,6 +485,7 @@ void Linker::emitModule() {
     } catch (const Error &e) {
       throw e.withFile(L.path); // decoding errors name the library
     }
+    if (L.bytes) L.bytes->release(); // read again while the module is written
     bodies->addLibrary(uint32_t(out.functions.size()), li);
     for (uint32_t k = 0; k < n; ++k) {
       Function nf;
