@@ -5,6 +5,7 @@
 #include <deque>
 #include <filesystem>
 #include <optional>
+#include <thread>
 #include <unordered_set>
 
 #include <openssl/evp.h>
@@ -55,8 +56,14 @@ static Library readLibrary(InputFile f) {
   L.path = std::move(f.path);
   L.name = std::move(f.name);
   L.bytes = std::move(f.bytes);
-  L.mod = readModule(ByteView(*L.bytes), L.path, L.bytes);
-  L.sha256 = hexSha256(ByteView(*L.bytes));
+  // A large input is hashed on another core while it is parsed.
+  if (L.bytes->size() >= (size_t(1) << 20)) {
+    std::jthread hash([&] { L.sha256 = hexSha256(ByteView(*L.bytes)); });
+    L.mod = readModule(ByteView(*L.bytes), L.path, L.bytes);
+  } else {
+    L.mod = readModule(ByteView(*L.bytes), L.path, L.bytes);
+    L.sha256 = hexSha256(ByteView(*L.bytes));
+  }
   // Read again only where the link needs it (the data images, the code).
   L.bytes->release();
   return L;
