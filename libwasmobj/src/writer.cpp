@@ -1,7 +1,12 @@
 #include "wasmobj/writer.h"
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <functional>
+#include <mutex>
+#include <thread>
 #include <variant>
 
 #include "wasmobj/error.h"
@@ -58,30 +63,110 @@ struct PtrSink {
   }
 };
 
-// Emits through a buffer of kChunk bytes handed to PUT whenever it fills; a large span of
-// bytes (a data segment, a custom section) goes to PUT as it is, without a copy.
-struct StreamSink {
-  static constexpr size_t kChunk = size_t(2) << 20;
-  const std::function<void(ByteView)> &put;
-  Bytes buf;
-  uint8_t *p = nullptr;
-  size_t flushed = 0; // bytes handed to PUT so far
+// Hands pieces to PUT on a thread of its own, one at a time and in order, so that what
+// PUT does (runLink: SHA-256 and write(2)) overlaps encoding what follows. An exception
+// of PUT comes back from the next push or wait.
+class Pipe {
+public:
+  explicit Pipe(const std::function<void(ByteView)> &put) : put_(put), thread_([this] { run(); }) {}
+  ~Pipe() {
+    {
+      std::lock_guard l(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  uint64_t push(ByteView b) {
+    std::lock_guard l(m_);
+    if (error_) std::rethrow_exception(error_);
+    q_.push_back(b);
+    cv_.notify_all();
+    return ++pushed_;
+  }
+  // Until PUT has returned for the piece ID.
+  void waitFor(uint64_t id) {
+    std::unique_lock l(m_);
+    cv_.wait(l, [&] { return done_ >= id || error_; });
+    if (error_) std::rethrow_exception(error_);
+  }
+  void finish() { waitFor(pushed_); }
 
-  explicit StreamSink(const std::function<void(ByteView)> &out) : put(out), buf(kChunk), p(buf.data()) {}
-  size_t written() const { return flushed + size_t(p - buf.data()); }
+private:
+  void run() {
+    for (;;) {
+      ByteView b;
+      {
+        std::unique_lock l(m_);
+        cv_.wait(l, [&] { return stop_ || !q_.empty(); });
+        if (stop_ || error_) return; // the writer is gone, or has failed
+        b = q_.front();
+      }
+      std::exception_ptr e;
+      try {
+        put_(b);
+      } catch (...) {
+        e = std::current_exception();
+      }
+      {
+        std::lock_guard l(m_);
+        q_.pop_front();
+        ++done_;
+        error_ = e;
+      }
+      cv_.notify_all();
+    }
+  }
+  const std::function<void(ByteView)> &put_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<ByteView> q_;
+  uint64_t pushed_ = 0, done_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_; // last: started once the rest is ready
+};
+
+// Emits through two buffers of kChunk bytes, filled in turn: a full one goes to the
+// Pipe while the other fills. A large span (a data segment, a custom section) goes to
+// PUT as it is, without a copy.
+struct StreamSink {
+  static constexpr size_t kChunk = size_t(1) << 20;
+  Bytes bufs[2];
+  Pipe pipe; // after the buffers: stopped before they go
+  uint64_t lastUse[2] = {0, 0}; // the Pipe's id of each buffer's last piece
+  int cur = 0;
+  uint8_t *p = nullptr;
+  size_t flushed = 0; // bytes handed to the Pipe so far
+
+  explicit StreamSink(const std::function<void(ByteView)> &out) : pipe(out) {
+    bufs[0].resize(kChunk);
+    bufs[1].resize(kChunk);
+    p = bufs[0].data();
+  }
+  uint8_t *base() { return bufs[cur].data(); }
+  size_t written() const { return flushed + size_t(p - bufs[cur].data()); }
   void flush() {
-    size_t n = size_t(p - buf.data());
-    if (n) put(ByteView(buf.data(), n));
+    size_t n = size_t(p - base());
+    if (!n) return;
+    lastUse[cur] = pipe.push(ByteView(base(), n));
     flushed += n;
-    p = buf.data();
+    cur ^= 1;
+    pipe.waitFor(lastUse[cur]);
+    p = base();
+  }
+  // Everything handed on and written.
+  void finish() {
+    flush();
+    pipe.finish();
   }
   // Room for N more bytes in the buffer (grown for a single piece larger than a chunk).
   void room(size_t n) {
-    if (size_t(buf.data() + buf.size() - p) >= n) return;
+    if (size_t(base() + bufs[cur].size() - p) >= n) return;
     flush();
-    if (n > buf.size()) {
-      buf.assign(n, 0);
-      p = buf.data();
+    if (n > bufs[cur].size()) {
+      bufs[cur].assign(n, 0);
+      p = base();
     }
   }
   void u8(uint8_t b) {
@@ -97,9 +182,9 @@ struct StreamSink {
     p = putSleb(p, v);
   }
   void bytes(ByteView b) {
-    if (b.size() >= kChunk / 4) {
+    if (b.size() >= kChunk / 2) {
       flush();
-      put(b);
+      pipe.push(b);
       flushed += b.size();
       return;
     }
@@ -124,7 +209,7 @@ struct StreamSink {
     for (uint32_t k = 0; k < m.functions.size(); ++k) {
       const Function &f = m.functions[k];
       size_t n = f.bodySize(), need = ulebSize(n) + n;
-      if (size_t(buf.data() + buf.size() - p) < need) {
+      if (size_t(base() + bufs[cur].size() - p) < need) {
         make();
         room(need);
       }
@@ -464,7 +549,7 @@ size_t writeModule(const Module &m, const std::function<void(ByteView)> &put) {
     p.encode(&s, m, p.arg);
     if (s.written() - start != p.size) sizeMismatch();
   }
-  s.flush();
+  s.finish();
   if (s.written() != plan.total) sizeMismatch();
   return plan.total;
 }

@@ -274,6 +274,66 @@ TEST_CASE("writer: a module built in memory reads back field for field") {
   CHECK(writeModule(r) == bytes);
 }
 
+TEST_CASE("writer: the streamed module and deferred bodies are the buffered bytes") {
+  // 3000 bodies of 1 KiB (more than one buffer of the stream), half deferred; a data
+  // segment and a custom section large enough to be handed on without a copy.
+  Module m = sideModule({"f"});
+  m.functions.clear();
+  struct Source : BodySource {
+    void write(std::span<const uint32_t> funcs, std::span<uint8_t *const> out) const override {
+      for (size_t i = 0; i < funcs.size(); ++i) {
+        uint8_t *p = out[i];
+        *p++ = 0; // no locals
+        for (int k = 0; k < 1021; ++k) *p++ = 0x01; // nop
+        *p++ = 0x0b;
+        (void)p;
+      }
+    }
+  };
+  Bytes plain{0x00};
+  for (int k = 0; k < 1021; ++k) plain.push_back(0x01);
+  plain.push_back(0x0b);
+  ByteView pv = m.own(plain);
+  for (uint32_t k = 0; k < 3000; ++k) {
+    Function f;
+    f.typeIndex = 0;
+    if (k % 2) f.deferred = true, f.deferredSize = plain.size();
+    else f.body = pv;
+    m.functions.push_back(f);
+  }
+  m.bodies = std::make_shared<Source>();
+  Bytes big(3 << 20);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = uint8_t(i % 251 + 1);
+  DataSegment d;
+  d.flags = 1;
+  d.bytes = m.own(big);
+  m.datas.push_back(d);
+  m.customs.push_back(CustomSection{"big", m.own(Bytes(1 << 20, 7)), 0});
+  const Bytes whole = writeModule(m);
+  Bytes streamed;
+  size_t pieces = 0;
+  size_t n = writeModule(m, [&](ByteView piece) {
+    ++pieces;
+    streamed.insert(streamed.end(), piece.begin(), piece.end());
+  });
+  CHECK(n == whole.size());
+  CHECK(streamed == whole);
+  CHECK(pieces > 3);
+  // The same once the bodies are made into the arena.
+  Module copy = m;
+  copy.materializeBodies();
+  CHECK(!copy.bodies);
+  CHECK(writeModule(copy) == whole);
+  // A failure of PUT comes out of writeModule.
+  size_t calls = 0;
+  Error e = errorOf([&] {
+    writeModule(m, [&](ByteView) {
+      if (++calls == 2) throw Error("disk full");
+    });
+  });
+  CHECK(e.message() == "disk full");
+}
+
 TEST_CASE("writer: header, canonical section order, dylink.0 first, customs last") {
   Module m = sideModule({"f", "g"});
   m.customs.push_back(CustomSection{"producers", m.own(B({0x00})), 0});
