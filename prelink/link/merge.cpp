@@ -13,9 +13,9 @@ namespace {
 
 // Runs FN(0..N-1) split into contiguous chunks over the machine's cores (inline for small
 // N); the first exception thrown by any chunk is rethrown.
-void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn) {
+void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn, uint32_t minParallel = 256) {
   const uint32_t workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  if (workers == 1 || n < 256) {
+  if (workers == 1 || n < minParallel) {
     for (uint32_t k = 0; k < n; ++k) fn(k);
     return;
   }
@@ -45,21 +45,37 @@ std::pair<ByteView, uint64_t> bodyOf(const Library &L, uint32_t k) {
   return {L.mod.functions[k].body, L.mod.functions[k].bodyOffset};
 }
 
+// Bodies are sized in groups of this many, each group's edits in one buffer.
+constexpr uint32_t kEditGroup = 16;
+
+// What the first pass over a library's bodies found: where each body changes.
+struct BodyEdits {
+  std::vector<Bytes> groups; // per kEditGroup bodies
+  std::vector<uint32_t> ends; // per body: the end of its edits in its group's buffer
+  ByteView of(uint32_t k) const {
+    uint32_t begin = k % kEditGroup ? ends[k - 1] : 0;
+    return ByteView(groups[k / kEditGroup]).subspan(begin, ends[k] - begin);
+  }
+};
+
 // The libraries' rewritten bodies, made when the writer asks for them (Module::bodies),
-// with the maps and sizes emitModule left; the linker must outlive the writing.
+// with the maps, sizes and edits emitModule left; the linker must outlive the writing.
 class RewrittenBodies final : public BodySource {
 public:
   explicit RewrittenBodies(const Linker &k) : k_(k) {}
   // Defined output functions from FIRST on are library LIB's (LIB = libs.size(): the end).
-  void addLibrary(uint32_t first, uint32_t lib) { starts_.push_back({first, lib}); }
+  void addLibrary(uint32_t first, uint32_t lib, BodyEdits edits = {}) {
+    starts_.push_back({first, lib});
+    edits_.push_back(std::move(edits));
+  }
   void write(std::span<const uint32_t> funcs, std::span<uint8_t *const> out) const override {
     parallelFor(uint32_t(funcs.size()), [&](uint32_t i) {
       auto next = std::upper_bound(starts_.begin(), starts_.end(), funcs[i], [](uint32_t f, const Start &s) { return f < s.first; });
       if (next == starts_.begin() || next == starts_.end()) throw Error("internal error: no library for a deferred body");
       const Start &s = next[-1];
       const Library &L = k_.libs[s.lib];
-      auto [body, off] = bodyOf(L, funcs[i] - s.first);
-      rewriteInto(body, rewriteMaps(L), BodyKind::Function, out[i], off);
+      const uint32_t k = funcs[i] - s.first;
+      rewriteWithEdits(bodyOf(L, k).first, edits_[size_t(&s - starts_.data())].of(k), rewriteMaps(L), out[i]);
     });
     // The input code of these bodies is done with (bodies are in input order).
     for (size_t i = 0; i < funcs.size();) {
@@ -81,6 +97,7 @@ private:
   };
   const Linker &k_;
   std::vector<Start> starts_;
+  std::vector<BodyEdits> edits_; // per entry of starts_
 };
 
 } // namespace
@@ -475,18 +492,30 @@ void Linker::emitModule() {
     const RewriteMaps maps = rewriteMaps(L);
     const uint32_t n = uint32_t(L.mod.functions.size());
     std::vector<size_t> sizes(n);
-    // Bodies are independent: sized on every core; the output does not depend on how the
-    // work was split.
+    // Bodies are independent: sized on every core, in groups; the output does not depend
+    // on how the work was split. The one decoding pass: what changes where is kept for
+    // the writer (a few bytes per changed immediate), which then only copies and patches.
+    BodyEdits edits;
+    edits.groups.resize((n + kEditGroup - 1) / kEditGroup);
+    edits.ends.resize(n);
     try {
-      parallelFor(n, [&](uint32_t k) {
-        auto [body, off] = bodyOf(L, k);
-        sizes[k] = rewrittenSize(body, maps, BodyKind::Function, off);
-      });
+      parallelFor(
+          uint32_t(edits.groups.size()),
+          [&](uint32_t g) {
+            Bytes &buf = edits.groups[g];
+            for (uint32_t k = g * kEditGroup; k < std::min(n, (g + 1) * kEditGroup); ++k) {
+              auto [body, off] = bodyOf(L, k);
+              sizes[k] = rewrittenSize(body, maps, BodyKind::Function, off, &buf);
+              edits.ends[k] = uint32_t(buf.size());
+            }
+            buf.shrink_to_fit();
+          },
+          256 / kEditGroup);
     } catch (const Error &e) {
       throw e.withFile(L.path); // decoding errors name the library
     }
     if (L.bytes) L.bytes->release(); // read again while the module is written
-    bodies->addLibrary(uint32_t(out.functions.size()), li);
+    bodies->addLibrary(uint32_t(out.functions.size()), li, std::move(edits));
     for (uint32_t k = 0; k < n; ++k) {
       Function nf;
       nf.typeIndex = L.typeMap.at(L.mod.functions[k].typeIndex);
