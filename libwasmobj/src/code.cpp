@@ -595,6 +595,16 @@ const char *spaceName(Space sp) {
               off);
 }
 
+// What the first pass records at each change, for rewriteWithEdits (after a gap, the
+// uleb count of unchanged bytes before the change): the immediate at that point and how
+// it changes. Values 0..6 are an index of that Space.
+enum EditKind : uint8_t {
+  kEditGlobal = 7,        // a global index (uleb)
+  kEditGlobalConst = 8,   // global.get (opcode, uleb) that becomes i32/i64.const
+  kEditMemImplicit = 9,   // memarg flags (uleb) with memory 0 implied: made explicit
+  kEditTypeS33 = 10,      // a type index as s33 (block type, heap type)
+};
+
 template <bool Write> struct RewriteSink : NullSink {
   const RewriteMaps &m;
   const uint8_t *first; // first byte of the input, at file offset BASE
@@ -602,6 +612,7 @@ template <bool Write> struct RewriteSink : NullSink {
   const uint8_t *copyFrom;
   uint8_t *out = nullptr;
   int64_t delta = 0;
+  Bytes *edits = nullptr; // the first pass: where the changes are (rewriteWithEdits)
 
   RewriteSink(const RewriteMaps &maps, const uint8_t *b, uint64_t baseOffset, uint8_t *o)
       : m(maps), first(b), base(baseOffset), copyFrom(b), out(o) {}
@@ -627,13 +638,19 @@ template <bool Write> struct RewriteSink : NullSink {
     return mp[size_t(v)];
   }
   // Copies the input up to S and skips the input up to E (the caller writes the new bytes).
-  void replaceBegin(const uint8_t *s, const uint8_t *e) {
+  void replaceBegin(const uint8_t *s, const uint8_t *e, uint8_t kind) {
     if constexpr (Write) {
       size_t n = size_t(s - copyFrom);
       std::memcpy(out, copyFrom, n);
       out += n;
     } else {
       delta -= int64_t(e - s);
+      if (edits) {
+        uint8_t tmp[11];
+        uint8_t *q = putUleb(tmp, uint64_t(s - copyFrom));
+        *q++ = kind;
+        edits->insert(edits->end(), tmp, q);
+      }
     }
     copyFrom = e;
   }
@@ -654,7 +671,7 @@ template <bool Write> struct RewriteSink : NullSink {
     if (v < 0 || m.types.empty()) return;
     uint32_t nv = lookup(m.types, Space::Type, uint64_t(v), s);
     if (int64_t(nv) == v) return;
-    replaceBegin(s, e);
+    replaceBegin(s, e, kEditTypeS33);
     putS(nv);
   }
 
@@ -663,7 +680,7 @@ template <bool Write> struct RewriteSink : NullSink {
     if (mp.empty()) return;
     uint32_t nv = lookup(mp, sp, v, s);
     if (nv == v) return;
-    replaceBegin(s, e);
+    replaceBegin(s, e, uint8_t(sp));
     putU(nv);
   }
   void global(bool set, uint32_t v, const uint8_t *instr, const uint8_t *s, const uint8_t *e) {
@@ -673,13 +690,13 @@ template <bool Write> struct RewriteSink : NullSink {
     const GlobalRemap &g = m.globals[v];
     if (g.kind == GlobalRemap::Index) {
       if (g.index == v) return;
-      replaceBegin(s, e);
+      replaceBegin(s, e, kEditGlobal);
       putU(g.index);
       return;
     }
     if (set)
       failConstWrite(off(instr), v);
-    replaceBegin(instr, e);
+    replaceBegin(instr, e, kEditGlobalConst);
     if (g.kind == GlobalRemap::ConstI32) {
       putByte(0x41);
       putS(int32_t(g.value));
@@ -694,10 +711,10 @@ template <bool Write> struct RewriteSink : NullSink {
     uint32_t nv = lookup(m.memories, Space::Memory, mem, ms);
     if (nv == mem) return;
     if (flags & 0x40) {
-      replaceBegin(ms, me);
+      replaceBegin(ms, me, uint8_t(Space::Memory));
     } else {
       // Memory 0 was implicit: switch to the explicit form.
-      replaceBegin(fs, fe);
+      replaceBegin(fs, fe, kEditMemImplicit);
       putU(flags | 0x40);
     }
     putU(nv);
@@ -862,7 +879,7 @@ void scanCode(ByteView in, BodyKind kind, uint64_t baseOffset) {
 
 // ---- rewriting -----------------------------------------------------------------------
 
-size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset) {
+size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset, Bytes *edits) {
   Dec d = makeDec(in, baseOffset);
   if (maps.identity()) {
     NullSink sink;
@@ -870,8 +887,79 @@ size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64
     return in.size();
   }
   RewriteSink<false> sink(maps, in.data(), baseOffset, nullptr);
+  sink.edits = edits;
   decodeCode(d, sink, kind);
   return size_t(int64_t(in.size()) + sink.delta);
+}
+
+uint8_t *rewriteWithEdits(ByteView in, ByteView edits, const RewriteMaps &maps, uint8_t *out) {
+  // Only where the first pass found a change: the immediate there is read again and
+  // written as RewriteSink<true> writes it; everything else is copied.
+  Dec e = makeDec(edits, 0);
+  Dec d = makeDec(in, 0);
+  auto span = [&](Space sp) -> std::span<const uint32_t> {
+    switch (sp) {
+    case Space::Func: return maps.funcs;
+    case Space::Type: return maps.types;
+    case Space::Table: return maps.tables;
+    case Space::Memory: return maps.memories;
+    case Space::Data: return maps.datas;
+    case Space::Elem: return maps.elems;
+    case Space::Tag: return maps.tags;
+    }
+    return {};
+  };
+  auto at = [](std::span<const uint32_t> mp, uint64_t v) {
+    if (v >= mp.size()) throw Error("internal error: an edit's index is out of range");
+    return mp[size_t(v)];
+  };
+  while (e.p < e.end) {
+    size_t gap = size_t(e.uleb<64>());
+    uint8_t kind = e.u8();
+    const uint8_t *from = d.p;
+    d.bytes(gap);
+    std::memcpy(out, from, gap);
+    out += gap;
+    switch (kind) {
+    case kEditGlobal: {
+      uint64_t v = d.u32();
+      if (v >= maps.globals.size()) throw Error("internal error: an edit's global is out of range");
+      out = putUleb(out, maps.globals[size_t(v)].index);
+      break;
+    }
+    case kEditGlobalConst: {
+      d.u8(); // global.get
+      uint64_t v = d.u32();
+      if (v >= maps.globals.size()) throw Error("internal error: an edit's global is out of range");
+      const GlobalRemap &g = maps.globals[size_t(v)];
+      if (g.kind == GlobalRemap::ConstI32) {
+        *out++ = 0x41;
+        out = putSleb(out, int32_t(g.value));
+      } else {
+        *out++ = 0x42;
+        out = putSleb(out, g.value);
+      }
+      break;
+    }
+    case kEditMemImplicit: {
+      uint32_t flags = d.u32();
+      out = putUleb(out, flags | 0x40);
+      out = putUleb(out, at(maps.memories, 0));
+      break;
+    }
+    case kEditTypeS33: {
+      int64_t v = d.sleb<33>();
+      out = putSleb(out, at(maps.types, uint64_t(v)));
+      break;
+    }
+    default:
+      if (kind > uint8_t(Space::Tag)) throw Error("internal error: unknown edit");
+      out = putUleb(out, at(span(Space(kind)), d.u32()));
+    }
+  }
+  size_t rest = size_t(d.end - d.p);
+  if (rest) std::memcpy(out, d.p, rest);
+  return out + rest;
 }
 
 uint8_t *rewriteInto(ByteView in, const RewriteMaps &maps, BodyKind kind, uint8_t *out,
@@ -890,8 +978,11 @@ uint8_t *rewriteInto(ByteView in, const RewriteMaps &maps, BodyKind kind, uint8_
 }
 
 Bytes rewrite(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset) {
-  Bytes out(rewrittenSize(in, maps, kind, baseOffset));
-  uint8_t *e = rewriteInto(in, maps, kind, out.data(), baseOffset);
+  // The linker's way (sizes and edits, then the edits applied), so that every test of
+  // rewrite() also checks rewriteWithEdits; the fuzzer compares it with rewriteInto.
+  Bytes edits;
+  Bytes out(rewrittenSize(in, maps, kind, baseOffset, &edits));
+  uint8_t *e = rewriteWithEdits(in, edits, maps, out.data());
   if (size_t(e - out.data()) != out.size())
     throw Error("internal error: rewritten size mismatch", baseOffset);
   return out;

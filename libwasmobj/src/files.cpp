@@ -11,9 +11,14 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "wasmobj/diag.h"
 #include "wasmobj/error.h"
 #include "wasmobj/reader.h"
 
@@ -90,20 +95,22 @@ int openInputFile(const std::string &path, FileId *id, uint64_t *size) {
   return fd.release();
 }
 
-std::shared_ptr<Bytes> loadFile(const std::string &path, FileId *id, bool wasm, uint64_t budget) {
-  uint64_t size = 0;
-  Fd fd(openInputFile(path, id, &size));
-  auto overBudget = [&](uint64_t n) {
-    return Error("file of " + sizeText(n) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
-                 Error::kNoOffset, path);
-  };
-  if (size > budget) throw overBudget(size);
+namespace {
+
+Error overBudget(const std::string &path, uint64_t n, uint64_t budget) {
+  return Error("file of " + sizeText(n) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")", Error::kNoOffset,
+               path);
+}
+
+// loadFile's reading, of FD (at its start) whose fstat said SIZE.
+std::shared_ptr<Bytes> readOpened(int fd, const std::string &path, uint64_t size, bool wasm, uint64_t budget) {
+  if (size > budget) throw overBudget(path, size, budget);
   auto buf = std::make_shared<Bytes>();
   size_t got = 0;
   if (wasm) {
     // The header first: a large file that is not a module is refused after 8 bytes.
     buf->resize(8);
-    got = readFully(fd.fd, buf->data(), 8, path);
+    got = readFully(fd, buf->data(), 8, path);
     buf->resize(got);
     try {
       checkWasmHeader(ByteView(*buf));
@@ -114,18 +121,124 @@ std::shared_ptr<Bytes> loadFile(const std::string &path, FileId *id, bool wasm, 
   // The size fstat saw; a file that grows meanwhile is read to its end, within BUDGET.
   buf->resize(std::max<size_t>(got, size_t(size)));
   for (;;) {
-    got += readFully(fd.fd, buf->data() + got, buf->size() - got, path);
+    got += readFully(fd, buf->data() + got, buf->size() - got, path);
     if (got < buf->size()) break;
-    if (got > budget) throw overBudget(got);
+    if (got > budget) throw overBudget(path, got, budget);
     uint8_t probe;
-    if (readFully(fd.fd, &probe, 1, path) == 0) break;
+    if (readFully(fd, &probe, 1, path) == 0) break;
     buf->push_back(probe);
     ++got;
     buf->resize(got + std::max<size_t>(got / 2, 64 * 1024));
   }
   buf->resize(got);
-  if (got > budget) throw overBudget(got);
+  if (got > budget) throw overBudget(path, got, budget);
   return buf;
+}
+
+// What the SIGBUS handler needs, kept where a signal handler can read it: lists that only
+// grow (prepended atomically), each entry with its text made in advance.
+struct Mapping {
+  const uint8_t *base;
+  size_t size;
+  std::atomic<bool> live{true};
+  std::string line; // the error line
+  Mapping *next = nullptr;
+};
+struct Temporary {
+  std::string path;
+  std::atomic<bool> live{true};
+  Temporary *next = nullptr;
+};
+std::atomic<Mapping *> gMappings{nullptr};
+std::atomic<Temporary *> gTemporaries{nullptr};
+
+template <class T> void prepend(std::atomic<T *> &head, T *n) {
+  n->next = head.load();
+  while (!head.compare_exchange_weak(n->next, n)) {
+  }
+}
+
+// A mapped input that shrank: the access past its new end faults. One error line, the
+// temporaries removed, exit 1, as for any failed link (only async-signal-safe calls).
+void onSigbus(int sig, siginfo_t *info, void *) {
+  const uint8_t *at = static_cast<const uint8_t *>(info->si_addr);
+  for (Mapping *m = gMappings.load(); m; m = m->next)
+    if (m->live.load() && at >= m->base && at < m->base + m->size) {
+      for (Temporary *t = gTemporaries.load(); t; t = t->next)
+        if (t->live.load()) ::unlink(t->path.c_str());
+      ssize_t r = ::write(2, m->line.data(), m->line.size());
+      (void)r;
+      ::_exit(1);
+    }
+  // Not an input's: the default action.
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void installSigbusHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = onSigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGBUS, &sa, nullptr);
+  });
+}
+
+// Files smaller than this are read: a mapping would save nothing.
+constexpr uint64_t kMapAtLeast = 64 * 1024;
+
+} // namespace
+
+std::shared_ptr<Bytes> loadFile(const std::string &path, FileId *id, bool wasm, uint64_t budget) {
+  uint64_t size = 0;
+  Fd fd(openInputFile(path, id, &size));
+  return readOpened(fd.fd, path, size, wasm, budget);
+}
+
+std::shared_ptr<InputBytes> mapInputFile(const std::string &path, FileId *id, uint64_t budget) {
+  uint64_t size = 0;
+  Fd fd(openInputFile(path, id, &size));
+  if (size >= kMapAtLeast && size <= budget && size <= SIZE_MAX) {
+    uint8_t header[8];
+    size_t got = readFully(fd.fd, header, 8, path);
+    try {
+      checkWasmHeader(ByteView(header, got));
+    } catch (const Error &e) {
+      throw e.withFile(path);
+    }
+    installSigbusHandler();
+    void *p = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fd.fd, 0);
+    if (p != MAP_FAILED) {
+      std::shared_ptr<InputBytes> in(new InputBytes());
+      in->map_ = p;
+      in->mapSize_ = size_t(size);
+      in->view_ = ByteView(static_cast<const uint8_t *>(p), size_t(size));
+      auto *m = new Mapping{static_cast<const uint8_t *>(p), size_t(size), {true},
+                            "prelink: error: " + escapeText(path + ": the file was truncated while prelink read it") + "\n", nullptr};
+      prepend(gMappings, m);
+      return in;
+    }
+    if (::lseek(fd.fd, 0, SEEK_SET) != 0) throw Error("cannot read file: " + errnoText(errno), Error::kNoOffset, path);
+  }
+  return std::make_shared<InputBytes>(std::move(*readOpened(fd.fd, path, size, true, budget)));
+}
+
+InputBytes::~InputBytes() {
+  if (!map_) return;
+  for (Mapping *m = gMappings.load(); m; m = m->next)
+    if (m->base == map_) m->live.store(false);
+  ::munmap(map_, mapSize_);
+}
+
+void InputBytes::release(ByteView part) const {
+  if (!map_ || part.empty()) return;
+  // Whole pages only: the pages at either end may hold bytes still in use.
+  const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+  uintptr_t b = (uintptr_t(part.data()) + page - 1) & ~(page - 1), e = (uintptr_t(part.data()) + part.size()) & ~(page - 1);
+  if (uintptr_t(part.data()) + part.size() == uintptr_t(view_.data()) + view_.size()) e = uintptr_t(part.data()) + part.size();
+  if (b < e) ::madvise(reinterpret_cast<void *>(b), e - b, MADV_DONTNEED);
 }
 
 namespace {
@@ -137,6 +250,7 @@ struct Planned {
   bool inPlace = false;
   std::string tmp; // the temporary, once created
   int fd = -1;     // in place: the open output
+  Temporary *registered = nullptr; // for the SIGBUS handler
 };
 
 // The identity an output will have: the file's when it exists, else its directory's and
@@ -199,7 +313,7 @@ std::vector<Planned> plan(const std::vector<OutputFile> &outputs, const InputFil
     auto [it, inserted] = seen.emplace(key, &o);
     if (!inserted)
       throw Error(it->second->option + " and " + o.option + " name the same file", Error::kNoOffset, o.path);
-    out.push_back(Planned{&o, inPlace, {}, -1});
+    out.push_back(Planned{&o, inPlace, {}, -1, nullptr});
   }
   return out;
 }
@@ -227,54 +341,109 @@ int createTemporary(const std::string &path, std::string &tmp) {
 
 void checkOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) { (void)plan(outputs, inputs); }
 
-void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) {
-  std::vector<Planned> ps = plan(outputs, inputs);
-  auto cleanUp = [&] {
-    for (auto &p : ps) {
-      if (!p.tmp.empty()) ::unlink(p.tmp.c_str());
-      if (p.fd >= 0) ::close(p.fd);
-      p.tmp.clear();
-      p.fd = -1;
-    }
-  };
+struct StagedOutputs::Impl {
+  std::vector<Planned> ps;
+  std::vector<Bytes> held; // in place and streamed: the bytes commit writes
+  std::vector<ByteView> pending;
+};
+
+StagedOutputs::StagedOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) : impl_(std::make_unique<Impl>()) {
+  impl_->ps = plan(outputs, inputs);
+  impl_->held.resize(impl_->ps.size());
+  impl_->pending.resize(impl_->ps.size());
   try {
-    // Every temporary written, every in-place output opened: nothing is touched yet.
-    for (auto &p : ps) {
+    // Every in-place output opened now: a failure touches nothing.
+    for (auto &p : impl_->ps) {
+      if (!p.inPlace) continue;
       const std::string &path = p.out->path;
-      if (p.inPlace) {
-        // No O_CREAT, no O_TRUNC: the device or FIFO that is there is written as it is.
-        p.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (p.fd < 0) throw Error("cannot open output file: " + errnoText(errno), Error::kNoOffset, path);
-        struct stat st;
-        if (::fstat(p.fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-          throw Error("output file changed while linking", Error::kNoOffset, path);
-        continue;
-      }
-      int fd = createTemporary(path, p.tmp);
-      bool ok = writeFully(fd, p.out->bytes);
-      int e = errno;
-      if (::close(fd) != 0 && ok) ok = false, e = errno;
-      if (!ok) throw Error("cannot write output file: " + errnoText(e), Error::kNoOffset, path);
+      // No O_CREAT, no O_TRUNC: the device or FIFO that is there is written as it is.
+      p.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+      if (p.fd < 0) throw Error("cannot open output file: " + errnoText(errno), Error::kNoOffset, path);
+      struct stat st;
+      if (::fstat(p.fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        throw Error("output file changed while linking", Error::kNoOffset, path);
     }
-    // Then into place, in order.
-    for (auto &p : ps) {
+  } catch (...) {
+    cleanUp();
+    throw;
+  }
+}
+
+StagedOutputs::~StagedOutputs() { cleanUp(); }
+
+void StagedOutputs::cleanUp() {
+  for (auto &p : impl_->ps) {
+    if (p.registered) p.registered->live.store(false);
+    p.registered = nullptr;
+    if (!p.tmp.empty()) ::unlink(p.tmp.c_str());
+    if (p.fd >= 0) ::close(p.fd);
+    p.tmp.clear();
+    p.fd = -1;
+  }
+}
+
+void StagedOutputs::write(size_t i, ByteView bytes) {
+  stream(i, [&](const std::function<void(ByteView)> &put) { put(bytes); });
+}
+
+void StagedOutputs::stream(size_t i, const std::function<void(const std::function<void(ByteView)> &)> &produce) {
+  Planned &p = impl_->ps.at(i);
+  const std::string &path = p.out->path;
+  try {
+    if (p.inPlace) {
+      // A device or FIFO gets nothing before commit: the bytes wait here.
+      Bytes &b = impl_->held[i];
+      b.clear();
+      produce([&](ByteView piece) { b.insert(b.end(), piece.begin(), piece.end()); });
+      return;
+    }
+    if (!p.tmp.empty()) throw Error("internal error: output written twice", Error::kNoOffset, path);
+    int fd = createTemporary(path, p.tmp);
+    Fd guard(fd);
+    // Removed by the SIGBUS handler too, should a mapped input shrink meanwhile.
+    auto *t = new Temporary{p.tmp, {true}, nullptr};
+    prepend(gTemporaries, t);
+    p.registered = t;
+    produce([&](ByteView piece) {
+      if (!writeFully(fd, piece)) throw Error("cannot write output file: " + errnoText(errno), Error::kNoOffset, path);
+    });
+    if (::close(guard.release()) != 0) throw Error("cannot write output file: " + errnoText(errno), Error::kNoOffset, path);
+  } catch (...) {
+    cleanUp();
+    throw;
+  }
+}
+
+void StagedOutputs::commit() {
+  try {
+    for (size_t i = 0; i < impl_->ps.size(); ++i) {
+      Planned &p = impl_->ps[i];
       const std::string &path = p.out->path;
       if (p.inPlace) {
-        bool ok = writeFully(p.fd, p.out->bytes);
+        bool ok = writeFully(p.fd, ByteView(impl_->held[i]));
         int e = errno;
         if (::close(p.fd) != 0 && ok) ok = false, e = errno;
         p.fd = -1;
         if (!ok) throw Error("cannot write output file: " + errnoText(e), Error::kNoOffset, path);
         continue;
       }
+      if (p.tmp.empty()) throw Error("internal error: output not written", Error::kNoOffset, path);
       if (::rename(p.tmp.c_str(), path.c_str()) != 0)
         throw Error("cannot rename output file into place: " + errnoText(errno), Error::kNoOffset, path);
       p.tmp.clear();
+      if (p.registered) p.registered->live.store(false);
+      p.registered = nullptr;
     }
   } catch (...) {
     cleanUp();
     throw;
   }
+}
+
+void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs) {
+  StagedOutputs s(outputs, inputs);
+  for (size_t i = 0; i < outputs.size(); ++i) s.write(i, outputs[i].bytes);
+  s.commit();
 }
 
 void writeFileAtomic(const std::string &path, ByteView bytes) { writeOutputs({OutputFile{path, bytes, "output"}}); }

@@ -105,3 +105,30 @@ const Export *Module::findExport(std::string_view name) const {
 }
 
 } // namespace wasmobj
+
+namespace wasmobj {
+
+void Module::materializeBodies() {
+  std::vector<uint32_t> funcs;
+  std::vector<uint8_t *> at;
+  size_t total = 0;
+  for (uint32_t k = 0; k < functions.size(); ++k)
+    if (functions[k].deferred) funcs.push_back(k), total += functions[k].deferredSize;
+  if (funcs.empty()) return;
+  arena.emplace_back(total);
+  uint8_t *p = arena.back().data();
+  for (uint32_t k : funcs) {
+    at.push_back(p);
+    p += functions[k].deferredSize;
+  }
+  bodies->write(funcs, at);
+  for (size_t i = 0; i < funcs.size(); ++i) {
+    Function &f = functions[funcs[i]];
+    f.body = ByteView(at[i], f.deferredSize);
+    f.deferred = false;
+    f.deferredSize = 0;
+  }
+  bodies.reset();
+}
+
+} // namespace wasmobj

@@ -1,13 +1,23 @@
 #include "wasmobj/writer.h"
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include "wasmobj/error.h"
 
 namespace wasmobj {
 
 namespace {
 
-// Two sinks with one interface: encoders are written once as templates, run first with
-// CountSink to size a section, then with PtrSink to emit it in place.
+// Three sinks with one interface: encoders are written once as templates, run first with
+// CountSink to size a section, then with PtrSink to emit it into a buffer of that size or
+// with StreamSink to emit it in pieces.
 struct CountSink {
   size_t n = 0;
   void u8(uint8_t) { ++n; }
@@ -15,6 +25,9 @@ struct CountSink {
   void sleb(int64_t v) { n += slebSize(v); }
   void bytes(ByteView b) { n += b.size(); }
   void name(std::string_view s) { n += ulebSize(s.size()) + s.size(); }
+  void code(const Module &m) {
+    for (auto &f : m.functions) n += ulebSize(f.bodySize()) + f.bodySize();
+  }
 };
 
 struct PtrSink {
@@ -30,6 +43,187 @@ struct PtrSink {
     uleb(s.size());
     if (!s.empty()) std::memcpy(p, s.data(), s.size());
     p += s.size();
+  }
+  // Every body in place; the deferred ones at once, at the end.
+  void code(const Module &m) {
+    std::vector<uint32_t> funcs;
+    std::vector<uint8_t *> at;
+    for (uint32_t k = 0; k < m.functions.size(); ++k) {
+      const Function &f = m.functions[k];
+      uleb(f.bodySize());
+      if (f.deferred) {
+        funcs.push_back(k);
+        at.push_back(p);
+        p += f.deferredSize;
+      } else {
+        bytes(f.body);
+      }
+    }
+    if (!funcs.empty()) m.bodies->write(funcs, at);
+  }
+};
+
+// Hands pieces to PUT on a thread of its own, one at a time and in order, so that what
+// PUT does (runLink: SHA-256 and write(2)) overlaps encoding what follows. An exception
+// of PUT comes back from the next push or wait.
+class Pipe {
+public:
+  explicit Pipe(const std::function<void(ByteView)> &put) : put_(put), thread_([this] { run(); }) {}
+  ~Pipe() {
+    {
+      std::lock_guard l(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  uint64_t push(ByteView b) {
+    std::lock_guard l(m_);
+    if (error_) std::rethrow_exception(error_);
+    q_.push_back(b);
+    cv_.notify_all();
+    return ++pushed_;
+  }
+  // Until PUT has returned for the piece ID.
+  void waitFor(uint64_t id) {
+    std::unique_lock l(m_);
+    cv_.wait(l, [&] { return done_ >= id || error_; });
+    if (error_) std::rethrow_exception(error_);
+  }
+  void finish() { waitFor(pushed_); }
+
+private:
+  void run() {
+    for (;;) {
+      ByteView b;
+      {
+        std::unique_lock l(m_);
+        cv_.wait(l, [&] { return stop_ || !q_.empty(); });
+        if (stop_ || error_) return; // the writer is gone, or has failed
+        b = q_.front();
+      }
+      std::exception_ptr e;
+      try {
+        put_(b);
+      } catch (...) {
+        e = std::current_exception();
+      }
+      {
+        std::lock_guard l(m_);
+        q_.pop_front();
+        ++done_;
+        error_ = e;
+      }
+      cv_.notify_all();
+    }
+  }
+  const std::function<void(ByteView)> &put_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<ByteView> q_;
+  uint64_t pushed_ = 0, done_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_; // last: started once the rest is ready
+};
+
+// Emits through two buffers of kChunk bytes, filled in turn: a full one goes to the
+// Pipe while the other fills. A large span (a data segment, a custom section) goes to
+// PUT as it is, without a copy.
+struct StreamSink {
+  static constexpr size_t kChunk = size_t(1) << 20;
+  Bytes bufs[2];
+  Pipe pipe; // after the buffers: stopped before they go
+  uint64_t lastUse[2] = {0, 0}; // the Pipe's id of each buffer's last piece
+  int cur = 0;
+  uint8_t *p = nullptr;
+  size_t flushed = 0; // bytes handed to the Pipe so far
+
+  explicit StreamSink(const std::function<void(ByteView)> &out) : pipe(out) {
+    bufs[0].resize(kChunk);
+    bufs[1].resize(kChunk);
+    p = bufs[0].data();
+  }
+  uint8_t *base() { return bufs[cur].data(); }
+  size_t written() const { return flushed + size_t(p - bufs[cur].data()); }
+  void flush() {
+    size_t n = size_t(p - base());
+    if (!n) return;
+    lastUse[cur] = pipe.push(ByteView(base(), n));
+    flushed += n;
+    cur ^= 1;
+    pipe.waitFor(lastUse[cur]);
+    p = base();
+  }
+  // Everything handed on and written.
+  void finish() {
+    flush();
+    pipe.finish();
+  }
+  // Room for N more bytes in the buffer (grown for a single piece larger than a chunk).
+  void room(size_t n) {
+    if (size_t(base() + bufs[cur].size() - p) >= n) return;
+    flush();
+    if (n > bufs[cur].size()) {
+      bufs[cur].assign(n, 0);
+      p = base();
+    }
+  }
+  void u8(uint8_t b) {
+    room(1);
+    *p++ = b;
+  }
+  void uleb(uint64_t v) {
+    room(10);
+    p = putUleb(p, v);
+  }
+  void sleb(int64_t v) {
+    room(10);
+    p = putSleb(p, v);
+  }
+  void bytes(ByteView b) {
+    if (b.size() >= kChunk / 2) {
+      flush();
+      pipe.push(b);
+      flushed += b.size();
+      return;
+    }
+    room(b.size());
+    if (!b.empty()) std::memcpy(p, b.data(), b.size());
+    p += b.size();
+  }
+  void name(std::string_view s) {
+    uleb(s.size());
+    bytes(ByteView(reinterpret_cast<const uint8_t *>(s.data()), s.size()));
+  }
+  // Bodies a buffer at a time: the deferred ones of each buffer made at once (the body
+  // source spreads them over the cores), then the buffer is handed on.
+  void code(const Module &m) {
+    std::vector<uint32_t> funcs;
+    std::vector<uint8_t *> at;
+    auto make = [&] {
+      if (!funcs.empty()) m.bodies->write(funcs, at);
+      funcs.clear();
+      at.clear();
+    };
+    for (uint32_t k = 0; k < m.functions.size(); ++k) {
+      const Function &f = m.functions[k];
+      size_t n = f.bodySize(), need = ulebSize(n) + n;
+      if (size_t(base() + bufs[cur].size() - p) < need) {
+        make();
+        room(need);
+      }
+      p = putUleb(p, n);
+      if (f.deferred) {
+        funcs.push_back(k);
+        at.push_back(p);
+        p += n;
+      } else {
+        if (n) std::memcpy(p, f.body.data(), n);
+        p += n;
+      }
+    }
+    make();
   }
 };
 
@@ -160,10 +354,7 @@ template <class S> void dataCountSection(S &s, const Module &m) { s.uleb(*m.data
 
 template <class S> void codeSection(S &s, const Module &m) {
   s.uleb(m.functions.size());
-  for (auto &f : m.functions) {
-    s.uleb(f.body.size());
-    s.bytes(f.body);
-  }
+  s.code(m);
 }
 
 template <class S> void dataSection(S &s, const Module &m) {
@@ -182,42 +373,44 @@ template <class S> void customSection(S &s, std::string_view name, ByteView payl
   s.bytes(payload);
 }
 
-// One section to write: an id and a function that encodes its payload into either sink.
+// A sink of any of the three kinds, for the encoders' one signature.
+using AnySink = std::variant<CountSink *, PtrSink *, StreamSink *>;
+using Encoder = void (*)(AnySink, const Module &, const void *);
+
+// One section to write: an id and a function that encodes its payload into any sink.
 struct Planned {
   SectionId id;
   uint8_t sizeWidth = 0;
   size_t size = 0;
-  void (*encode)(CountSink &, PtrSink *, const Module &, const void *) = nullptr;
+  Encoder encode = nullptr;
   const void *arg = nullptr;
 };
 
-template <void (*F)(CountSink &, const Module &), void (*G)(PtrSink &, const Module &)>
-void thunk(CountSink &c, PtrSink *p, const Module &m, const void *) {
-  if (p) G(*p, m);
-  else F(c, m);
-}
+#define SECTION_THUNK(fn) [](AnySink s, const Module &m, const void *) { std::visit([&](auto *k) { fn(*k, m); }, s); }
 
-#define SECTION_THUNK(fn) thunk<fn<CountSink>, fn<PtrSink>>
-
-void customThunk(CountSink &c, PtrSink *p, const Module &, const void *arg) {
+void customThunk(AnySink s, const Module &, const void *arg) {
   auto *cs = static_cast<const CustomSection *>(arg);
-  if (p) customSection(*p, cs->name, cs->payload);
-  else customSection(c, cs->name, cs->payload);
+  std::visit([&](auto *k) { customSection(*k, cs->name, cs->payload); }, s);
 }
 
 struct DylinkPayload {
   Bytes bytes;
   std::string name;
 };
-void dylinkThunk(CountSink &c, PtrSink *p, const Module &, const void *arg) {
+void dylinkThunk(AnySink s, const Module &, const void *arg) {
   auto *d = static_cast<const DylinkPayload *>(arg);
-  if (p) customSection(*p, d->name, d->bytes);
-  else customSection(c, d->name, d->bytes);
+  std::visit([&](auto *k) { customSection(*k, d->name, d->bytes); }, s);
 }
 
-} // namespace
+// The sections of M in the order they are written, each with its payload's size.
+struct Plan {
+  DylinkPayload dylink;
+  std::vector<Planned> sections;
+  size_t total = 0; // bytes of the whole module
+};
+const uint8_t kHeader[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
 
-Bytes writeModule(const Module &m) {
+void planModule(const Module &m, Plan &P) {
   // Which standard sections have content.
   auto present = [&](SectionId id) -> bool {
     switch (id) {
@@ -241,7 +434,7 @@ Bytes writeModule(const Module &m) {
                                         SectionId::Memory, SectionId::Tag,       SectionId::Global,   SectionId::Export,
                                         SectionId::Start,  SectionId::Elem,      SectionId::DataCount, SectionId::Code,
                                         SectionId::Data};
-  auto thunkFor = [](SectionId id) -> void (*)(CountSink &, PtrSink *, const Module &, const void *) {
+  auto thunkFor = [](SectionId id) -> Encoder {
     switch (id) {
     case SectionId::Type: return SECTION_THUNK(typeSection);
     case SectionId::Import: return SECTION_THUNK(importSection);
@@ -260,7 +453,8 @@ Bytes writeModule(const Module &m) {
     }
   };
 
-  DylinkPayload dylink;
+  DylinkPayload &dylink = P.dylink;
+  std::vector<Planned> &plan = P.sections;
   if (m.dylink) {
     dylink.bytes = encodeDylink(*m.dylink);
     dylink.name = m.dylink->legacy ? "dylink" : "dylink.0";
@@ -268,7 +462,6 @@ Bytes writeModule(const Module &m) {
 
   // Plan the order: the input's order for what it had; dylink.0 first; a custom section
   // stays after the standard section it followed; new sections go to canonical places.
-  std::vector<Planned> plan;
   std::vector<bool> customDone(m.customs.size(), false);
   std::vector<uint8_t> widthOf(14, 0);
   std::vector<bool> inLayout(14, false);
@@ -313,26 +506,52 @@ Bytes writeModule(const Module &m) {
   size_t total = 8;
   for (auto &p : plan) {
     CountSink c;
-    p.encode(c, nullptr, m, p.arg);
+    p.encode(&c, m, p.arg);
     p.size = c.n;
     if (p.sizeWidth && ulebSize(p.size) > p.sizeWidth) p.sizeWidth = 0;
     total += 1 + (p.sizeWidth ? p.sizeWidth : ulebSize(p.size)) + p.size;
   }
-  Bytes out(total);
+  P.total = total;
+}
+
+[[noreturn]] void sizeMismatch() { throw Error("internal error: section size mismatch while writing"); }
+
+} // namespace
+
+Bytes writeModule(const Module &m) {
+  Plan plan;
+  planModule(m, plan);
+  Bytes out(plan.total);
   uint8_t *q = out.data();
-  static const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
-  std::memcpy(q, header, 8);
+  std::memcpy(q, kHeader, 8);
   q += 8;
-  CountSink unused;
-  for (auto &p : plan) {
+  for (auto &p : plan.sections) {
     *q++ = uint8_t(p.id);
     q = p.sizeWidth ? putUlebPadded(q, p.size, p.sizeWidth) : putUleb(q, p.size);
     PtrSink ps{q};
-    p.encode(unused, &ps, m, p.arg);
-    if (size_t(ps.p - q) != p.size) throw Error("internal error: section size mismatch while writing");
+    p.encode(&ps, m, p.arg);
+    if (size_t(ps.p - q) != p.size) sizeMismatch();
     q = ps.p;
   }
   return out;
+}
+
+size_t writeModule(const Module &m, const std::function<void(ByteView)> &put) {
+  Plan plan;
+  planModule(m, plan);
+  StreamSink s(put);
+  s.bytes(ByteView(kHeader, 8));
+  for (auto &p : plan.sections) {
+    s.u8(uint8_t(p.id));
+    s.room(10);
+    s.p = p.sizeWidth ? putUlebPadded(s.p, p.size, p.sizeWidth) : putUleb(s.p, p.size);
+    size_t start = s.written();
+    p.encode(&s, m, p.arg);
+    if (s.written() - start != p.size) sizeMismatch();
+  }
+  s.finish();
+  if (s.written() != plan.total) sizeMismatch();
+  return plan.total;
 }
 
 } // namespace wasmobj

@@ -199,7 +199,7 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
           throw err.withFile(member);
         }
     }
-    out.push_back(InputFile{*name, member, std::move(bytes), true});
+    out.push_back(InputFile{*name, member, std::make_shared<const InputBytes>(std::move(*bytes)), true});
   }
   return out;
 }
@@ -232,7 +232,7 @@ static std::vector<InputFile> readDirectory(const std::string &dir, uint64_t &bu
   for (auto &[rel, p] : found) {
     std::string shown = (fs::path(dir) / rel).string();
     FileId id;
-    auto bytes = loadFile(shown, &id, true, budget);
+    auto bytes = mapInputFile(shown, &id, budget);
     files.emplace_back(id, shown);
     budget -= bytes->size();
     out.push_back(InputFile{rel, shown, std::move(bytes), true});
@@ -248,7 +248,7 @@ std::vector<InputFile> expandInput(const std::string &path, uint64_t &budget, In
   else if (isArchiveName(path)) out = readArchive(path, budget, files, alsoWasm);
   else {
     FileId id;
-    auto bytes = loadFile(path, &id, true);
+    auto bytes = mapInputFile(path, &id);
     files.emplace_back(id, path);
     return {InputFile{fs::path(path).filename().string(), path, std::move(bytes), false}};
   }

@@ -16,7 +16,7 @@ namespace wasmobj::linking {
 struct InputFile {
   std::string name; // install name: the file name, or the path inside a directory/archive
   std::string path; // for messages (`numpy.tar.xz:numpy/core/x.so`) and $ORIGIN
-  std::shared_ptr<Bytes> bytes;
+  std::shared_ptr<const InputBytes> bytes;
   bool member = false; // found inside a directory or an archive
 };
 

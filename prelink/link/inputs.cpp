@@ -5,6 +5,7 @@
 #include <deque>
 #include <filesystem>
 #include <optional>
+#include <thread>
 #include <unordered_set>
 
 #include <openssl/evp.h>
@@ -20,10 +21,7 @@ namespace fs = std::filesystem;
 
 // OpenSSL's SHA-256 uses the CPU's SHA instructions: on the P1 link (17 MB of inputs)
 // LLVM's portable SHA256 was 30% of the whole link (docs/benchmarks.md).
-std::string hexSha256(ByteView b) {
-  unsigned char h[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (!EVP_Digest(b.data(), b.size(), h, &n, EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+static std::string hexOf(const unsigned char *h, unsigned int n) {
   static const char *hex = "0123456789abcdef";
   std::string s;
   for (uint8_t c : std::span<const uint8_t>(h, n)) {
@@ -33,13 +31,42 @@ std::string hexSha256(ByteView b) {
   return s;
 }
 
+std::string hexSha256(ByteView b) {
+  unsigned char h[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_Digest(b.data(), b.size(), h, &n, EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+  return hexOf(h, n);
+}
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || !EVP_DigestInit_ex(static_cast<EVP_MD_CTX *>(ctx_), EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX *>(ctx_)); }
+void Sha256::update(ByteView b) {
+  if (!EVP_DigestUpdate(static_cast<EVP_MD_CTX *>(ctx_), b.data(), b.size())) throw Error("SHA-256 failed");
+}
+std::string Sha256::hex() {
+  unsigned char h[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_DigestFinal_ex(static_cast<EVP_MD_CTX *>(ctx_), h, &n)) throw Error("SHA-256 failed");
+  return hexOf(h, n);
+}
+
 static Library readLibrary(InputFile f) {
   Library L;
   L.path = std::move(f.path);
   L.name = std::move(f.name);
   L.bytes = std::move(f.bytes);
-  L.mod = readModule(ByteView(*L.bytes), L.path, L.bytes);
-  L.sha256 = hexSha256(ByteView(*L.bytes));
+  // A large input is hashed on another core while it is parsed.
+  if (L.bytes->size() >= (size_t(1) << 20)) {
+    std::jthread hash([&] { L.sha256 = hexSha256(ByteView(*L.bytes)); });
+    L.mod = readModule(ByteView(*L.bytes), L.path, L.bytes);
+  } else {
+    L.mod = readModule(ByteView(*L.bytes), L.path, L.bytes);
+    L.sha256 = hexSha256(ByteView(*L.bytes));
+  }
+  // Read again only where the link needs it (the data images, the code).
+  L.bytes->release();
   // Views of the export names, which stay where they are when the library moves (they
   // live in the exports vector's buffer).
   L.exportIndex.reserve(L.mod.exports.size());
@@ -50,7 +77,7 @@ static Library readLibrary(InputFile f) {
 // The plain file PATH, read (and added to FILES): installed under its file name.
 static InputFile loadInput(const std::string &path, InputFiles &files) {
   FileId id;
-  auto bytes = loadFile(path, &id, true);
+  auto bytes = mapInputFile(path, &id);
   files.emplace_back(id, path);
   return InputFile{fs::path(path).filename().string(), path, std::move(bytes), false};
 }
@@ -103,7 +130,7 @@ void Linker::loadInputs() {
   std::vector<Library> inputs(files.size());
   try {
     parallelFor(uint32_t(files.size()), [&](uint32_t k) {
-      if (!files[k].bytes) files[k].bytes = loadFile(files[k].path, &inputFiles[fileSlot[k]].first, true);
+      if (!files[k].bytes) files[k].bytes = mapInputFile(files[k].path, &inputFiles[fileSlot[k]].first);
       inputs[k] = readLibrary(std::move(files[k]));
     }, 2);
   } catch (...) {

@@ -54,7 +54,7 @@ struct Resolution {
 struct Library {
   std::string name; // install name: the file name NEEDED refers to
   std::string path;
-  std::shared_ptr<Bytes> bytes;
+  std::shared_ptr<const InputBytes> bytes;
   Module mod;
   std::string sha256;
   bool isMain = false;
@@ -195,6 +195,18 @@ Import baseImport(const char *name);
 
 // SHA-256 of B as 64 lowercase hex digits (OpenSSL): the inputs' and the output's.
 std::string hexSha256(ByteView b);
+// SHA-256 of bytes given in pieces (the output, as it is written).
+class Sha256 {
+public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256 &) = delete;
+  Sha256 &operator=(const Sha256 &) = delete;
+  void update(ByteView b);
+  std::string hex(); // once, at the end
+private:
+  void *ctx_;
+};
 
 // The names the output exports so far: views of the input modules' names (or literals),
 // which live as long as the link.

@@ -10,6 +10,75 @@
 
 namespace wasmobj::linking {
 
+namespace {
+
+RewriteMaps rewriteMaps(const Library &L) {
+  return RewriteMaps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
+}
+
+// The body to rewrite: the input's, or what link-time evaluation left of it.
+std::pair<ByteView, uint64_t> bodyOf(const Library &L, uint32_t k) {
+  if (auto it = L.newBodies.find(L.mod.numImportedFuncs + k); it != L.newBodies.end()) return {ByteView(it->second), 0};
+  return {L.mod.functions[k].body, L.mod.functions[k].bodyOffset};
+}
+
+// Bodies are sized in groups of this many, each group's edits in one buffer.
+constexpr uint32_t kEditGroup = 16;
+
+// What the first pass over a library's bodies found: where each body changes.
+struct BodyEdits {
+  std::vector<Bytes> groups; // per kEditGroup bodies
+  std::vector<uint32_t> ends; // per body: the end of its edits in its group's buffer
+  ByteView of(uint32_t k) const {
+    uint32_t begin = k % kEditGroup ? ends[k - 1] : 0;
+    return ByteView(groups[k / kEditGroup]).subspan(begin, ends[k] - begin);
+  }
+};
+
+// The libraries' rewritten bodies, made when the writer asks for them (Module::bodies),
+// with the maps, sizes and edits emitModule left; the linker must outlive the writing.
+class RewrittenBodies final : public BodySource {
+public:
+  explicit RewrittenBodies(const Linker &k) : k_(k) {}
+  // Defined output functions from FIRST on are library LIB's (LIB = libs.size(): the end).
+  void addLibrary(uint32_t first, uint32_t lib, BodyEdits edits = {}) {
+    starts_.push_back({first, lib});
+    edits_.push_back(std::move(edits));
+  }
+  void write(std::span<const uint32_t> funcs, std::span<uint8_t *const> out) const override {
+    parallelFor(uint32_t(funcs.size()), [&](uint32_t i) {
+      auto next = std::upper_bound(starts_.begin(), starts_.end(), funcs[i], [](uint32_t f, const Start &s) { return f < s.first; });
+      if (next == starts_.begin() || next == starts_.end()) throw Error("internal error: no library for a deferred body");
+      const Start &s = next[-1];
+      const Library &L = k_.libs[s.lib];
+      const uint32_t k = funcs[i] - s.first;
+      rewriteWithEdits(bodyOf(L, k).first, edits_[size_t(&s - starts_.data())].of(k), rewriteMaps(L), out[i]);
+    });
+    // The input code of these bodies is done with (bodies are in input order).
+    for (size_t i = 0; i < funcs.size();) {
+      const Start &s = std::upper_bound(starts_.begin(), starts_.end(), funcs[i], [](uint32_t f, const Start &t) { return f < t.first; })[-1];
+      const Library &L = k_.libs[s.lib];
+      const uint8_t *lo = nullptr, *hi = nullptr;
+      for (; i < funcs.size() && funcs[i] < (&s + 1)->first; ++i) {
+        ByteView b = L.mod.functions[funcs[i] - s.first].body;
+        if (!lo) lo = b.data();
+        hi = b.data() + b.size();
+      }
+      if (L.bytes && lo) L.bytes->release(ByteView(lo, size_t(hi - lo)));
+    }
+  }
+
+private:
+  struct Start {
+    uint32_t first, lib;
+  };
+  const Linker &k_;
+  std::vector<Start> starts_;
+  std::vector<BodyEdits> edits_; // per entry of starts_
+};
+
+} // namespace
+
 void Linker::placeElements() {
   for (auto &L : libs) {
     for (auto &seg : L.mod.elems) {
@@ -95,6 +164,8 @@ void Linker::buildImages() {
       if (!seg.bytes.empty() && a - L.memBase + seg.bytes.size() <= L.image.size())
         std::memcpy(L.image.data() + (a - L.memBase), seg.bytes.data(), seg.bytes.size());
     }
+    // The input's data is in the image now; what else is read comes back on demand.
+    if (L.bytes) L.bytes->release();
   }
 }
 
@@ -389,53 +460,66 @@ void Linker::emitModule() {
     out.elems.push_back(std::move(seg));
   }
 
-  // Functions: every library's bodies rewritten into one buffer. Bodies are independent:
-  // both passes (size, then bytes at precomputed offsets) run on every core over all
-  // libraries' functions at once (3,000 libraries of 40 functions are as parallel as one
-  // of 120,000); the output does not depend on how the work was split.
-  std::vector<RewriteMaps> maps;
-  std::vector<uint32_t> firstOf(libs.size() + 1, 0); // libs[li]'s functions: [firstOf[li], firstOf[li + 1])
-  maps.reserve(libs.size());
-  for (size_t li = 0; li < libs.size(); ++li) {
-    Library &L = libs[li];
-    maps.push_back(RewriteMaps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap});
-    firstOf[li + 1] = firstOf[li] + uint32_t(L.mod.functions.size());
-  }
-  const uint32_t total = firstOf.back();
-  std::vector<uint32_t> libOf(total);
-  for (uint32_t li = 0; li < libs.size(); ++li) std::fill(libOf.begin() + firstOf[li], libOf.begin() + firstOf[li + 1], li);
-  // The body to rewrite: the input's, or what link-time evaluation left of it.
-  auto bodyOf = [&](uint32_t f) -> std::pair<ByteView, uint64_t> {
-    const Library &L = libs[libOf[f]];
-    const uint32_t k = f - firstOf[libOf[f]];
-    if (!L.newBodies.empty())
-      if (auto it = L.newBodies.find(L.mod.numImportedFuncs + k); it != L.newBodies.end()) return {ByteView(it->second), 0};
-    return {L.mod.functions[k].body, L.mod.functions[k].bodyOffset};
+  // Functions: every library's bodies are sized now (which also checks them) and written
+  // by the writer straight into the output (RewrittenBodies): the rewritten code is
+  // never held whole.
+  auto bodies = std::make_shared<RewrittenBodies>(*this);
+  // Bodies are independent: sized on every core, in groups of kEditGroup, the groups of
+  // all libraries at once (3,000 libraries of 40 functions are as parallel as one of
+  // 120,000); the output does not depend on how the work was split. The one decoding
+  // pass: what changes where is kept for the writer (a few bytes per changed immediate),
+  // which then only copies and patches.
+  struct Group {
+    uint32_t lib, first; // the library and its first function in this group
   };
-  std::vector<size_t> at(total + 1, 0); // sizes first, then offsets
-  parallelFor(total, [&](uint32_t f) {
-    auto [body, off] = bodyOf(f);
-    try {
-      at[f + 1] = rewrittenSize(body, maps[libOf[f]], BodyKind::Function, off);
-    } catch (const Error &e) {
-      throw e.withFile(libs[libOf[f]].path); // decoding errors name the library
-    }
-  });
-  for (uint32_t f = 0; f < total; ++f) at[f + 1] += at[f];
-  out.arena.emplace_back(at[total]);
-  uint8_t *base = out.arena.back().data();
-  parallelFor(total, [&](uint32_t f) {
-    auto [body, off] = bodyOf(f);
-    rewriteInto(body, maps[libOf[f]], BodyKind::Function, base + at[f], off);
-  });
-  out.functions.reserve(total + stubFunctions.size());
-  for (uint32_t f = 0; f < total; ++f) {
-    const Library &L = libs[libOf[f]];
-    Function nf;
-    nf.typeIndex = L.typeMap.at(L.mod.functions[f - firstOf[libOf[f]]].typeIndex);
-    nf.body = ByteView(base + at[f], at[f + 1] - at[f]);
-    out.functions.push_back(nf);
+  std::vector<Group> groups;
+  std::vector<BodyEdits> edits(libs.size());
+  std::vector<std::vector<size_t>> sizes(libs.size());
+  std::vector<RewriteMaps> maps;
+  maps.reserve(libs.size());
+  for (uint32_t li = 0; li < libs.size(); ++li) {
+    const uint32_t n = uint32_t(libs[li].mod.functions.size());
+    maps.push_back(rewriteMaps(libs[li]));
+    sizes[li].resize(n);
+    edits[li].groups.resize((n + kEditGroup - 1) / kEditGroup);
+    edits[li].ends.resize(n);
+    for (uint32_t k = 0; k < n; k += kEditGroup) groups.push_back({li, k});
   }
+  parallelFor(
+      uint32_t(groups.size()),
+      [&](uint32_t gi) {
+        const Group &g = groups[gi];
+        const Library &L = libs[g.lib];
+        const uint32_t n = uint32_t(L.mod.functions.size());
+        BodyEdits &e = edits[g.lib];
+        Bytes &buf = e.groups[g.first / kEditGroup];
+        try {
+          for (uint32_t k = g.first; k < std::min(n, g.first + kEditGroup); ++k) {
+            auto [body, off] = bodyOf(L, k);
+            sizes[g.lib][k] = rewrittenSize(body, maps[g.lib], BodyKind::Function, off, &buf);
+            e.ends[k] = uint32_t(buf.size());
+          }
+        } catch (const Error &err) {
+          throw err.withFile(L.path); // decoding errors name the library
+        }
+        buf.shrink_to_fit();
+      },
+      256 / kEditGroup);
+  out.functions.reserve(out.functions.size() + groups.size() * kEditGroup + stubFunctions.size());
+  for (uint32_t li = 0; li < libs.size(); ++li) {
+    Library &L = libs[li];
+    if (L.bytes) L.bytes->release(); // read again while the module is written
+    bodies->addLibrary(uint32_t(out.functions.size()), li, std::move(edits[li]));
+    for (uint32_t k = 0; k < sizes[li].size(); ++k) {
+      Function nf;
+      nf.typeIndex = L.typeMap.at(L.mod.functions[k].typeIndex);
+      nf.deferred = true;
+      nf.deferredSize = sizes[li][k];
+      out.functions.push_back(nf);
+    }
+  }
+  bodies->addLibrary(uint32_t(out.functions.size()), uint32_t(libs.size()));
+  out.bodies = std::move(bodies);
   for (auto &s : stubFunctions) out.functions.push_back(s);
 }
 

@@ -325,13 +325,18 @@ static std::string manifestText(const linking::Manifest &manifest, const std::st
 }
 
 // The manifest names the bytes of its module (docs/manifest.md, "module").
+static void describeModule(linking::Manifest &manifest, const std::string &sha256, size_t size) {
+  manifest.doc["module"] = {{"sha256", sha256}, {"size", size}};
+}
 static void describeModule(linking::Manifest &manifest, ByteView bytes) {
-  manifest.doc["module"] = {{"sha256", linking::hexSha256(bytes)}, {"size", bytes.size()}};
+  describeModule(manifest, linking::hexSha256(bytes), bytes.size());
 }
 
 LinkResult link(const LinkConfig &cfg) {
   linking::Linker k(cfg);
   LinkResult r = k.run();
+  // The module outlives the linker that makes its bodies.
+  r.module.materializeBodies();
   // The module as writeModule encodes it, which is what runLink writes without binaryen.
   describeModule(k.manifest, ByteView(writeModule(r.module)));
   r.manifest = manifestText(k.manifest, cfg.manifest);
@@ -390,34 +395,52 @@ int runLink(const LinkConfig &cfg) {
   if (cfg.fatalWarnings && !r.warnings.empty())
     throw Error(std::to_string(r.warnings.size()) + (r.warnings.size() == 1 ? " warning is" : " warnings are") +
                 " an error with --fatal-warnings: nothing was written");
-  auto t0 = std::chrono::steady_clock::now();
-  Bytes bytes = writeModule(r.module);
-  double encodeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (linking::wantsBinaryen(cfg)) {
-    r.stageMs.emplace_back("write", encodeMs);
-    encodeMs = 0;
-    bytes = linking::optimizeLinked(bytes, cfg, k.manifest, r.stageMs);
-    Module m = readModule(ByteView(bytes), cfg.output);
-    linking::restoreCustomSections(m, r.module);
-    k.host->finishModule(m, k.manifest.doc);
-    bytes = writeModule(m);
-  }
-  // The bytes written, after binaryen: a loader checks that this manifest is the one of
-  // the module it loads (docs/manifest.md, prelink-runtime's check).
-  describeModule(k.manifest, ByteView(bytes));
-  t0 = std::chrono::steady_clock::now();
-  std::string manifest;
-  if (!cfg.manifest.empty()) manifest = manifestText(k.manifest, cfg.manifest);
-  // Both temporaries first, then the renames, the module last (files.h).
   std::string depfile;
   if (!cfg.dependencyFile.empty()) {
     std::vector<std::string> targets{cfg.output};
     if (!cfg.manifest.empty()) targets.push_back(cfg.manifest);
     depfile = dependencyRule(targets, r.dependencies);
   }
-  writeOutputs(outputsOf(cfg, bytes, viewOf(manifest), r.map, depfile), r.inputFiles);
+  // Every temporary first, then the renames, the module last (files.h): the module is
+  // written first, so that the manifest can name its bytes.
+  std::vector<OutputFile> outputs = outputsOf(cfg, {}, {}, r.map, depfile);
+  StagedOutputs staged(outputs, r.inputFiles);
+  const size_t moduleOut = outputs.size() - 1;
+  auto t0 = std::chrono::steady_clock::now();
+  size_t moduleSize = 0;
+  if (linking::wantsBinaryen(cfg)) {
+    Bytes bytes = writeModule(r.module);
+    r.stageMs.emplace_back("write", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    bytes = linking::optimizeLinked(bytes, cfg, k.manifest, r.stageMs);
+    Module m = readModule(ByteView(bytes), cfg.output);
+    linking::restoreCustomSections(m, r.module);
+    k.host->finishModule(m, k.manifest.doc);
+    t0 = std::chrono::steady_clock::now();
+    bytes = writeModule(m);
+    // The bytes written, after binaryen: a loader checks that this manifest is the one of
+    // the module it loads (docs/manifest.md, prelink-runtime's check).
+    describeModule(k.manifest, ByteView(bytes));
+    moduleSize = bytes.size();
+    staged.write(moduleOut, bytes);
+  } else {
+    // Streamed into its temporary as it is encoded (the bodies rewritten on the way),
+    // hashed on the way: the module is never in memory whole.
+    linking::Sha256 sha;
+    staged.stream(moduleOut, [&](const std::function<void(ByteView)> &put) {
+      moduleSize = writeModule(r.module, [&](ByteView piece) {
+        sha.update(piece);
+        put(piece);
+      });
+    });
+    describeModule(k.manifest, sha.hex(), moduleSize);
+  }
+  std::string manifest;
+  if (!cfg.manifest.empty()) manifest = manifestText(k.manifest, cfg.manifest);
+  for (size_t i = 0; i < moduleOut; ++i)
+    staged.write(i, outputs[i].option == "--manifest" ? viewOf(manifest) : outputs[i].bytes);
+  staged.commit();
   auto end = std::chrono::steady_clock::now();
-  double writeMs = encodeMs + std::chrono::duration<double, std::milli>(end - t0).count();
+  double writeMs = std::chrono::duration<double, std::milli>(end - t0).count();
   bool merged = false;
   for (auto &s : r.stageMs)
     if (s.first == "write") s.second += writeMs, merged = true;
@@ -431,7 +454,7 @@ int runLink(const LinkConfig &cfg) {
     }
     double total = std::chrono::duration<double, std::milli>(end - start).count();
     std::snprintf(line, sizeof line, "total %.2f ms, input %llu bytes, output %zu bytes, %.1f MB/s", total,
-                  (unsigned long long)r.inputBytes, bytes.size(), total > 0 ? double(r.inputBytes) / 1e6 / (total / 1e3) : 0.0);
+                  (unsigned long long)r.inputBytes, moduleSize, total > 0 ? double(r.inputBytes) / 1e6 / (total / 1e3) : 0.0);
     report(cfg, "stats", line);
   }
   if (cfg.processEnds && !kSanitized) {

@@ -4,7 +4,8 @@
 // spaces get a random map (bits 1-7); bytes 1-8 seed the maps; the rest is the body.
 // Invariants: every entry point returns or throws Error; scanCode and rewrittenSize agree
 // on what is malformed when the maps are the identity; rewriteInto writes exactly
-// rewrittenSize bytes; identity maps give back the input; a rewritten body decodes again
+// rewrittenSize bytes, and rewrite (its edits applied, rewriteWithEdits) the same bytes;
+// identity maps give back the input; a rewritten body decodes again
 // and rewriting it with identity maps is a no-op; InstrReader's sizes add up.
 #include <vector>
 

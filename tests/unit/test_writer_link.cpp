@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -273,6 +274,66 @@ TEST_CASE("writer: a module built in memory reads back field for field") {
   CHECK(writeModule(r) == bytes);
 }
 
+TEST_CASE("writer: the streamed module and deferred bodies are the buffered bytes") {
+  // 3000 bodies of 1 KiB (more than one buffer of the stream), half deferred; a data
+  // segment and a custom section large enough to be handed on without a copy.
+  Module m = sideModule({"f"});
+  m.functions.clear();
+  struct Source : BodySource {
+    void write(std::span<const uint32_t> funcs, std::span<uint8_t *const> out) const override {
+      for (size_t i = 0; i < funcs.size(); ++i) {
+        uint8_t *p = out[i];
+        *p++ = 0; // no locals
+        for (int k = 0; k < 1021; ++k) *p++ = 0x01; // nop
+        *p++ = 0x0b;
+        (void)p;
+      }
+    }
+  };
+  Bytes plain{0x00};
+  for (int k = 0; k < 1021; ++k) plain.push_back(0x01);
+  plain.push_back(0x0b);
+  ByteView pv = m.own(plain);
+  for (uint32_t k = 0; k < 3000; ++k) {
+    Function f;
+    f.typeIndex = 0;
+    if (k % 2) f.deferred = true, f.deferredSize = plain.size();
+    else f.body = pv;
+    m.functions.push_back(f);
+  }
+  m.bodies = std::make_shared<Source>();
+  Bytes big(3 << 20);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = uint8_t(i % 251 + 1);
+  DataSegment d;
+  d.flags = 1;
+  d.bytes = m.own(big);
+  m.datas.push_back(d);
+  m.customs.push_back(CustomSection{"big", m.own(Bytes(1 << 20, 7)), 0});
+  const Bytes whole = writeModule(m);
+  Bytes streamed;
+  size_t pieces = 0;
+  size_t n = writeModule(m, [&](ByteView piece) {
+    ++pieces;
+    streamed.insert(streamed.end(), piece.begin(), piece.end());
+  });
+  CHECK(n == whole.size());
+  CHECK(streamed == whole);
+  CHECK(pieces > 3);
+  // The same once the bodies are made into the arena.
+  Module copy = m;
+  copy.materializeBodies();
+  CHECK(!copy.bodies);
+  CHECK(writeModule(copy) == whole);
+  // A failure of PUT comes out of writeModule.
+  size_t calls = 0;
+  Error e = errorOf([&] {
+    writeModule(m, [&](ByteView) {
+      if (++calls == 2) throw Error("disk full");
+    });
+  });
+  CHECK(e.message() == "disk full");
+}
+
 TEST_CASE("writer: header, canonical section order, dylink.0 first, customs last") {
   Module m = sideModule({"f", "g"});
   m.customs.push_back(CustomSection{"producers", m.own(B({0x00})), 0});
@@ -410,6 +471,70 @@ TEST_CASE("files: loadFile refuses what is not a regular file, and non-modules a
   fs::create_symlink(text, d.path / "link.wasm");
   loadFile((d.path / "link.wasm").string(), &b);
   CHECK(a == b);
+}
+
+TEST_CASE("files: mapInputFile maps a module; release keeps it readable; a file truncated meanwhile is one error line") {
+  TempDir d;
+  std::string big = (d.path / "big.wasm").string();
+  Bytes b(200000);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = uint8_t(i * 7 + i / 251);
+  const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  std::copy(header, header + 8, b.begin());
+  writeFileAtomic(big, b);
+  FileId id, id2;
+  auto in = mapInputFile(big, &id);
+  loadFile(big, &id2);
+  CHECK(id == id2);
+  CHECK(Bytes(in->begin(), in->end()) == b);
+  in->release(ByteView(*in).subspan(5000, 100000));
+  CHECK(Bytes(in->begin(), in->end()) == b);
+  in->release();
+  CHECK(Bytes(in->begin(), in->end()) == b);
+  // The errors are loadFile's, for small and large files.
+  std::string text = (d.path / "text.wasm").string(), junk = (d.path / "junk.wasm").string();
+  writeFileAtomic(text, B({'h', 'e', 'l', 'l', 'o'}));
+  writeFileAtomic(junk, Bytes(100000, 'x'));
+  CHECK(errorOf([&] { mapInputFile(text); }).format() == errorOf([&] { loadFile(text, nullptr, true); }).format());
+  CHECK(errorOf([&] { mapInputFile(junk); }).format() == junk + ": not a wasm module (bad magic number) (at byte offset 0)");
+  CHECK(errorOf([&] { mapInputFile(big, nullptr, 1000); }).message() ==
+        "file of 200000 bytes is over what --max-input-bytes still allows (1000 bytes)");
+  // Truncated while an output is being written from it: in a child, which must print one
+  // error line, remove the temporary and exit 1.
+  std::string out = (d.path / "out.wasm").string();
+  int pipefd[2];
+  REQUIRE(::pipe(pipefd) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    try {
+      ::dup2(pipefd[1], 2);
+      auto m = mapInputFile(big);
+      m->release();
+      std::vector<OutputFile> outputs{OutputFile{out, {}, "-o"}};
+      StagedOutputs staged(outputs);
+      staged.stream(0, [&](const std::function<void(ByteView)> &put) {
+        put(ByteView(*m).subspan(0, 100));
+        if (::truncate(big.c_str(), 0) != 0) ::_exit(3);
+        Bytes piece(ByteView(*m).subspan(150000, 100).begin(), ByteView(*m).subspan(150000, 100).end()); // faults
+        put(piece);
+      });
+    } catch (...) {
+    }
+    ::_exit(2);
+  }
+  ::close(pipefd[1]);
+  std::string err;
+  char buf[512];
+  for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) > 0;) err.append(buf, size_t(n));
+  ::close(pipefd[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(err == "prelink: error: " + big + ": the file was truncated while prelink read it\n");
+  size_t left = 0;
+  for (auto &e : fs::directory_iterator(d.path)) left += e.path().filename().string().find("out.wasm") != std::string::npos;
+  CHECK(left == 0);
 }
 
 // ---- reader ------------------------------------------------------------------------

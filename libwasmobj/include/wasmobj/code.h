@@ -7,8 +7,10 @@
 //   - `InstrReader` hands out one `Instr` at a time (the constant-expression evaluator,
 //     the inspector and the tests);
 //   - the rewriter renumbers every index of a function body or a constant expression into
-//     a merged module's index spaces, in two passes (size, then bytes in place), copying
-//     unchanged runs with memcpy and keeping every unchanged LEB byte-for-byte.
+//     a merged module's index spaces, in two passes: size (decoding everything, and
+//     noting where an immediate changes), then bytes in place (copying unchanged runs
+//     with memcpy, re-encoding only the noted immediates; or decoding again,
+//     rewriteInto), keeping every unchanged LEB byte-for-byte.
 // Every error is a wasmobj::Error carrying the file offset (baseOffset + position).
 #pragma once
 #include <cstdint>
@@ -209,7 +211,14 @@ struct RewriteMaps {
 
 // Size in bytes of IN (a function body with its locals, or a constant expression, per
 // KIND) after rewriting with MAPS. Decodes all of IN; throws Error on malformed input.
-size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset = 0);
+// EDITS, when given, receives (appended) where IN changes, a few bytes per change, for
+// rewriteWithEdits.
+size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset = 0,
+                     Bytes *edits = nullptr);
+
+// rewriteInto's bytes without decoding IN again: EDITS are what rewrittenSize recorded
+// for the same IN and MAPS. The linker's second pass over every body.
+uint8_t *rewriteWithEdits(ByteView in, ByteView edits, const RewriteMaps &maps, uint8_t *out);
 
 // Writes the rewritten IN to OUT (which must have rewrittenSize(...) bytes) and returns
 // the end of what was written. Call it after rewrittenSize accepted the same IN and MAPS:
@@ -217,7 +226,7 @@ size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64
 uint8_t *rewriteInto(ByteView in, const RewriteMaps &maps, BodyKind kind, uint8_t *out,
                      uint64_t baseOffset = 0);
 
-// Both passes into a new buffer.
+// Both passes into a new buffer (rewrittenSize with edits, then rewriteWithEdits).
 Bytes rewrite(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset = 0);
 
 } // namespace wasmobj

@@ -4,6 +4,7 @@
 // with unpredictable names and renamed together, and never onto an input.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +35,41 @@ int openInputFile(const std::string &path, FileId *id = nullptr, uint64_t *size 
 std::shared_ptr<Bytes> loadFile(const std::string &path, FileId *id = nullptr, bool wasm = false,
                                 uint64_t budget = ~uint64_t(0));
 
+// An input's bytes: a regular file mapped read-only, or bytes in memory (an archive
+// member, a small file). A mapping costs memory only for the pages being read, and
+// release() hands back those the link is done with (the page cache keeps them; a later
+// read maps them again), so a link holds little more of its inputs than what it is
+// working on. A mapped file truncated while prelink runs ends it with SIGBUS, caught:
+// one error line naming the file, temporaries removed, exit 1 (docs/reliability.md).
+class InputBytes {
+public:
+  explicit InputBytes(Bytes bytes) : owned_(std::move(bytes)), view_(owned_) {}
+  ~InputBytes();
+  InputBytes(const InputBytes &) = delete;
+  InputBytes &operator=(const InputBytes &) = delete;
+  const uint8_t *data() const { return view_.data(); }
+  size_t size() const { return view_.size(); }
+  const uint8_t *begin() const { return view_.data(); }
+  const uint8_t *end() const { return view_.data() + view_.size(); }
+  // Drops the resident pages wholly inside PART (a view into these bytes); nothing for
+  // bytes in memory. The bytes stay readable.
+  void release(ByteView part) const;
+  void release() const { release(view_); }
+
+private:
+  friend std::shared_ptr<InputBytes> mapInputFile(const std::string &, FileId *, uint64_t);
+  InputBytes() = default;
+  Bytes owned_;
+  ByteView view_;
+  void *map_ = nullptr;
+  size_t mapSize_ = 0;
+};
+
+// loadFile(PATH, ID, true, BUDGET) for a module, mapped when it is a regular file of some
+// size (the 8-byte header is read and checked first, so a large file that is not a module
+// is never mapped); errors as loadFile's.
+std::shared_ptr<InputBytes> mapInputFile(const std::string &path, FileId *id = nullptr, uint64_t budget = ~uint64_t(0));
+
 // One output: its path, its bytes, and how the command line named it (for messages:
 // "-o", "--manifest").
 struct OutputFile {
@@ -56,6 +92,29 @@ void checkOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inpu
 // replaced. A failure before the renames touches no destination and removes every
 // temporary.
 void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs = {});
+
+// writeOutputs in steps, for outputs made one after the other (runLink streams the module
+// into its temporary, then writes the manifest that names the module's SHA-256). The
+// constructor checks every output (checkOutputs) and opens those written in place;
+// write/stream fill one output's temporary (an in-place output's bytes are kept for
+// commit); commit renames every temporary into place in order, after writing the
+// in-place ones. Any failure, or destruction before commit, removes every temporary.
+class StagedOutputs {
+public:
+  StagedOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs = {});
+  ~StagedOutputs();
+  StagedOutputs(const StagedOutputs &) = delete;
+  StagedOutputs &operator=(const StagedOutputs &) = delete;
+  void write(size_t i, ByteView bytes);
+  // Output I's bytes in pieces: PRODUCE hands each piece, in order, to its argument.
+  void stream(size_t i, const std::function<void(const std::function<void(ByteView)> &)> &produce);
+  void commit();
+
+private:
+  void cleanUp();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // writeOutputs of one file.
 void writeFileAtomic(const std::string &path, ByteView bytes);

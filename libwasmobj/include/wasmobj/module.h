@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,19 @@ struct Function {
   uint32_t typeIndex = 0;
   ByteView body;           // locals declarations + expression (without the size prefix)
   uint64_t bodyOffset = 0; // file offset of `body`
+  // A body Module::bodies makes while the module is written, of `deferredSize` bytes
+  // (`body` is empty): the linker's rewritten code goes straight into the output.
+  bool deferred = false;
+  size_t deferredSize = 0;
+  size_t bodySize() const { return deferred ? deferredSize : body.size(); }
+};
+
+// Makes deferred function bodies (Function::deferred) when the writer needs them.
+struct BodySource {
+  virtual ~BodySource() = default;
+  // Writes the body of defined function FUNCS[i] at OUT[i] (Function::deferredSize bytes
+  // each), for every i; may run on several threads.
+  virtual void write(std::span<const uint32_t> funcs, std::span<uint8_t *const> out) const = 0;
 };
 
 struct Global {
@@ -166,6 +180,11 @@ struct Module {
   // Section order of the input; empty for a module built in memory (the writer then uses
   // the canonical order: dylink.0 first, standard sections, custom sections last).
   std::vector<SectionRecord> layout;
+
+  // What makes the deferred bodies; it must live as long as they are unwritten.
+  std::shared_ptr<const BodySource> bodies;
+  // Makes every deferred body now, into the arena (for a module that outlives its source).
+  void materializeBodies();
 
   // Owners of the bytes that views point into.
   std::shared_ptr<const void> storage;

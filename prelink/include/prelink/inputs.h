@@ -13,7 +13,7 @@ namespace wasmobj {
 
 struct ModuleFile {
   std::string path; // PATH, DIR/path below it, or ARCHIVE:member
-  std::shared_ptr<Bytes> bytes;
+  std::shared_ptr<const InputBytes> bytes;
   bool member = false; // found in a directory or an archive
 };
 
