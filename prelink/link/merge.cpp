@@ -4,10 +4,14 @@
 #include <filesystem>
 #include <functional>
 #include <thread>
+#include <type_traits>
 
 #include "linker.h"
 
 namespace wasmobj::linking {
+
+// loadInputs' vector of libraries grows by moving them, not copying (Module::arena).
+static_assert(std::is_nothrow_move_constructible_v<Library>);
 
 namespace {
 

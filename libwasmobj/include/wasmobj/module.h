@@ -189,7 +189,10 @@ struct Module {
 
   // Owners of the bytes that views point into.
   std::shared_ptr<const void> storage;
-  std::deque<Bytes> arena;
+  // A vector, not a deque: views point into each Bytes' own buffer, which a move keeps,
+  // and a vector moves without throwing, so vectors of modules (the linker's libraries)
+  // grow by moving them instead of copying every import, export and name.
+  std::vector<Bytes> arena;
   ByteView own(Bytes b) {
     arena.push_back(std::move(b));
     return ByteView(arena.back());
