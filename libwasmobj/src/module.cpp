@@ -1,5 +1,7 @@
 #include "wasmobj/module.h"
 
+#include <type_traits>
+
 namespace wasmobj {
 
 const char *sectionName(SectionId id) {
@@ -107,6 +109,9 @@ const Export *Module::findExport(std::string_view name) const {
 } // namespace wasmobj
 
 namespace wasmobj {
+
+// Vectors of modules grow by moving them (see Module::arena).
+static_assert(std::is_nothrow_move_constructible_v<Module>);
 
 void Module::materializeBodies() {
   std::vector<uint32_t> funcs;
