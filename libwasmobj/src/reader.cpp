@@ -417,15 +417,7 @@ void readDataSection(Cursor c, Module &m) {
 } // namespace
 
 // Sanitizer builds (PRELINK_SANITIZE / PRELINK_FUZZ): the one known leak above.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PRELINK_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define PRELINK_ASAN 1
-#endif
-#ifdef PRELINK_ASAN
+#ifdef PRELINK_SANITIZE
 extern "C" const char *__lsan_default_suppressions() {
   return "leak:libLLVM.so\n";
 }

@@ -74,12 +74,16 @@ static Library readLibrary(InputFile f) {
   return L;
 }
 
-// The plain file PATH, read (and added to FILES): installed under its file name.
+// The plain file PATH, installed under its file name, not read yet.
+static InputFile plainInput(const std::string &path) { return InputFile{fs::path(path).filename().string(), path, nullptr, false}; }
+
+// The same, read (and added to FILES).
 static InputFile loadInput(const std::string &path, InputFiles &files) {
   FileId id;
-  auto bytes = mapInputFile(path, &id);
+  InputFile f = plainInput(path);
+  f.bytes = mapInputFile(path, &id);
   files.emplace_back(id, path);
-  return InputFile{fs::path(path).filename().string(), path, std::move(bytes), false};
+  return f;
 }
 
 // DIRS[i]/FILE for the first DIRS[i] that has it as a regular file, in order.
@@ -117,7 +121,7 @@ void Linker::loadInputs() {
     const bool dir = fs::is_directory(path, ec);
     if (i == 0 || (!dir && !isArchiveName(path))) {
       // A plain file: read below, with the others, in its place in inputFiles.
-      files.push_back(InputFile{fs::path(path).filename().string(), path, nullptr, false});
+      files.push_back(plainInput(path));
       inputFiles.emplace_back(FileId{}, path);
       fileSlot.push_back(inputFiles.size() - 1);
     } else {

@@ -107,16 +107,16 @@ std::string Manifest::text() const {
     out += "[\n";
     for (size_t i = 0; i < it.value().size(); ++i) {
       const json &lib = it.value()[i];
-      out += i ? ",\n    {\n" : "    {\n";
+      out += i ? ",\n    {" : "    {";
       bool first = true;
       for (auto m = lib.begin(); m != lib.end(); ++m) {
-        out += first ? "" : ",\n";
+        out += first ? "\n" : ",\n";
         first = false;
         putMember(out, m.key(), 3);
         putValue(out, m.value(), 3);
       }
       if (i < symbols.size()) {
-        out += first ? "" : ",\n";
+        out += first ? "\n" : ",\n";
         first = false;
         putMember(out, "symbols", 3);
         putSymbols(out, symbols[i]);
@@ -130,7 +130,6 @@ std::string Manifest::text() const {
 }
 
 Manifest Linker::buildManifest() const {
-  using json = nlohmann::ordered_json;
   Manifest m;
   json &j = m.doc;
   j["prelink_version"] = "0.1.0";
@@ -259,6 +258,5 @@ Manifest Linker::buildManifest() const {
   j["host_imports"] = host;
   return m;
 }
-
 
 } // namespace wasmobj::linking

@@ -301,14 +301,8 @@ LinkResult Linker::run() {
 
 namespace wasmobj {
 
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef PRELINK_SANITIZE // (CMakeLists.txt)
 constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 #else
 constexpr bool kSanitized = false;
 #endif

@@ -97,4 +97,8 @@ TEST_CASE("manifest text: the symbol rows print as nlohmann's dump(2) of the sam
   Manifest empty;
   empty.doc = json::object();
   CHECK(empty.text() == "{}\n");
+  // A library without members (and without a symbol list) prints as {}.
+  Manifest bare;
+  bare.doc["libraries"] = json::array({json::object(), {{"name", "x"}}});
+  CHECK(bare.text() == bare.doc.dump(2) + "\n");
 }
