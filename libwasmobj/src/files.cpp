@@ -371,15 +371,18 @@ StagedOutputs::StagedOutputs(const std::vector<OutputFile> &outputs, const Input
 
 StagedOutputs::~StagedOutputs() { cleanUp(); }
 
+// P's temporary removed, its output closed.
+static void removeTemporary(Planned &p) {
+  if (p.registered) p.registered->live.store(false);
+  p.registered = nullptr;
+  if (!p.tmp.empty()) ::unlink(p.tmp.c_str());
+  if (p.fd >= 0) ::close(p.fd);
+  p.tmp.clear();
+  p.fd = -1;
+}
+
 void StagedOutputs::cleanUp() {
-  for (auto &p : impl_->ps) {
-    if (p.registered) p.registered->live.store(false);
-    p.registered = nullptr;
-    if (!p.tmp.empty()) ::unlink(p.tmp.c_str());
-    if (p.fd >= 0) ::close(p.fd);
-    p.tmp.clear();
-    p.fd = -1;
-  }
+  for (auto &p : impl_->ps) removeTemporary(p);
 }
 
 void StagedOutputs::write(size_t i, ByteView bytes) {
@@ -409,7 +412,9 @@ void StagedOutputs::stream(size_t i, const std::function<void(const std::functio
     });
     if (::close(guard.release()) != 0) throw Error("cannot write output file: " + errnoText(errno), Error::kNoOffset, path);
   } catch (...) {
-    cleanUp();
+    // This output's temporary only (the others go with commit's failure or the
+    // destructor): outputs may stream on threads of their own.
+    removeTemporary(p);
     throw;
   }
 }

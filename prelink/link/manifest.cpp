@@ -89,19 +89,36 @@ void putSymbols(std::string &out, const std::vector<ManifestSymbol> &syms) {
 std::string Manifest::text() const {
   if (doc.empty()) return "{}\n";
   std::string out;
-  out.reserve(4096 + 200 * [&] {
-    size_t n = 0;
-    for (auto &v : symbols) n += v.size();
-    return n;
-  }());
-  out += "{\n";
-  bool firstMember = true;
+  head([&](std::string_view piece) { out += piece; });
+  return out + "\n}\n";
+}
+
+std::string Manifest::tail(const std::string &key, const json &value) const {
+  std::string out = doc.empty() ? "\n" : ",\n";
+  putMember(out, key, 1);
+  putValue(out, value, 1);
+  out += "\n}\n";
+  return out;
+}
+
+void Manifest::head(const std::function<void(std::string_view)> &put) const {
+  // One buffer, handed on whenever it holds a piece (after a member or a library): the
+  // text of a large manifest is never in memory whole, and its pages are reused.
+  constexpr size_t kPiece = size_t(1) << 20;
+  std::string out;
+  out.reserve(kPiece + (kPiece >> 2));
+  auto handOn = [&] {
+    if (out.size() < kPiece) return;
+    put(out);
+    out.clear();
+  };
+  out += "{";
   for (auto it = doc.begin(); it != doc.end(); ++it) {
-    out += firstMember ? "" : ",\n";
-    firstMember = false;
+    out += it == doc.begin() ? "\n" : ",\n";
     putMember(out, it.key(), 1);
     if (it.key() != "libraries" || !it.value().is_array() || it.value().empty()) {
       putValue(out, it.value(), 1);
+      handOn();
       continue;
     }
     out += "[\n";
@@ -122,11 +139,11 @@ std::string Manifest::text() const {
         putSymbols(out, symbols[i]);
       }
       out += first ? "}" : "\n    }";
+      handOn();
     }
     out += "\n  ]";
   }
-  out += "\n}\n";
-  return out;
+  if (!out.empty()) put(out);
 }
 
 Manifest Linker::buildManifest() const {

@@ -6,7 +6,9 @@
 // the text instead of a DOM of one node per field: building, copying and freeing that DOM
 // was a third of such a link.
 #pragma once
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,12 @@ struct Manifest {
   // The text --manifest writes: what nlohmann's dump(2) of the whole document with the
   // symbols in it prints (names that are not UTF-8 get U+FFFD; docs/cli.md), and a newline.
   std::string text() const;
+  // The same text in two parts, for a last member known only later (runLink: "module",
+  // the hash of the bytes written meanwhile): the pieces head hands to PUT, in order
+  // (about 1 MB each, in a buffer reused), and then tail(KEY, VALUE) are text() once
+  // doc[KEY] = VALUE is added, KEY not in doc before.
+  void head(const std::function<void(std::string_view)> &put) const;
+  std::string tail(const std::string &key, const nlohmann::ordered_json &value) const;
 };
 
 } // namespace wasmobj::linking

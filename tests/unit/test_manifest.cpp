@@ -87,8 +87,14 @@ TEST_CASE("manifest text: the symbol rows print as nlohmann's dump(2) of the sam
     m.symbols.push_back(std::move(syms));
   }
   m.doc["host_imports"] = json::array({{{"module", "env"}, {"name", "f"}}});
-  m.doc["module"] = {{"sha256", "00"}, {"size", 12}};
+  const json module = {{"sha256", "00"}, {"size", 12}};
+  // In two parts (runLink writes the head while the module streams): the same text.
+  std::string twoParts;
+  m.head([&](std::string_view piece) { twoParts += piece; });
+  twoParts += m.tail("module", module);
+  m.doc["module"] = module;
   CHECK(m.text() == domText(m));
+  CHECK(twoParts == m.text());
   // A document without libraries prints as nlohmann prints it.
   Manifest plain;
   plain.doc["a"] = json::object();
@@ -97,8 +103,47 @@ TEST_CASE("manifest text: the symbol rows print as nlohmann's dump(2) of the sam
   Manifest empty;
   empty.doc = json::object();
   CHECK(empty.text() == "{}\n");
+  std::string emptyParts;
+  empty.head([&](std::string_view piece) { emptyParts += piece; });
+  CHECK(emptyParts + empty.tail("module", module) == json({{"module", module}}).dump(2) + "\n");
   // A library without members (and without a symbol list) prints as {}.
   Manifest bare;
   bare.doc["libraries"] = json::array({json::object(), {{"name", "x"}}});
   CHECK(bare.text() == bare.doc.dump(2) + "\n");
+}
+
+TEST_CASE("manifest text: a large manifest comes in pieces that join to the same text") {
+  // 600 libraries of 40 symbols: about 4 MB, several pieces of the head.
+  std::vector<std::string> names;
+  for (int k = 0; k < 40; ++k) names.push_back("a_rather_long_exported_symbol_name_" + std::to_string(k));
+  Manifest m;
+  m.doc["prelink_version"] = "0.1.0";
+  m.doc["libraries"] = json::array();
+  for (int li = 0; li < 600; ++li) {
+    m.doc["libraries"].push_back({{"name", "lib" + std::to_string(li) + ".so"}, {"memory_base", li * 4096}});
+    std::vector<ManifestSymbol> syms;
+    for (size_t k = 0; k < names.size(); ++k) {
+      ManifestSymbol s;
+      s.name = &names[k];
+      s.kind = k % 2 ? ManifestSymbol::Data : ManifestSymbol::Function;
+      s.value = int64_t(li * 1000 + k);
+      syms.push_back(s);
+    }
+    m.symbols.push_back(std::move(syms));
+  }
+  m.doc["host_imports"] = json::array();
+  std::string joined;
+  size_t pieces = 0, largest = 0;
+  m.head([&](std::string_view piece) {
+    joined += piece;
+    ++pieces;
+    largest = std::max(largest, piece.size());
+  });
+  const json module = {{"sha256", "ab"}, {"size", 3}};
+  joined += m.tail("module", module);
+  m.doc["module"] = module;
+  CHECK(pieces > 2);
+  CHECK(largest < (size_t(5) << 18)); // 1.25 MB: a piece is about 1 MB
+  CHECK(joined == m.text());
+  CHECK(joined == domText(m));
 }

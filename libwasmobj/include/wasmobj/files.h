@@ -99,6 +99,7 @@ void writeOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inpu
 // write/stream fill one output's temporary (an in-place output's bytes are kept for
 // commit); commit renames every temporary into place in order, after writing the
 // in-place ones. Any failure, or destruction before commit, removes every temporary.
+// Different outputs may be written or streamed at the same time, on threads of their own.
 class StagedOutputs {
 public:
   StagedOutputs(const std::vector<OutputFile> &outputs, const InputFiles &inputs = {});
