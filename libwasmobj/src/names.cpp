@@ -26,7 +26,7 @@ NameMap readNameMap(Cursor &c, const char *what) {
       c.failAt(std::string(what) + " names are not in increasing index order (" + std::to_string(idx) + " after " +
                    std::to_string(m.back().first) + ")",
                entry);
-    m.emplace_back(idx, std::string(c.name()));
+    m.emplace_back(idx, c.name());
   }
   return m;
 }

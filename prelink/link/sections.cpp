@@ -14,6 +14,7 @@
 // A malformed name, producers or target_features section of an input costs only that
 // section (a warning): custom sections are advisory, the spec's rule.
 #include <deque>
+#include <optional>
 #include <filesystem>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,9 +50,7 @@ std::string utf8Name(const std::string &name) {
 }
 
 // binaryen's placeholder for a function without a name (optimize.h): never written.
-bool isPlaceholder(const std::string &n) {
-  return !n.empty() && n.find_first_not_of("0123456789") == std::string::npos;
-}
+bool isPlaceholder(std::string_view n) { return !n.empty() && n.find_first_not_of("0123456789") == std::string_view::npos; }
 
 void dropPlaceholders(NameMap &m) { std::erase_if(m, [](const auto &e) { return isPlaceholder(e.second); }); }
 
@@ -188,11 +187,10 @@ void Linker::emitCustomSections() {
 
   // Names by output index: one pointer per function, global and data segment, filled from
   // the inputs and prelink's own, then written in index order (linear, deterministic).
-  std::deque<std::string> own;
-  std::vector<const std::string *> funcs(out.numFuncs(), nullptr), globals(out.numGlobals(), nullptr),
-      datas(out.datas.size(), nullptr);
-  auto set = [&](std::vector<const std::string *> &v, uint64_t i, std::string n) {
-    if (i < v.size()) v[i] = &own.emplace_back(utf8Name(n));
+  std::deque<std::string> own; // prelink's names (the inputs' are views of their sections)
+  std::vector<std::optional<std::string_view>> funcs(out.numFuncs()), globals(out.numGlobals()), datas(out.datas.size());
+  auto set = [&](std::vector<std::optional<std::string_view>> &v, uint64_t i, std::string n) {
+    if (i < v.size()) v[i] = own.emplace_back(utf8Name(n));
   };
   uint32_t fi = 0, gi = 0;
   for (auto &imp : out.imports) {
@@ -204,12 +202,12 @@ void Linker::emitCustomSections() {
     const Module &m = L.mod;
     for (auto &[i, n] : inputNames[li].functions)
       if (i >= m.numImportedFuncs && i < m.numFuncs() && L.funcBase + (i - m.numImportedFuncs) < funcs.size())
-        funcs[L.funcBase + (i - m.numImportedFuncs)] = &n;
+        funcs[L.funcBase + (i - m.numImportedFuncs)] = n;
     for (auto &[i, n] : inputNames[li].globals)
       if (i >= m.numImportedGlobals && i < m.numGlobals() && L.globalBase + (i - m.numImportedGlobals) < globals.size())
-        globals[L.globalBase + (i - m.numImportedGlobals)] = &n;
+        globals[L.globalBase + (i - m.numImportedGlobals)] = n;
     for (auto &[i, n] : inputNames[li].dataSegments)
-      if (i < m.datas.size() && !m.datas[i].active() && i < L.dataMap.size() && L.dataMap[i] < datas.size()) datas[L.dataMap[i]] = &n;
+      if (i < m.datas.size() && !m.datas[i].active() && i < L.dataMap.size() && L.dataMap[i] < datas.size()) datas[L.dataMap[i]] = n;
   }
   for (auto &[f, n] : stubNames) set(funcs, f, n);
   set(funcs, startFuncIndex, "prelink.start");
@@ -237,7 +235,7 @@ void Linker::emitCustomSections() {
   for (auto &[d, n] : segmentNames) set(datas, d, n);
 
   NameSection ns;
-  auto collect = [](const std::vector<const std::string *> &v, NameMap &m) {
+  auto collect = [](const std::vector<std::optional<std::string_view>> &v, NameMap &m) {
     for (uint32_t i = 0; i < v.size(); ++i)
       if (v[i]) m.emplace_back(i, *v[i]);
   };

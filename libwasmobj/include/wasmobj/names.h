@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,7 +16,10 @@
 namespace wasmobj {
 
 // Index -> name, sorted by index without duplicates (as the spec requires of a name map).
-using NameMap = std::vector<std::pair<uint32_t, std::string>>;
+// The names are views: of the payload parsed (parseNameSection), or of strings the maker
+// keeps, for as long as the map is used (a large link has a name per function: 120,000
+// at 3,000 libraries, which are not copied).
+using NameMap = std::vector<std::pair<uint32_t, std::string_view>>;
 
 struct NameSection {
   std::optional<std::string> module; // subsection 0
@@ -28,7 +32,8 @@ struct NameSection {
 
 // Parses the payload of a "name" section (the bytes after its name); OFFSET is the file
 // offset of PAYLOAD's first byte. Throws Error: subsections out of order or twice, a size
-// that does not match, a name map out of order, a name that is not UTF-8.
+// that does not match, a name map out of order, a name that is not UTF-8. The maps' names
+// are views of PAYLOAD.
 NameSection parseNameSection(ByteView payload, uint64_t offset = 0);
 
 // The payload of a "name" section holding S (empty subsections are left out; every map
