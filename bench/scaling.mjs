@@ -51,22 +51,27 @@ function buildMain(/** @type {string} */ work, /** @type {string} */ include, /*
   return dir;
 }
 
-const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** Runs CMD REPS times; the median wall time (ms), the stages of the median run, peak RSS (KB). */
-function measure(/** @type {string} */ cmd, /** @type {string[]} */ args, /** @type {number} */ reps) {
-  const runs = [];
-  for (let r = 0; r < reps; r++) {
-    const t = process.hrtime.bigint();
-    const p = spawnSync('/usr/bin/time', ['-f', 'RSS %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    const ms = Number(process.hrtime.bigint() - t) / 1e6;
-    if (p.status !== 0) throw new Error(`${cmd} failed: ${p.stderr}`);
-    const stages = {};
-    for (const m of p.stderr.matchAll(/prelink: stats: (\S+)\s+([\d.]+) ms/g)) stages[m[1]] = Number(m[2]);
-    runs.push({ ms, stages, rss: Number(/RSS (\d+)/.exec(p.stderr)?.[1] ?? 0) });
-  }
-  runs.sort((a, b) => a.ms - b.ms);
-  return runs[runs.length >> 1];
+/** One run of CMD: wall time (ms), the stages it printed (--stats), peak RSS (KB). */
+function runOnce(/** @type {string} */ cmd, /** @type {string[]} */ args) {
+  const t = process.hrtime.bigint();
+  const p = spawnSync('/usr/bin/time', ['-f', 'RSS %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (p.status !== 0) throw new Error(`${cmd} failed: ${p.stderr}`);
+  const stages = {};
+  for (const m of p.stderr.matchAll(/prelink: stats: (\S+)\s+([\d.]+) ms/g)) stages[m[1]] = Number(m[2]);
+  return { ms, stages, rss: Number(/RSS (\d+)/.exec(p.stderr)?.[1] ?? 0) };
+}
+
+/** Runs each of CMDS ([cmd, args]) REPS times, taking turns (a noisy machine's slow spell
+ *  falls on all of them alike); per command the median run (wall time, its stages, RSS). */
+function measure(/** @type {[string, string[]][]} */ cmds, /** @type {number} */ reps) {
+  const runs = cmds.map(() => /** @type {any[]} */ ([]));
+  for (let r = 0; r < reps; r++) cmds.forEach(([cmd, args], i) => runs[i].push(runOnce(cmd, args)));
+  return runs.map((rs) => {
+    rs.sort((a, b) => a.ms - b.ms);
+    return rs[rs.length >> 1];
+  });
 }
 
 /** @returns {{n: number, bytes: number, prelink: any, wasmld: any}[]} */
@@ -79,9 +84,10 @@ export function benchScaling({ prelink, work, include, reps = 3, sizes = [10, 10
     const libs = Array.from({ length: n }, (_, i) => path.join(work, 'so', `lib${i}.so`));
     const objs = Array.from({ length: n }, (_, i) => path.join(work, 'obj', `lib${i}.o`));
     const bytes = [path.join(dir, 'main.wasm'), ...libs].reduce((s, f) => s + fs.statSync(f).size, 0);
-    const p = measure(prelink, [path.join(dir, 'main.wasm'), ...libs, '-o', path.join(dir, 'out.wasm'), '--manifest',
-      path.join(dir, 'out.json'), '--stats'], reps);
-    const w = measure('wasm-ld-19', ['--no-entry', '--export=run', '-o', path.join(dir, 'static.wasm'), path.join(dir, 'main.o'), ...objs], reps);
+    const [p, w] = measure([
+      [prelink, [path.join(dir, 'main.wasm'), ...libs, '-o', path.join(dir, 'out.wasm'), '--manifest', path.join(dir, 'out.json'), '--stats']],
+      ['wasm-ld-19', ['--no-entry', '--export=run', '-o', path.join(dir, 'static.wasm'), path.join(dir, 'main.o'), ...objs]],
+    ], reps);
     out.push({ n, bytes, prelink: p, wasmld: w });
   }
   return out;

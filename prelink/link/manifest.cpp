@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "linker.h"
+#include "parallel.h"
 
 namespace wasmobj::linking {
 
@@ -195,10 +196,13 @@ Manifest Linker::buildManifest() const {
   j["heap_base"] = heapBase;
   j["heap_end"] = heapEnd;
   host->describe(*this, j);
-  json libsj = json::array();
-  for (size_t li = 0; li < libs.size(); ++li) {
+  // Each library's member and symbol rows on every core, each into its own place (the
+  // first error, a data address that cannot be evaluated, is the earliest library's).
+  std::vector<json> libDocs(libs.size());
+  m.symbols.resize(libs.size());
+  parallelFor(uint32_t(libs.size()), [&](uint32_t li) {
     const Library &L = libs[li];
-    json l;
+    json &l = libDocs[li];
     l["name"] = L.name;
     if (L.isLibdl) l["prelink_libdl"] = true;
     l["sha256"] = L.sha256;
@@ -257,10 +261,11 @@ Manifest Linker::buildManifest() const {
       s.global = L.globalDef[ei];
       syms.push_back(s);
     }
-    m.symbols.push_back(std::move(syms));
-    libsj.push_back(l);
-  }
-  j["libraries"] = libsj;
+    m.symbols[li] = std::move(syms);
+  });
+  json libsj = json::array();
+  for (auto &l : libDocs) libsj.push_back(std::move(l));
+  j["libraries"] = std::move(libsj);
   if (hasLibdl) {
     json hostFns = json::array();
     for (auto &L : libs)
