@@ -361,10 +361,7 @@ void Linker::buildSymbolTable() {
   for (auto &L : libs)
     for (auto &e : L.mod.dylink->exportInfo)
       if (e.flags & kSymTLS) L.tlsExports.insert(e.name);
-  size_t duplicates = 0, globalExports = 0;
-  for (auto &L : libs)
-    if (L.global) globalExports += L.mod.exports.size();
-  globalSyms.reserve(globalExports);
+  size_t duplicates = 0;
   // EXPORT_INFO flags by name, per library: built the first time a duplicate asks.
   std::vector<std::optional<std::unordered_map<std::string_view, uint32_t>>> exportFlags(libs.size());
   auto flagsOf = [&](int li, const std::string &name) -> uint32_t {
@@ -373,34 +370,41 @@ void Linker::buildSymbolTable() {
     auto it = flags->find(name);
     return it == flags->end() ? 0 : it->second;
   };
-  for (int li = 0; li < int(libs.size()); ++li) {
+  // The global scope's exports, in load order: the first definition of a name wins (as at
+  // runtime).
+  std::vector<std::vector<SymbolTable::Candidate>> candidates(libs.size());
+  parallelFor(uint32_t(libs.size()), [&](uint32_t li) {
     Library &L = libs[li];
-    L.globalDef.assign(L.mod.exports.size(), false);
-    if (!L.global) continue;
-    for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei) {
-      const Export &e = L.mod.exports[ei];
-      if (isLinkerInternal(e.name)) continue;
-      auto [it, inserted] = globalSyms.emplace(e.name, Sym{li, ei});
-      if (inserted) {
-        L.globalDef[ei] = true;
-        continue;
-      }
-      // First definition in load order wins (as at runtime). Two strong definitions are
-      // worth telling about; a weak one (EXPORT_INFO flag) is expected to be overridden.
-      const Library &first = libs[it->second.lib];
-      bool weak = (flagsOf(li, e.name) & kSymBindingWeak) || (flagsOf(it->second.lib, e.name) & kSymBindingWeak);
-      if (weak) continue;
-      std::string msg = "duplicate symbol: " + e.name + " (defined in " + first.name + " and " + L.name + ")";
-      if (cfg.noDuplicates) throw Error(msg, Error::kNoOffset, L.path);
-      if (++duplicates <= 10) warnings.push_back(L.path + ": " + msg + "; the definition in " + first.name + " is used");
-    }
+    L.globalDef.assign(L.mod.exports.size(), 0);
+    if (!L.global) return;
+    auto &c = candidates[li];
+    c.reserve(L.mod.exports.size());
+    for (uint32_t ei = 0; ei < L.mod.exports.size(); ++ei)
+      if (!isLinkerInternal(L.mod.exports[ei].name)) c.push_back({L.mod.exports[ei].name, Sym{int(li), ei}});
+  }, 64);
+  const std::vector<SymbolTable::Repeat> repeats = globalSyms.build(candidates);
+  parallelFor(uint32_t(libs.size()), [&](uint32_t li) {
+    for (auto &c : candidates[li]) libs[li].globalDef[c.sym.exportIdx] = 1;
+  }, 64);
+  for (auto &r : repeats) {
+    Library &L = libs[r.sym.lib];
+    const Export &e = L.mod.exports[r.sym.exportIdx];
+    L.globalDef[r.sym.exportIdx] = 0;
+    // Two strong definitions are worth telling about; a weak one (EXPORT_INFO flag) is
+    // expected to be overridden.
+    const Library &first = libs[r.first.lib];
+    bool weak = (flagsOf(r.sym.lib, e.name) & kSymBindingWeak) || (flagsOf(r.first.lib, e.name) & kSymBindingWeak);
+    if (weak) continue;
+    std::string msg = "duplicate symbol: " + e.name + " (defined in " + first.name + " and " + L.name + ")";
+    if (cfg.noDuplicates) throw Error(msg, Error::kNoOffset, L.path);
+    if (++duplicates <= 10) warnings.push_back(L.path + ": " + msg + "; the definition in " + first.name + " is used");
   }
   if (duplicates > 10)
     warnings.push_back(std::to_string(duplicates - 10) + " more symbols are defined more than once; the first definition in load order is used");
 }
 
 const Linker::Sym *Linker::lookup(const std::string &name, int fromLib) const {
-  if (auto it = globalSyms.find(name); it != globalSyms.end()) return &it->second;
+  if (const Sym *s = globalSyms.find(name)) return s;
   // A dlopen-only library then searches its own local scope (ELF's lookup order).
   static thread_local Sym tmp;
   const Library &F = libs[fromLib];

@@ -12,6 +12,7 @@
 
 #include "host.h"
 #include "manifest.h"
+#include "symtab.h"
 #include "wasmobj/code.h"
 #include "prelink/link.h"
 
@@ -79,7 +80,7 @@ struct Library {
   std::unordered_map<std::string_view, uint32_t> exportIndex; // name -> index into mod.exports
   // Parallel to mod.exports: the export is the global scope's definition of its name
   // (globalSyms names it; buildSymbolTable), asked once per export by the later stages.
-  std::vector<bool> globalDef;
+  std::vector<uint8_t> globalDef; // bytes, not bits: set from several cores
 
   // Per-import resolution (parallel to mod.imports).
   std::vector<Resolution> imports;
@@ -231,11 +232,8 @@ public:
 
   // Global symbol table: name (a view of the export's) -> (library, export index). First
   // definition wins.
-  struct Sym {
-    int lib;
-    uint32_t exportIdx;
-  };
-  std::unordered_map<std::string_view, Sym> globalSyms;
+  using Sym = SymRef;
+  SymbolTable globalSyms;
 
   // Threads (docs/design.md, "Threads and thread-local storage").
   const Limits *mainMemoryLimits() const; // the main's memory (imported or defined), or null

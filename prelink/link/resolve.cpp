@@ -198,8 +198,7 @@ void Linker::resolveImports() {
   // definition only a dlopen-only library's local scope holds (not exported).
   auto viaLoader = [&](const std::string &name, const Sym &s) {
     if (!host->gotThroughLoader() || libs[s.lib].isLibdl) return false;
-    auto it = globalSyms.find(name);
-    return it != globalSyms.end() && &it->second == &s;
+    return globalSyms.find(name) == &s;
   };
   for (int li = 0; li < int(libs.size()); ++li) {
     Library &L = libs[li];
