@@ -21,6 +21,7 @@
 
 #include "linker.h"
 #include "optimize.h"
+#include "parallel.h"
 #include "wasmobj/names.h"
 
 namespace wasmobj::linking {
@@ -113,15 +114,39 @@ void Linker::emitCustomSections() {
   std::vector<std::pair<std::string, std::vector<ByteView>>> kept; // in order of first appearance
   std::unordered_map<std::string, size_t> keptAt;
 
+  // What a malformed advisory section costs: itself, with one warning.
+  auto malformed = [](const CustomSection &c, const Library &L, const Error &e) {
+    return Error("the " + c.name + " section is malformed and left out: " + e.message(), e.offset(), L.path).format();
+  };
+  // Each library's (first) name section, parsed on every core; its warning, if any, is
+  // told in its place below.
+  std::vector<std::string> nameWarnings(libs.size());
+  if (keepNames)
+    parallelFor(uint32_t(libs.size()), [&](uint32_t li) {
+      const Library &L = libs[li];
+      for (const CustomSection &c : L.mod.customs) {
+        if (c.name != "name") continue;
+        try {
+          NameSection &s = inputNames[li];
+          s = parseNameSection(c.payload, c.offset);
+          dropPlaceholders(s.functions);
+          dropPlaceholders(s.globals);
+          dropPlaceholders(s.dataSegments);
+        } catch (const Error &e) {
+          inputNames[li] = NameSection{};
+          nameWarnings[li] = malformed(c, L, e);
+        }
+        break;
+      }
+    }, 64);
   for (size_t li = 0; li < libs.size(); ++li) {
     Library &L = libs[li];
     bool hasDebug = false, hasNames = false;
-    // What a malformed advisory section costs: itself, with one warning.
     auto parse = [&](const CustomSection &c, auto &&fn) {
       try {
         fn();
       } catch (const Error &e) {
-        warnings.push_back(Error("the " + c.name + " section is malformed and left out: " + e.message(), e.offset(), L.path).format());
+        warnings.push_back(malformed(c, L, e));
       }
     };
     for (const CustomSection &c : L.mod.customs) {
@@ -131,13 +156,7 @@ void Linker::emitCustomSections() {
           continue;
         }
         hasNames = true;
-        if (keepNames) parse(c, [&] {
-            NameSection &s = inputNames[li];
-            s = parseNameSection(c.payload, c.offset);
-            dropPlaceholders(s.functions);
-            dropPlaceholders(s.globals);
-            dropPlaceholders(s.dataSegments);
-          });
+        if (keepNames && !nameWarnings[li].empty()) warnings.push_back(std::move(nameWarnings[li]));
       } else if (c.name == "producers") {
         if (keepNames) parse(c, [&] { producers.push_back(parseProducers(c.payload, c.offset)); });
       } else if (c.name == "target_features") {
