@@ -308,8 +308,9 @@ constexpr bool kSanitized = true;
 constexpr bool kSanitized = false;
 #endif
 
-// The manifest's text as --manifest writes it, or what MAKE returns or writes of it. Names that are not UTF-8 (file names of directory and
-// archive members may be anything) become U+FFFD rather than an exception (docs/cli.md).
+// The manifest's text as --manifest writes it, or what MAKE returns or writes of it. Names
+// that are not UTF-8 (file names of directory and archive members may be anything) become
+// U+FFFD rather than an exception (docs/cli.md).
 template <class Make> static auto manifestText(const std::string &file, Make make) {
   try {
     return make();
@@ -443,6 +444,7 @@ int runLink(const LinkConfig &cfg) {
           put(viewOf(k.manifest.tail("module", module)));
         });
       });
+    std::string hash;
     try {
       staged.stream(moduleOut, [&](const std::function<void(ByteView)> &put) {
         moduleSize = writeModule(r.module, [&](ByteView piece) {
@@ -450,13 +452,13 @@ int runLink(const LinkConfig &cfg) {
           put(piece);
         });
       });
+      hash = sha.hex();
+      moduleDone.set_value(moduleMember(hash, moduleSize)); // last: nothing throws after it
     } catch (...) {
       moduleDone.set_exception(std::current_exception());
       if (manifestDone.valid()) manifestDone.wait(); // its failure is the module's
       throw;
     }
-    const std::string hash = sha.hex();
-    moduleDone.set_value(moduleMember(hash, moduleSize));
     if (manifestDone.valid()) manifestDone.get();
     describeModule(k.manifest, hash, moduleSize);
   }

@@ -7,7 +7,7 @@
 //   node files.mjs --check NAME --prelink PATH
 //
 // NAME: inputs-not-regular, archive-bomb, output-is-input, outputs-together, temporary,
-// in-place. Exit status 0 when every check passes. Each prelink run has a
+// write-fails, in-place. Exit status 0 when every check passes. Each prelink run has a
 // time limit, so that a regression that hangs fails instead of stalling the suite.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -285,6 +285,30 @@ function checkTemporary() {
   if (again.status !== 0 || !fs.readFileSync(path.join(tmp, 'out.wasm')).equals(ref.wasm)) fail(`${again.cmd}: ${again.stderr}`);
 }
 
+// ---- write-fails ---------------------------------------------------------------------
+
+// A write that fails (here the file size limit, `ulimit -f`, with SIGXFSZ ignored so that
+// write(2) says EFBIG) is one error line, and leaves the outputs that were there as they
+// were and no temporary. The module and the manifest are written at once, on two threads
+// (docs/design.md, "Speed and memory"): the manifest alone failing, and both failing (the
+// module's error is the one told), are both checked.
+function checkWriteFails() {
+  const ref = reference();
+  fs.writeFileSync(path.join(tmp, 'out.wasm'), 'an existing module\n');
+  fs.writeFileSync(path.join(tmp, 'm.json'), 'an existing manifest\n');
+  const blocks = Math.ceil(ref.wasm.length / 512); // sh's ulimit -f counts 512-byte blocks
+  const cases = [[0, 'out.wasm: cannot write output file: File too large']];
+  if (blocks * 512 < Buffer.byteLength(ref.json)) cases.push([blocks, 'm.json: cannot write output file: File too large']);
+  else fail(`the reference manifest (${Buffer.byteLength(ref.json)} bytes) is not larger than ${blocks} blocks: no manifest-only case`);
+  for (const [limit, want] of cases) {
+    const before = snapshot();
+    const r = run(['main.wasm', 'valid-side.wasm', '-o', 'out.wasm', '--manifest', 'm.json'],
+                  { shell: `trap '' XFSZ && ulimit -f ${limit} && exec "$P" "$@"` });
+    expectError(r, want);
+    expectUnchanged(before, `${r.cmd} (ulimit -f ${limit})`);
+  }
+}
+
 // ---- in-place --------------------------------------------------------------------------
 
 // An output that exists and is not a regular file is written into, as lld does, never
@@ -332,6 +356,7 @@ const checks = {
   'output-is-input': checkOutputIsInput,
   'outputs-together': checkOutputsTogether,
   temporary: checkTemporary,
+  'write-fails': checkWriteFails,
   'in-place': checkInPlace,
 };
 if (!(args.check in checks)) {
