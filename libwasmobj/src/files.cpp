@@ -103,6 +103,15 @@ Error overBudget(const std::string &path, uint64_t n, uint64_t budget) {
 }
 
 // loadFile's reading, of FD (at its start) whose fstat said SIZE.
+// checkWasmHeader, its error naming PATH.
+void checkHeaderOf(ByteView bytes, const std::string &path) {
+  try {
+    checkWasmHeader(bytes);
+  } catch (const Error &e) {
+    throw e.withFile(path);
+  }
+}
+
 std::shared_ptr<Bytes> readOpened(int fd, const std::string &path, uint64_t size, bool wasm, uint64_t budget) {
   if (size > budget) throw overBudget(path, size, budget);
   auto buf = std::make_shared<Bytes>();
@@ -118,11 +127,7 @@ std::shared_ptr<Bytes> readOpened(int fd, const std::string &path, uint64_t size
     if (r < 0) throw Error("cannot read file: " + errnoText(errno), Error::kNoOffset, path);
     if (uint64_t(r) == size) {
       buf->resize(size_t(r));
-      try {
-        checkWasmHeader(ByteView(*buf));
-      } catch (const Error &e) {
-        throw e.withFile(path);
-      }
+      checkHeaderOf(ByteView(*buf), path);
       return buf;
     }
     if (::lseek(fd, 0, SEEK_SET) != 0) throw Error("cannot read file: " + errnoText(errno), Error::kNoOffset, path);
@@ -133,11 +138,7 @@ std::shared_ptr<Bytes> readOpened(int fd, const std::string &path, uint64_t size
     buf->resize(8);
     got = readFully(fd, buf->data(), 8, path);
     buf->resize(got);
-    try {
-      checkWasmHeader(ByteView(*buf));
-    } catch (const Error &e) {
-      throw e.withFile(path);
-    }
+    checkHeaderOf(ByteView(*buf), path);
   }
   // The size fstat saw; a file that grows meanwhile is read to its end, within BUDGET.
   buf->resize(std::max<size_t>(got, size_t(size)));
@@ -224,11 +225,7 @@ std::shared_ptr<InputBytes> mapInputFile(const std::string &path, FileId *id, ui
   if (size >= kMapAtLeast && size <= budget && size <= SIZE_MAX) {
     uint8_t header[8];
     size_t got = readFully(fd.fd, header, 8, path);
-    try {
-      checkWasmHeader(ByteView(header, got));
-    } catch (const Error &e) {
-      throw e.withFile(path);
-    }
+    checkHeaderOf(ByteView(header, got), path);
     installSigbusHandler();
     void *p = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fd.fd, 0);
     if (p != MAP_FAILED) {

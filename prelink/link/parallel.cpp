@@ -9,11 +9,15 @@
 
 namespace wasmobj::linking {
 
-void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn, uint32_t minItems) {
+uint32_t parallelism() {
   // Once: hardware_concurrency reads /sys each time (3% of a 3,000-library link when it
   // was asked per library).
   static const uint32_t cores = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  const uint32_t workers = std::min(cores, n);
+  return cores;
+}
+
+void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn, uint32_t minItems) {
+  const uint32_t workers = std::min(parallelism(), n);
   if (workers <= 1 || n < minItems) {
     for (uint32_t k = 0; k < n; ++k) fn(k);
     return;

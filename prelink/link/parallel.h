@@ -13,4 +13,7 @@ namespace wasmobj::linking {
 // is done.
 void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn, uint32_t minItems = 256);
 
+// How many threads parallelFor uses at most: the machine's cores, 1 to 8.
+uint32_t parallelism();
+
 } // namespace wasmobj::linking

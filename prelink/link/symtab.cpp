@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <thread>
 
 #include "parallel.h"
 
@@ -18,13 +17,11 @@ std::vector<SymbolTable::Repeat> SymbolTable::build(const std::vector<std::vecto
     h.reserve(names[li].size());
     for (auto &c : names[li]) h.push_back(hashOf(c.name));
   }, 64);
-  const unsigned cores = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  const unsigned bits = total < 4096 ? 0 : unsigned(std::bit_width(cores - 1)); // 2^bits parts
+  const unsigned bits = total < 4096 ? 0 : unsigned(std::bit_width(parallelism() - 1)); // 2^bits parts
   partShift_ = 64 - bits;
   parts_.assign(size_t(1) << bits, Part{});
   std::vector<std::vector<Repeat>> repeats(parts_.size());
   parallelFor(uint32_t(parts_.size()), [&](uint32_t p) {
-    auto partOf = [&](uint64_t h) { return bits ? uint32_t(h >> partShift_) : 0u; };
     size_t n = 0;
     for (auto &hv : hashes)
       for (uint64_t h : hv) n += partOf(h) == p;
@@ -62,7 +59,7 @@ std::vector<SymbolTable::Repeat> SymbolTable::build(const std::vector<std::vecto
 const SymRef *SymbolTable::find(std::string_view name) const {
   if (parts_.empty()) return nullptr;
   const uint64_t h = hashOf(name);
-  const Part &part = parts_[partShift_ >= 64 ? 0 : size_t(h >> partShift_)];
+  const Part &part = parts_[partOf(h)];
   const size_t mask = part.slots.size() - 1;
   for (size_t i = size_t(h) & mask;; i = (i + 1) & mask) {
     const Slot &s = part.slots[i];

@@ -48,6 +48,7 @@ private:
     std::vector<Candidate> entries;
   };
   static uint64_t hashOf(std::string_view s) { return std::hash<std::string_view>{}(s); }
+  uint32_t partOf(uint64_t h) const { return partShift_ >= 64 ? 0 : uint32_t(h >> partShift_); }
   unsigned partShift_ = 64; // part = hash >> partShift_ (0 parts: an empty table)
   std::vector<Part> parts_;
 };
