@@ -399,6 +399,19 @@ TEST_CASE("writer: writeFileAtomic replaces the file and leaves no temporary beh
   size_t n = 0;
   for ([[maybe_unused]] auto &e : fs::directory_iterator(d.path)) ++n;
   CHECK(n == 1);
+  // As rename(2) would: the name is replaced, not the file it named. Another name of the
+  // old file keeps the old bytes; a symbolic link becomes the new file, its target stays.
+  fs::create_hard_link(p, d.path / "old.wasm");
+  fs::create_symlink("old.wasm", d.path / "link.wasm");
+  writeFileAtomic(p, B({6}));
+  writeFileAtomic((d.path / "link.wasm").string(), B({8}));
+  CHECK(*loadFile(p) == B({6}));
+  CHECK(*loadFile((d.path / "old.wasm").string()) == B({4, 5}));
+  CHECK_FALSE(fs::is_symlink(d.path / "link.wasm"));
+  CHECK(*loadFile((d.path / "link.wasm").string()) == B({8}));
+  n = 0;
+  for ([[maybe_unused]] auto &e : fs::directory_iterator(d.path)) ++n;
+  CHECK(n == 3);
   Error e = errorOf([&] { writeFileAtomic((d.path / "no-such-dir" / "x.wasm").string(), B({1})); });
   CHECK(e.message() == "cannot create output file: No such file or directory");
 }
