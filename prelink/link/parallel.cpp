@@ -5,6 +5,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace wasmobj::linking {
@@ -41,6 +42,68 @@ void parallelFor(uint32_t n, const std::function<void(uint32_t)> &fn, uint32_t m
   work(); // the calling thread is one of the workers
   for (auto &t : threads) t.join();
   if (error) std::rethrow_exception(error);
+}
+
+Beside::Beside() {
+  if (parallelism() > 1) thread_ = std::thread([this] { run(); });
+}
+
+Beside::~Beside() {
+  {
+    std::unique_lock l(m_);
+    cv_.wait(l, [&] { return !busy_; });
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Beside::start(std::function<void()> job) {
+  if (!thread_.joinable()) {
+    try {
+      job();
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+    return;
+  }
+  {
+    std::unique_lock l(m_);
+    cv_.wait(l, [&] { return !busy_; });
+    job_ = std::move(job);
+    busy_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Beside::wait() {
+  std::unique_lock l(m_);
+  cv_.wait(l, [&] { return !busy_; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+}
+
+void Beside::run() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock l(m_);
+      cv_.wait(l, [&] { return stop_ || busy_; });
+      if (!busy_) return; // stopped, nothing left
+      job = std::move(job_);
+    }
+    std::exception_ptr e;
+    try {
+      job();
+    } catch (...) {
+      e = std::current_exception();
+    }
+    {
+      std::lock_guard l(m_);
+      error_ = e;
+      busy_ = false;
+    }
+    cv_.notify_all();
+  }
 }
 
 } // namespace wasmobj::linking

@@ -12,6 +12,7 @@
 #include "libdl/prelink_dl.h"
 #include "linker.h"
 #include "optimize.h"
+#include "parallel.h"
 #include "wasmobj/diag.h"
 #include "wasmobj/reader.h"
 #include "wasmobj/writer.h"
@@ -446,10 +447,23 @@ int runLink(const LinkConfig &cfg) {
       });
     std::string hash;
     try {
+      // Each piece is hashed on a thread beside the one that writes it: SHA-256 and
+      // write(2) of 15 MB take about as long as each other (docs/design.md).
+      linking::Beside hasher;
       staged.stream(moduleOut, [&](const std::function<void(ByteView)> &put) {
         moduleSize = writeModule(r.module, [&](ByteView piece) {
-          sha.update(piece);
+          hasher.start([&sha, piece] { sha.update(piece); });
+          struct Settle { // the piece stays the writer's until the hasher is done with it
+            linking::Beside &h;
+            ~Settle() {
+              try {
+                h.wait();
+              } catch (...) {
+              }
+            }
+          } settle{hasher};
           put(piece);
+          hasher.wait();
         });
       });
       hash = sha.hex();
