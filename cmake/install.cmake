@@ -25,7 +25,7 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/prelinkConfig.cmake.in
 # 0.x: a new minor version may change the API.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/prelinkConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/prelinkConfig.cmake ${PROJECT_BINARY_DIR}/prelinkConfigVersion.cmake
-  ${CMAKE_CURRENT_LIST_DIR}/prelinkBinaryen.cmake DESTINATION ${PRELINK_CMAKE_DIR})
+  DESTINATION ${PRELINK_CMAKE_DIR})
 # The man page, gzip -9n as Debian policy 12.1 wants (-n: no time stamp, so the same bytes
 # every build).
 find_program(GZIP gzip)
@@ -48,9 +48,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/NOTICE ${PROJE
   ${PROJECT_BINARY_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # `cpack -G DEB` in the build directory: prelink_<version>_<arch>.deb. Its Depends are
-# dpkg-shlibdeps' findings for bin/prelink, plus binaryen, whose unversioned libbinaryen.so
-# has no shlibs entry (shlibdeps cannot name it): the binary needs the binaryen release it
-# was built against.
+# dpkg-shlibdeps' findings for bin/prelink, plus binaryen, which the binary loads with
+# dlopen for -O and --gc-sections (shlibdeps cannot see it, and the unversioned
+# libbinaryen.so has no shlibs entry): the binaryen release it was built against.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME prelink)
 set(CPACK_PACKAGE_VENDOR "The prelink authors")

@@ -1,7 +1,7 @@
 # binaryen as the imported target prelink::binaryen. Debian's binaryen ships the C API
-# header and libbinaryen.so but no CMake package: the build links through this target,
-# and the installed package config includes this same file, so a project that links
-# prelink::prelinker finds binaryen the way the build did.
+# header and libbinaryen.so but no CMake package: the build takes the header and the
+# library's path from this target (prelink/CMakeLists.txt: the library is loaded with
+# dlopen, not linked).
 if(NOT TARGET prelink::binaryen)
   find_path(PRELINK_BINARYEN_INCLUDE_DIR binaryen-c.h)
   find_library(PRELINK_BINARYEN_LIBRARY binaryen)

@@ -6,6 +6,7 @@
 #include "optimize.h"
 
 #include <binaryen-c.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -31,10 +32,89 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// binaryen's C API, loaded only by a link that asks for binaryen (-O, --gc-sections):
+// linked in, libbinaryen.so's 17,300 symbol relocations and its constructors cost every
+// link 6.5 ms of start-up (docs/benchmarks.md). The functions keep their names, as
+// members of the table bn() returns once loadBinaryen has filled it.
+#define PRELINK_BINARYEN_FUNCTIONS(X) \
+  X(BinaryenConstGetValueI32) \
+  X(BinaryenConstId) \
+  X(BinaryenElementSegmentGetData) \
+  X(BinaryenElementSegmentGetLength) \
+  X(BinaryenElementSegmentGetOffset) \
+  X(BinaryenElementSegmentIsPassive) \
+  X(BinaryenExpressionGetId) \
+  X(BinaryenFeatureAll) \
+  X(BinaryenFeatureAtomics) \
+  X(BinaryenFeatureBulkMemory) \
+  X(BinaryenFeatureExceptionHandling) \
+  X(BinaryenFeatureMVP) \
+  X(BinaryenFeatureMultivalue) \
+  X(BinaryenFeatureMutableGlobals) \
+  X(BinaryenFeatureNontrappingFPToInt) \
+  X(BinaryenFeatureReferenceTypes) \
+  X(BinaryenFeatureSIMD128) \
+  X(BinaryenFeatureSignExt) \
+  X(BinaryenFeatureTailCall) \
+  X(BinaryenFunctionGetName) \
+  X(BinaryenFunctionImportGetModule) \
+  X(BinaryenGetElementSegmentByIndex) \
+  X(BinaryenGetFunctionByIndex) \
+  X(BinaryenGetNumElementSegments) \
+  X(BinaryenGetNumExports) \
+  X(BinaryenGetNumFunctions) \
+  X(BinaryenGetNumGlobals) \
+  X(BinaryenModuleAllocateAndWrite) \
+  X(BinaryenModuleDispose) \
+  X(BinaryenModuleOptimize) \
+  X(BinaryenModuleRead) \
+  X(BinaryenModuleRunPasses) \
+  X(BinaryenModuleSetFeatures) \
+  X(BinaryenModuleValidate) \
+  X(BinaryenSetDebugInfo) \
+  X(BinaryenSetOptimizeLevel) \
+  X(BinaryenSetShrinkLevel)
+
+struct BinaryenApi {
+#define PRELINK_BINARYEN_MEMBER(f) decltype(&::f) f = nullptr;
+  PRELINK_BINARYEN_FUNCTIONS(PRELINK_BINARYEN_MEMBER)
+#undef PRELINK_BINARYEN_MEMBER
+};
+
+BinaryenApi gBinaryen;
+bool gBinaryenLoaded = false;
+
+// The library by its soname (as the dynamic linker would find it, LD_LIBRARY_PATH
+// included), else where the build found it.
+void loadBinaryen() {
+  if (gBinaryenLoaded) return;
+  void *lib = dlopen("libbinaryen.so", RTLD_NOW | RTLD_LOCAL);
+#ifdef PRELINK_BINARYEN_LIBRARY
+  if (!lib) lib = dlopen(PRELINK_BINARYEN_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+#endif
+  if (!lib) {
+    const char *why = dlerror();
+    throw Error(std::string("cannot load binaryen for -O/--gc-sections: ") + (why ? why : "libbinaryen.so not found") +
+                " (apt-get install binaryen)");
+  }
+  BinaryenApi a;
+  const char *missing = nullptr;
+#define PRELINK_BINARYEN_LOAD(f) \
+  if (!(a.f = reinterpret_cast<decltype(&::f)>(dlsym(lib, #f))) && !missing) missing = #f;
+  PRELINK_BINARYEN_FUNCTIONS(PRELINK_BINARYEN_LOAD)
+#undef PRELINK_BINARYEN_LOAD
+  if (missing) throw Error(std::string("cannot load binaryen for -O/--gc-sections: libbinaryen.so has no ") + missing);
+  gBinaryen = a;
+  gBinaryenLoaded = true;
+}
+
+const BinaryenApi &bn() { return gBinaryen; }
+
+
 struct ModuleHandle {
   BinaryenModuleRef m = nullptr;
   ~ModuleHandle() {
-    if (m) BinaryenModuleDispose(m);
+    if (m) bn().BinaryenModuleDispose(m);
   }
 };
 
@@ -42,10 +122,10 @@ struct ModuleHandle {
 // enabled, so with this set it never writes an instruction or type encoding (GC, strings,
 // extended-const...) an ordinary engine rejects.
 BinaryenFeatures engineFeatures() {
-  return BinaryenFeatureMVP() | BinaryenFeatureMutableGlobals() | BinaryenFeatureSignExt() |
-         BinaryenFeatureNontrappingFPToInt() | BinaryenFeatureBulkMemory() | BinaryenFeatureSIMD128() |
-         BinaryenFeatureReferenceTypes() | BinaryenFeatureMultivalue() | BinaryenFeatureAtomics() |
-         BinaryenFeatureExceptionHandling() | BinaryenFeatureTailCall();
+  return bn().BinaryenFeatureMVP() | bn().BinaryenFeatureMutableGlobals() | bn().BinaryenFeatureSignExt() |
+         bn().BinaryenFeatureNontrappingFPToInt() | bn().BinaryenFeatureBulkMemory() | bn().BinaryenFeatureSIMD128() |
+         bn().BinaryenFeatureReferenceTypes() | bn().BinaryenFeatureMultivalue() | bn().BinaryenFeatureAtomics() |
+         bn().BinaryenFeatureExceptionHandling() | bn().BinaryenFeatureTailCall();
 }
 
 // Binaryen's validator prints its findings to stderr; the first, restricted attempt is
@@ -55,7 +135,7 @@ bool validateQuietly(BinaryenModuleRef m) {
   int saved = ::dup(2);
   int devnull = saved >= 0 ? ::open("/dev/null", O_WRONLY) : -1;
   if (devnull >= 0) ::dup2(devnull, 2);
-  bool ok = BinaryenModuleValidate(m);
+  bool ok = bn().BinaryenModuleValidate(m);
   std::fflush(stderr);
   if (devnull >= 0) {
     ::dup2(saved, 2);
@@ -68,11 +148,11 @@ bool validateQuietly(BinaryenModuleRef m) {
 // Functions in the order binaryen writes them: imports first, then definitions.
 std::vector<std::string> functionNames(BinaryenModuleRef m) {
   std::vector<std::string> imported, defined;
-  BinaryenIndex n = BinaryenGetNumFunctions(m);
+  BinaryenIndex n = bn().BinaryenGetNumFunctions(m);
   for (BinaryenIndex i = 0; i < n; ++i) {
-    BinaryenFunctionRef f = BinaryenGetFunctionByIndex(m, i);
-    const char *mod = BinaryenFunctionImportGetModule(f);
-    (mod && *mod ? imported : defined).push_back(BinaryenFunctionGetName(f));
+    BinaryenFunctionRef f = bn().BinaryenGetFunctionByIndex(m, i);
+    const char *mod = bn().BinaryenFunctionImportGetModule(f);
+    (mod && *mod ? imported : defined).push_back(bn().BinaryenFunctionGetName(f));
   }
   imported.insert(imported.end(), defined.begin(), defined.end());
   return imported;
@@ -82,17 +162,17 @@ std::vector<std::string> functionNames(BinaryenModuleRef m) {
 // ("" for a slot no segment fills).
 std::vector<std::string> tableSlots(BinaryenModuleRef m) {
   std::vector<std::string> slots;
-  BinaryenIndex n = BinaryenGetNumElementSegments(m);
+  BinaryenIndex n = bn().BinaryenGetNumElementSegments(m);
   for (BinaryenIndex i = 0; i < n; ++i) {
-    BinaryenElementSegmentRef seg = BinaryenGetElementSegmentByIndex(m, i);
-    if (BinaryenElementSegmentIsPassive(seg)) continue;
-    BinaryenExpressionRef off = BinaryenElementSegmentGetOffset(seg);
-    if (BinaryenExpressionGetId(off) != BinaryenConstId()) continue;
-    uint32_t base = uint32_t(BinaryenConstGetValueI32(off));
-    BinaryenIndex len = BinaryenElementSegmentGetLength(seg);
+    BinaryenElementSegmentRef seg = bn().BinaryenGetElementSegmentByIndex(m, i);
+    if (bn().BinaryenElementSegmentIsPassive(seg)) continue;
+    BinaryenExpressionRef off = bn().BinaryenElementSegmentGetOffset(seg);
+    if (bn().BinaryenExpressionGetId(off) != bn().BinaryenConstId()) continue;
+    uint32_t base = uint32_t(bn().BinaryenConstGetValueI32(off));
+    BinaryenIndex len = bn().BinaryenElementSegmentGetLength(seg);
     if (slots.size() < size_t(base) + len) slots.resize(size_t(base) + len);
     for (BinaryenIndex k = 0; k < len; ++k) {
-      const char *name = BinaryenElementSegmentGetData(seg, k);
+      const char *name = bn().BinaryenElementSegmentGetData(seg, k);
       slots[base + k] = name ? name : "";
     }
   }
@@ -101,7 +181,7 @@ std::vector<std::string> tableSlots(BinaryenModuleRef m) {
 
 void runPass(BinaryenModuleRef m, const char *pass) {
   const char *passes[] = {pass};
-  BinaryenModuleRunPasses(m, passes, 1);
+  bn().BinaryenModuleRunPasses(m, passes, 1);
 }
 
 std::string levelName(const LinkConfig &cfg) {
@@ -156,50 +236,50 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, Manifest &manife
 
   std::vector<char> input(linked.begin(), linked.end());
   ModuleHandle h;
-  h.m = BinaryenModuleRead(input.data(), input.size());
+  h.m = bn().BinaryenModuleRead(input.data(), input.size());
   if (!h.m) throw Error("binaryen cannot read the linked module", Error::kNoOffset, cfg.output);
-  BinaryenModuleSetFeatures(h.m, engineFeatures());
+  bn().BinaryenModuleSetFeatures(h.m, engineFeatures());
   std::string features = "engine";
   if (!validateQuietly(h.m)) {
     // The module uses something beyond the engine set: let binaryen see everything.
-    BinaryenModuleSetFeatures(h.m, BinaryenFeatureAll());
+    bn().BinaryenModuleSetFeatures(h.m, bn().BinaryenFeatureAll());
     features = "all";
-    if (!BinaryenModuleValidate(h.m))
+    if (!bn().BinaryenModuleValidate(h.m))
       throw Error("binaryen rejects the linked module before optimisation (its messages are above)", Error::kNoOffset, cfg.output);
   }
   lap("binaryen-read");
 
   // Names survive optimisation (binaryen keeps and writes the name section with debug
   // info on; it makes duplicate input names unique, which functionNames relies on).
-  BinaryenSetDebugInfo(!cfg.stripAll);
+  bn().BinaryenSetDebugInfo(!cfg.stripAll);
   const std::vector<std::string> oldNames = functionNames(h.m);
   const std::vector<std::string> oldSlots = tableSlots(h.m);
-  const BinaryenIndex funcsBefore = BinaryenGetNumFunctions(h.m);
-  const BinaryenIndex globalsBefore = BinaryenGetNumGlobals(h.m);
+  const BinaryenIndex funcsBefore = bn().BinaryenGetNumFunctions(h.m);
+  const BinaryenIndex globalsBefore = bn().BinaryenGetNumGlobals(h.m);
 
   if (cfg.gcSections) {
     begin("binaryen: --gc-sections");
     // Roots: the exports (the main's, --export names), the start function, and every
     // function in the table (all that dlsym can return has a slot). Data segments stay.
-    const BinaryenIndex roots = BinaryenGetNumExports(h.m);
+    const BinaryenIndex roots = bn().BinaryenGetNumExports(h.m);
     runPass(h.m, "remove-unused-module-elements");
     json gc;
     gc["root_exports"] = roots;
-    gc["functions_removed"] = funcsBefore - BinaryenGetNumFunctions(h.m);
-    gc["globals_removed"] = globalsBefore - BinaryenGetNumGlobals(h.m);
+    gc["functions_removed"] = funcsBefore - bn().BinaryenGetNumFunctions(h.m);
+    gc["globals_removed"] = globalsBefore - bn().BinaryenGetNumGlobals(h.m);
     gc["data"] = "kept (segments are not collected)";
     manifest.doc["gc"] = gc;
     lap("gc");
   }
-  const BinaryenIndex funcsAfterGc = BinaryenGetNumFunctions(h.m);
+  const BinaryenIndex funcsAfterGc = bn().BinaryenGetNumFunctions(h.m);
   if (cfg.optimizeLevel > 0 || cfg.shrinkLevel > 0) {
     begin("binaryen: optimising " + levelName(cfg) + " (" + std::to_string(funcsAfterGc) + " functions)");
-    BinaryenSetOptimizeLevel(cfg.optimizeLevel > 0 ? cfg.optimizeLevel : 2);
-    BinaryenSetShrinkLevel(cfg.shrinkLevel);
-    BinaryenModuleOptimize(h.m);
+    bn().BinaryenSetOptimizeLevel(cfg.optimizeLevel > 0 ? cfg.optimizeLevel : 2);
+    bn().BinaryenSetShrinkLevel(cfg.shrinkLevel);
+    bn().BinaryenModuleOptimize(h.m);
     lap("optimize");
   }
-  if (!BinaryenModuleValidate(h.m))
+  if (!bn().BinaryenModuleValidate(h.m))
     throw Error("binaryen's output does not validate (its messages are above)", Error::kNoOffset, cfg.output);
 
   // The promise to the dl table and to every stored function pointer: each slot still
@@ -219,7 +299,7 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, Manifest &manife
   remapManifestIndices(manifest, oldNames, newNames, newSlots);
   begin("binaryen: writing");
 
-  BinaryenModuleAllocateAndWriteResult w = BinaryenModuleAllocateAndWrite(h.m, nullptr);
+  BinaryenModuleAllocateAndWriteResult w = bn().BinaryenModuleAllocateAndWrite(h.m, nullptr);
   Bytes out(static_cast<const uint8_t *>(w.binary), static_cast<const uint8_t *>(w.binary) + w.binaryBytes);
   std::free(w.binary);
   std::free(w.sourceMap);
@@ -230,8 +310,8 @@ Bytes optimizeInProcess(ByteView linked, const LinkConfig &cfg, Manifest &manife
   o["tool"] = "binaryen";
   o["features"] = features;
   o["functions_before"] = funcsBefore;
-  o["functions_after"] = BinaryenGetNumFunctions(h.m);
-  o["functions_removed_by_optimizer"] = funcsAfterGc - BinaryenGetNumFunctions(h.m);
+  o["functions_after"] = bn().BinaryenGetNumFunctions(h.m);
+  o["functions_removed_by_optimizer"] = funcsAfterGc - bn().BinaryenGetNumFunctions(h.m);
   o["function_indices"] = "recomputed after optimisation; null where the function no longer exists";
   manifest.doc["optimization"] = o;
   return out;
@@ -305,6 +385,7 @@ void showProgress(int fd) {
 // stage times through an anonymous file.
 Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, Manifest &manifest,
                      std::vector<std::pair<std::string, double>> &stageMs) {
+  loadBinaryen(); // here, before the fork: the child runs on what this process loaded
   int result = memfd_create("prelink-binaryen-result", MFD_CLOEXEC);
   int messages = memfd_create("prelink-binaryen-stderr", MFD_CLOEXEC);
   if (result < 0 || messages < 0) throw Error(std::string("cannot run binaryen: ") + std::strerror(errno));
