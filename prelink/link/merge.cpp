@@ -1,5 +1,7 @@
 // Stages 5-8: table slots, data images, the merged module, start-up functions, exports.
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -78,6 +80,21 @@ private:
 };
 
 } // namespace
+
+// The first non-zero byte of B at or after FROM, or B's size.
+static size_t nonZeroFrom(ByteView b, size_t from) {
+  const size_t n = b.size();
+  size_t i = from;
+  while (i < n && (i & 7) && b[i] == 0) ++i;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, b.data() + i, 8);
+    static_assert(std::endian::native == std::endian::little); // the lowest byte first
+    if (w) return i + size_t(std::countr_zero(w) / 8);
+  }
+  while (i < n && b[i] == 0) ++i;
+  return i;
+}
 
 void Linker::placeElements() {
   for (auto &L : libs) {
@@ -376,22 +393,23 @@ void Linker::emitModule() {
     ByteView img = out.own(std::move(L.image));
     // Split into runs of non-zero bytes; zero gaps of 32 bytes or more are left to the
     // zero-initialised memory.
-    size_t i = 0, n = img.size();
+    // (Found a word at a time: python.wasm's image is megabytes.)
+    const size_t n = img.size();
+    size_t i = nonZeroFrom(img, 0);
     while (i < n) {
-      while (i < n && img[i] == 0) ++i;
-      if (i == n) break;
-      size_t start = i, lastNonZero = i;
-      while (i < n) {
-        if (img[i] != 0) lastNonZero = i;
-        else if (i - lastNonZero >= 32) break;
-        ++i;
+      size_t start = i, lastNonZero;
+      for (;;) {
+        const void *z = std::memchr(img.data() + i, 0, n - i);
+        size_t zero = z ? size_t(static_cast<const uint8_t *>(z) - img.data()) : n;
+        lastNonZero = zero - 1;
+        i = nonZeroFrom(img, zero);
+        if (i == n || i - zero >= 32) break;
       }
       DataSegment seg;
       seg.bytes = img.subspan(start, lastNonZero + 1 - start);
       placeImage(seg, L.memBase + start);
       segmentNames.emplace_back(uint32_t(out.datas.size()), "data:" + std::filesystem::path(L.name).filename().string());
       out.datas.push_back(seg);
-      i = lastNonZero + 1;
     }
     for (size_t d = 0; d < L.mod.datas.size(); ++d)
       if (L.mod.datas[d].active()) L.dataMap[d] = firstImageSegment; // dropping it is a no-op
