@@ -102,7 +102,6 @@ Error overBudget(const std::string &path, uint64_t n, uint64_t budget) {
                path);
 }
 
-// loadFile's reading, of FD (at its start) whose fstat said SIZE.
 // checkWasmHeader, its error naming PATH.
 void checkHeaderOf(ByteView bytes, const std::string &path) {
   try {
@@ -112,6 +111,7 @@ void checkHeaderOf(ByteView bytes, const std::string &path) {
   }
 }
 
+// loadFile's reading, of FD (at its start) whose fstat said SIZE.
 std::shared_ptr<Bytes> readOpened(int fd, const std::string &path, uint64_t size, bool wasm, uint64_t budget) {
   if (size > budget) throw overBudget(path, size, budget);
   auto buf = std::make_shared<Bytes>();

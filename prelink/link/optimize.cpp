@@ -34,8 +34,8 @@ using Clock = std::chrono::steady_clock;
 
 // binaryen's C API, loaded only by a link that asks for binaryen (-O, --gc-sections):
 // linked in, libbinaryen.so's 17,300 symbol relocations and its constructors cost every
-// link 6.5 ms of start-up (docs/benchmarks.md). The functions keep their names, as
-// members of the table bn() returns once loadBinaryen has filled it.
+// run about 9 ms of start-up (docs/benchmarks.md). The functions keep their names, as
+// members of the table bn() returns.
 #define PRELINK_BINARYEN_FUNCTIONS(X) \
   X(BinaryenConstGetValueI32) \
   X(BinaryenConstId) \
@@ -81,13 +81,9 @@ struct BinaryenApi {
 #undef PRELINK_BINARYEN_MEMBER
 };
 
-BinaryenApi gBinaryen;
-bool gBinaryenLoaded = false;
-
 // The library by its soname (as the dynamic linker would find it, LD_LIBRARY_PATH
 // included), else where the build found it.
-void loadBinaryen() {
-  if (gBinaryenLoaded) return;
+BinaryenApi loadBinaryen() {
   void *lib = dlopen("libbinaryen.so", RTLD_NOW | RTLD_LOCAL);
 #ifdef PRELINK_BINARYEN_LIBRARY
   if (!lib) lib = dlopen(PRELINK_BINARYEN_LIBRARY, RTLD_NOW | RTLD_LOCAL);
@@ -104,11 +100,14 @@ void loadBinaryen() {
   PRELINK_BINARYEN_FUNCTIONS(PRELINK_BINARYEN_LOAD)
 #undef PRELINK_BINARYEN_LOAD
   if (missing) throw Error(std::string("cannot load binaryen for -O/--gc-sections: libbinaryen.so has no ") + missing);
-  gBinaryen = a;
-  gBinaryenLoaded = true;
+  return a;
 }
 
-const BinaryenApi &bn() { return gBinaryen; }
+// Loaded by the first call (a failed load is tried again by the next).
+const BinaryenApi &bn() {
+  static const BinaryenApi api = loadBinaryen();
+  return api;
+}
 
 
 struct ModuleHandle {
@@ -385,7 +384,7 @@ void showProgress(int fd) {
 // stage times through an anonymous file.
 Bytes optimizeLinked(ByteView linked, const LinkConfig &cfg, Manifest &manifest,
                      std::vector<std::pair<std::string, double>> &stageMs) {
-  loadBinaryen(); // here, before the fork: the child runs on what this process loaded
+  (void)bn(); // loaded here, before the fork: the child runs on what this process loaded
   int result = memfd_create("prelink-binaryen-result", MFD_CLOEXEC);
   int messages = memfd_create("prelink-binaryen-stderr", MFD_CLOEXEC);
   if (result < 0 || messages < 0) throw Error(std::string("cannot run binaryen: ") + std::strerror(errno));
