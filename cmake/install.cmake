@@ -48,9 +48,10 @@ install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/NOTICE ${PROJE
   ${PROJECT_BINARY_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # `cpack -G DEB` in the build directory: prelink_<version>_<arch>.deb. Its Depends are
-# dpkg-shlibdeps' findings for bin/prelink, plus binaryen, which the binary loads with
-# dlopen for -O and --gc-sections (shlibdeps cannot see it, and the unversioned
-# libbinaryen.so has no shlibs entry): the binaryen release it was built against.
+# dpkg-shlibdeps' findings for bin/prelink, plus what the binary loads with dlopen, which
+# shlibdeps cannot see: binaryen for -O and --gc-sections (the unversioned libbinaryen.so
+# has no shlibs entry; the release it was built against), and libarchive for wheels and
+# tarballs (the package that holds the soname it loads, at least the upstream version built with).
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME prelink)
 set(CPACK_PACKAGE_VENDOR "The prelink authors")
@@ -76,7 +77,19 @@ if(DPKG_QUERY)
     set(_binaryen_dep "binaryen (>= ${CMAKE_MATCH_1}), binaryen (<< ${_next}~)")
   endif()
 endif()
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_binaryen_dep}")
+set(_libarchive_dep libarchive13)
+if(DPKG_QUERY)
+  execute_process(COMMAND ${DPKG_QUERY} -S "${PRELINK_LIBARCHIVE_LIBRARY}" OUTPUT_VARIABLE _libarchive_owner ERROR_QUIET)
+  if(_libarchive_owner MATCHES "^([^:]+)")
+    set(_libarchive_pkg "${CMAKE_MATCH_1}")
+    execute_process(COMMAND ${DPKG_QUERY} -W -f=\${Version} ${_libarchive_pkg} OUTPUT_VARIABLE _libarchive_version ERROR_QUIET)
+    set(_libarchive_dep "${_libarchive_pkg}")
+    if(_libarchive_version MATCHES "^([0-9.]+)")
+      set(_libarchive_dep "${_libarchive_pkg} (>= ${CMAKE_MATCH_1})")
+    endif()
+  endif()
+endif()
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_binaryen_dep}, ${_libarchive_dep}")
 # For the libraries and headers (not the CLI): what a project that links them builds with.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "llvm-19-dev, libssl-dev, libarchive-dev")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "llvm-19-dev, libssl-dev")
 include(CPack)

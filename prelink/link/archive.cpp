@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
 #include <filesystem>
 #include <optional>
 #include <unistd.h>
@@ -90,11 +91,66 @@ static bool linkStaysInside(const std::string &link, const std::string &target) 
 
 namespace {
 
+// libarchive, loaded by the first archive a link reads: linked in, it and the libraries
+// it needs (libxml2, ICU, nettle, the compressors) cost every run about 2.5 ms of
+// start-up (docs/benchmarks.md). The functions keep their names, as members of la().
+#define PRELINK_ARCHIVE_FUNCTIONS(X) \
+  X(archive_entry_filetype) \
+  X(archive_entry_hardlink) \
+  X(archive_entry_pathname) \
+  X(archive_entry_pathname_utf8) \
+  X(archive_entry_size) \
+  X(archive_entry_size_is_set) \
+  X(archive_entry_symlink) \
+  X(archive_error_string) \
+  X(archive_read_data) \
+  X(archive_read_free) \
+  X(archive_read_new) \
+  X(archive_read_next_header) \
+  X(archive_read_open_fd) \
+  X(archive_read_support_filter_all) \
+  X(archive_read_support_format_gnutar) \
+  X(archive_read_support_format_tar) \
+  X(archive_read_support_format_zip_seekable) \
+
+struct ArchiveApi {
+#define PRELINK_ARCHIVE_MEMBER(f) decltype(&::f) f = nullptr;
+  PRELINK_ARCHIVE_FUNCTIONS(PRELINK_ARCHIVE_MEMBER)
+#undef PRELINK_ARCHIVE_MEMBER
+};
+
+// By its soname, else where the build found it.
+ArchiveApi loadArchiveApi() {
+  void *lib = dlopen(PRELINK_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+#ifdef PRELINK_LIBARCHIVE_LIBRARY
+  if (!lib) lib = dlopen(PRELINK_LIBARCHIVE_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+#endif
+  if (!lib) {
+    const char *why = dlerror();
+    throw Error(std::string("cannot load libarchive to read archives: ") + (why ? why : PRELINK_LIBARCHIVE_SONAME " not found") +
+                " (apt-get install libarchive13)");
+  }
+  ArchiveApi a;
+  const char *missing = nullptr;
+#define PRELINK_ARCHIVE_LOAD(f) \
+  if (!(a.f = reinterpret_cast<decltype(&::f)>(dlsym(lib, #f))) && !missing) missing = #f;
+  PRELINK_ARCHIVE_FUNCTIONS(PRELINK_ARCHIVE_LOAD)
+#undef PRELINK_ARCHIVE_LOAD
+  if (missing) throw Error(std::string("cannot load libarchive to read archives: " PRELINK_LIBARCHIVE_SONAME " has no ") + missing);
+  return a;
+}
+
+// Loaded by the first call (a failed load is tried again by the next).
+const ArchiveApi &la() {
+  static const ArchiveApi api = loadArchiveApi();
+  return api;
+}
+
 struct ArchiveReader {
-  struct archive *a = archive_read_new();
-  ~ArchiveReader() { archive_read_free(a); }
+  struct archive *a = la().archive_read_new();
+  ~ArchiveReader() { la().archive_read_free(a); }
   std::string why() const {
-    const char *e = archive_error_string(a);
+    const char *e = la().archive_error_string(a);
     return e ? e : "unknown error";
   }
 };
@@ -116,17 +172,22 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
   FileId id;
   Fd fd(openInputFile(path, &id));
   files.emplace_back(id, path);
+  try {
+    (void)la();
+  } catch (const Error &e) {
+    throw e.withFile(path);
+  }
   ArchiveReader r;
-  archive_read_support_filter_all(r.a);
+  la().archive_read_support_filter_all(r.a);
   if (isZipName(path)) {
     // The seekable reader trusts the central directory at the end: a truncated zip is
     // an error, not an archive that silently lost its last members.
-    archive_read_support_format_zip_seekable(r.a);
+    la().archive_read_support_format_zip_seekable(r.a);
   } else {
-    archive_read_support_format_tar(r.a);
-    archive_read_support_format_gnutar(r.a);
+    la().archive_read_support_format_tar(r.a);
+    la().archive_read_support_format_gnutar(r.a);
   }
-  if (archive_read_open_fd(r.a, fd.fd, 64 * 1024) != ARCHIVE_OK)
+  if (la().archive_read_open_fd(r.a, fd.fd, 64 * 1024) != ARCHIVE_OK)
     throw Error("cannot read archive: " + r.why() + (isZipName(path) ? " (truncated, or not a zip file)" : ""),
                 Error::kNoOffset, path);
 
@@ -134,13 +195,13 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
   std::string previous; // the last member read, for errors found while reading the next header
   for (;;) {
     struct archive_entry *e = nullptr;
-    int rc = archive_read_next_header(r.a, &e);
+    int rc = la().archive_read_next_header(r.a, &e);
     if (rc == ARCHIVE_EOF) break;
     if (rc < ARCHIVE_WARN)
       throw Error("truncated or corrupt archive" + (previous.empty() ? "" : " after member " + previous) + ": " + r.why(),
                   Error::kNoOffset, path);
-    const char *raw = archive_entry_pathname(e);
-    if (!raw) raw = archive_entry_pathname_utf8(e);
+    const char *raw = la().archive_entry_pathname(e);
+    if (!raw) raw = la().archive_entry_pathname_utf8(e);
     if (!raw) throw Error("a member name cannot be decoded" + (previous.empty() ? "" : " (after " + previous + ")"), Error::kNoOffset, path);
     std::string rawName = raw;
     std::string member = path + ":" + rawName;
@@ -148,13 +209,13 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
     if (!name) throw Error("unsafe member name: absolute or with \"..\"", Error::kNoOffset, member);
     member = path + ":" + *name;
     previous = *name;
-    if (const char *hl = archive_entry_hardlink(e)) {
+    if (const char *hl = la().archive_entry_hardlink(e)) {
       if (!normaliseMemberName(hl)) throw Error("hard link points outside the archive (to \"" + std::string(hl) + "\")", Error::kNoOffset, member);
       continue;
     }
-    auto type = archive_entry_filetype(e);
+    auto type = la().archive_entry_filetype(e);
     if (type == AE_IFLNK) {
-      const char *target = archive_entry_symlink(e);
+      const char *target = la().archive_entry_symlink(e);
       std::string t = target ? target : "";
       if (!linkStaysInside(*name, t)) throw Error("symbolic link points outside the archive (to \"" + t + "\")", Error::kNoOffset, member);
       continue; // links are checked, never followed
@@ -169,8 +230,8 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
     auto bytes = std::make_shared<Bytes>();
     const uint64_t allowed = budget;
     std::optional<uint64_t> declared;
-    if (archive_entry_size_is_set(e)) {
-      declared = uint64_t(std::max<la_int64_t>(0, archive_entry_size(e)));
+    if (la().archive_entry_size_is_set(e)) {
+      declared = uint64_t(std::max<la_int64_t>(0, la().archive_entry_size(e)));
       if (*declared > budget)
         throw Error("member of " + sizeText(*declared) + " is over what --max-input-bytes still allows (" + sizeText(budget) + ")",
                     Error::kNoOffset, member);
@@ -178,7 +239,7 @@ static std::vector<InputFile> readArchive(const std::string &path, uint64_t &bud
     }
     uint8_t buf[64 * 1024];
     for (;;) {
-      la_ssize_t n = archive_read_data(r.a, buf, sizeof buf);
+      la_ssize_t n = la().archive_read_data(r.a, buf, sizeof buf);
       if (n == 0) break;
       if (n < 0) {
         if (n == ARCHIVE_WARN) continue;
