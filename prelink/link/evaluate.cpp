@@ -7,8 +7,10 @@
 // run at start-up, unchanged in meaning.
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 
 #include "linker.h"
+#include "parallel.h"
 
 namespace wasmobj::linking {
 
@@ -131,11 +133,13 @@ Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc)
       v = m.value;
       return true;
     }
-    if (unknownGlobals.count(m.index)) return false;
-    if (auto it = setSoFar.find(m.index); it != setSoFar.end()) {
-      v = it->second;
-      return true;
-    }
+    // Most relocation functions set no global: then there is nothing to look up.
+    if (!unknownGlobals.empty() && unknownGlobals.count(m.index)) return false;
+    if (!setSoFar.empty())
+      if (auto it = setSoFar.find(m.index); it != setSoFar.end()) {
+        v = it->second;
+        return true;
+      }
     if (m.index < k.knownGlobal.size() && k.knownGlobal[m.index]) {
       v = *k.knownGlobal[m.index];
       return true;
@@ -375,10 +379,9 @@ void Linker::evaluateRelocations() {
     L.newBodies[func] = std::move(body);
     return "";
   };
-  // Evaluates FUNC of L and records the outcome; false if nothing could be evaluated.
-  auto evaluateInto = [&](Library &L, uint32_t func, bool &done, uint32_t &residual, uint32_t &total, std::string &why,
-                          const char *partly) {
-    Evaluation ev = evaluateBody(*this, L, func);
+  // Records the outcome EV of evaluating FUNC of L; false if nothing could be evaluated.
+  auto commit = [&](Library &L, uint32_t func, Evaluation &ev, bool &done, uint32_t &residual, uint32_t &total,
+                    std::string &why, const char *partly) {
     why = apply(L, func, ev);
     if (!why.empty()) return false;
     done = ev.residualOps == 0;
@@ -390,21 +393,51 @@ void Linker::evaluateRelocations() {
   // Start functions first (they run at instantiation), then data relocations.
   for (auto &L : libs) {
     if (!L.startFunc) continue;
-    if (!evaluateInto(L, *L.startFunc, L.startEvaluated, L.startResidual, L.startTotal, L.startWhy,
-                      "some values are not known at link time")) {
+    Evaluation ev = evaluateBody(*this, L, *L.startFunc);
+    if (!commit(L, *L.startFunc, ev, L.startEvaluated, L.startResidual, L.startTotal, L.startWhy,
+                "some values are not known at link time")) {
       // It runs as is at start-up and may change any mutable global: forget what we knew.
       for (uint32_t g : knownMutable) knownGlobal[g] = std::nullopt;
       knownMutable.clear();
     }
   }
-  for (auto &L : libs) {
+  // The data relocations are evaluated on every core, all against the globals known now,
+  // and committed in order. An evaluation depends on the libraries only through the
+  // known globals, so each is what evaluating it in its turn gives until a commit changes
+  // one (a relocation function that sets a global, which they rarely do); from there on,
+  // each is evaluated again in its turn. A failure is kept with its item and raised in
+  // its turn too: the outcome and the first error are those of one after the other.
+  std::vector<uint32_t> relocLibs;
+  for (uint32_t li = 0; li < libs.size(); ++li) {
+    Library &L = libs[li];
     if (!L.relocFunc) continue;
     if (L.hasPassiveData) {
       L.relocsWhy = "the library has passive data segments, initialised at start-up";
       continue;
     }
-    evaluateInto(L, *L.relocFunc, L.relocsEvaluated, L.relocsResidual, L.relocsTotal, L.relocsWhy,
-                 "some values are not known at link time (host imports)");
+    relocLibs.push_back(li);
+  }
+  std::vector<Evaluation> evs(relocLibs.size());
+  std::vector<std::exception_ptr> failed(relocLibs.size());
+  parallelFor(uint32_t(relocLibs.size()), [&](uint32_t i) {
+    try {
+      const Library &L = libs[relocLibs[i]];
+      evs[i] = evaluateBody(*this, L, *L.relocFunc);
+    } catch (...) {
+      failed[i] = std::current_exception();
+    }
+  }, 2);
+  bool globalsChanged = false;
+  for (size_t i = 0; i < relocLibs.size(); ++i) {
+    Library &L = libs[relocLibs[i]];
+    if (globalsChanged) evs[i] = evaluateBody(*this, L, *L.relocFunc);
+    else if (failed[i]) std::rethrow_exception(failed[i]);
+    Evaluation &ev = evs[i];
+    const bool changes = ev.fatal.empty() && (!ev.sets.empty() || !ev.residualGlobals.empty());
+    commit(L, *L.relocFunc, ev, L.relocsEvaluated, L.relocsResidual, L.relocsTotal, L.relocsWhy,
+           "some values are not known at link time (host imports)");
+    globalsChanged = globalsChanged || changes;
+    evs[i] = Evaluation{}; // its stores are in the image now
   }
 }
 
