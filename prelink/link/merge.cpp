@@ -7,6 +7,7 @@
 #include <functional>
 #include <thread>
 
+#include "image.h"
 #include "linker.h"
 #include "parallel.h"
 
@@ -80,21 +81,6 @@ private:
 };
 
 } // namespace
-
-// The first non-zero byte of B at or after FROM, or B's size.
-static size_t nonZeroFrom(ByteView b, size_t from) {
-  const size_t n = b.size();
-  size_t i = from;
-  while (i < n && (i & 7) && b[i] == 0) ++i;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, b.data() + i, 8);
-    static_assert(std::endian::native == std::endian::little); // the lowest byte first
-    if (w) return i + size_t(std::countr_zero(w) / 8);
-  }
-  while (i < n && b[i] == 0) ++i;
-  return i;
-}
 
 void Linker::placeElements() {
   for (auto &L : libs) {
@@ -391,24 +377,13 @@ void Linker::emitModule() {
   for (auto &L : libs) {
     if (host->relocatableOutput()) break;
     ByteView img = out.own(std::move(L.image));
-    // Split into runs of non-zero bytes; zero gaps of 32 bytes or more are left to the
-    // zero-initialised memory.
-    // (Found a word at a time: python.wasm's image is megabytes.)
-    const size_t n = img.size();
-    size_t i = nonZeroFrom(img, 0);
-    while (i < n) {
-      size_t start = i, lastNonZero;
-      for (;;) {
-        const void *z = std::memchr(img.data() + i, 0, n - i);
-        size_t zero = z ? size_t(static_cast<const uint8_t *>(z) - img.data()) : n;
-        lastNonZero = zero - 1;
-        i = nonZeroFrom(img, zero);
-        if (i == n || i - zero >= 32) break;
-      }
+    // Zero gaps of 32 bytes or more are left to the zero-initialised memory.
+    const std::string name = "data:" + std::filesystem::path(L.name).filename().string();
+    for (auto [begin, end] : nonZeroRuns(img, 32)) {
       DataSegment seg;
-      seg.bytes = img.subspan(start, lastNonZero + 1 - start);
-      placeImage(seg, L.memBase + start);
-      segmentNames.emplace_back(uint32_t(out.datas.size()), "data:" + std::filesystem::path(L.name).filename().string());
+      seg.bytes = img.subspan(begin, end - begin);
+      placeImage(seg, L.memBase + begin);
+      segmentNames.emplace_back(uint32_t(out.datas.size()), name);
       out.datas.push_back(seg);
     }
     for (size_t d = 0; d < L.mod.datas.size(); ++d)
