@@ -140,7 +140,9 @@ void Linker::resolveGotFunc() {
 }
 
 void Linker::buildImages() {
-  for (auto &L : libs) {
+  // Each library's own image, on every core (the first error is the first library's).
+  parallelFor(uint32_t(libs.size()), [&](uint32_t li) {
+    Library &L = libs[li];
     // The image covers the library's memory, but for a large one (a claim of gigabytes
     // costs nothing in the input) only up to the end of its data: the rest stays zero.
     uint64_t imageSize = L.memSize;
@@ -169,7 +171,7 @@ void Linker::buildImages() {
     }
     // The input's data is in the image now; what else is read comes back on demand.
     if (L.bytes) L.bytes->release();
-  }
+  }, 2);
 }
 
 void Linker::emitModule() {
