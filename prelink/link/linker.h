@@ -213,6 +213,8 @@ private:
 // which live as long as the link.
 using ExportNames = std::unordered_set<std::string_view>;
 
+class BodySizer; // merge.cpp
+
 class Linker {
 public:
   explicit Linker(const LinkConfig &cfg) : cfg(cfg) {}
@@ -362,6 +364,8 @@ public:
   void resolveGotFunc();
   void buildImages();
   void evaluateRelocations();
+  void assignSegmentIndices(); // dataMap and elemMap, before sizing starts (merge.cpp)
+  void startSizingBodies();    // the first pass over the bodies, finished by emitModule
   void emitModule();
   void emitInitFunctions();
   // Shared by both modes' init functions.
@@ -391,6 +395,10 @@ public:
   std::optional<int64_t> evalConstExpr(const Library &L, const ConstExpr &e) const;
   uint32_t slotFor(uint32_t outFunc);
   std::string where(const Library &L) const { return L.path; }
+
+  // The first pass over the bodies while it runs (merge.cpp). Last: it is stopped before
+  // anything it reads goes.
+  std::shared_ptr<BodySizer> sizer;
 };
 
 } // namespace wasmobj::linking

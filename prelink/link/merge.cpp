@@ -1,5 +1,6 @@
 // Stages 5-8: table slots, data images, the merged module, start-up functions, exports.
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <exception>
@@ -81,6 +82,168 @@ private:
 };
 
 } // namespace
+
+// ---- the first pass over the bodies --------------------------------------------------
+
+// Sizes every library's bodies with rewrittenSize (which also checks them), keeping what
+// changes where for the writer. startSizingBodies begins it as soon as resolution has
+// given the index maps, on the cores the stages that follow (images, the dl table,
+// link-time evaluation: mostly one core) leave idle, against copies of the maps; emitModule
+// finishes it once the maps are final. A group sized against maps that have changed
+// since (a library's, such as the main's constructors, redirected by the host before
+// emitting) or holding a body link-time evaluation replaced is sized again. So sizes,
+// edits and the first error (the first library's, in function order) are those of one
+// pass at the end.
+class BodySizer {
+public:
+  explicit BodySizer(const Linker &k) : k_(k) {
+    const auto &libs = k.libs;
+    early_.resize(libs.size());
+    edits_.resize(libs.size());
+    sizes_.resize(libs.size());
+    firstGroup_.resize(libs.size());
+    for (uint32_t li = 0; li < libs.size(); ++li) {
+      const Library &L = libs[li];
+      early_[li] = {L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
+      const uint32_t n = uint32_t(L.mod.functions.size());
+      sizes_[li].resize(n);
+      edits_[li].groups.resize((n + kEditGroup - 1) / kEditGroup);
+      edits_[li].ends.resize(n);
+      firstGroup_[li] = uint32_t(groups_.size());
+      for (uint32_t f = 0; f < n; f += kEditGroup) groups_.push_back({li, f, false, nullptr});
+    }
+    // The main's groups last: its maps are the ones most often changed before emitting.
+    const uint32_t mainGroups = libs.empty() ? 0 : (libs.size() > 1 ? firstGroup_[1] : uint32_t(groups_.size()));
+    for (uint32_t g = mainGroups; g < groups_.size(); ++g) order_.push_back(g);
+    for (uint32_t g = 0; g < mainGroups; ++g) order_.push_back(g);
+    for (uint32_t w = 1; w < parallelism(); ++w) helpers_.emplace_back([this] { work(); });
+  }
+  BodySizer(const BodySizer &) = delete;
+  BodySizer &operator=(const BodySizer &) = delete;
+  ~BodySizer() { // a link that failed before emitting: what is left is not started
+    next_.store(uint32_t(order_.size()));
+    for (auto &t : helpers_) t.join();
+  }
+
+  struct Result {
+    std::vector<BodyEdits> edits;              // per library
+    std::vector<std::vector<size_t>> sizes;    // per library and defined function
+  };
+  // With the maps final: sizes what is left on every core, then again what was sized
+  // against maps that are no longer the library's; throws the first error.
+  Result finish() {
+    late_.store(true, std::memory_order_release);
+    work();
+    for (auto &t : helpers_) t.join();
+    helpers_.clear();
+    const auto &libs = k_.libs;
+    std::vector<uint8_t> again(groups_.size(), 0);
+    for (uint32_t li = 0; li < libs.size(); ++li) {
+      const Library &L = libs[li];
+      const bool same = sameMaps(early_[li], L);
+      const uint32_t end = li + 1 < libs.size() ? firstGroup_[li + 1] : uint32_t(groups_.size());
+      for (uint32_t g = firstGroup_[li]; g < end; ++g) again[g] = groups_[g].early && !same;
+      for (auto &[f, body] : L.newBodies)
+        if (f >= L.mod.numImportedFuncs && f - L.mod.numImportedFuncs < L.mod.functions.size())
+          again[firstGroup_[li] + (f - L.mod.numImportedFuncs) / kEditGroup] = groups_[firstGroup_[li] + (f - L.mod.numImportedFuncs) / kEditGroup].early;
+    }
+    std::vector<uint32_t> redo;
+    for (uint32_t g = 0; g < groups_.size(); ++g)
+      if (again[g]) redo.push_back(g);
+    parallelFor(uint32_t(redo.size()), [&](uint32_t i) { size(redo[i], false); }, 256 / kEditGroup);
+    for (auto &g : groups_)
+      if (g.error) std::rethrow_exception(g.error);
+    return {std::move(edits_), std::move(sizes_)};
+  }
+
+private:
+  struct Group {
+    uint32_t lib, first;       // the library and its first function in this group
+    bool early = false;        // sized against the maps as they were at the start
+    std::exception_ptr error;  // what sizing it threw
+  };
+  struct Maps {
+    std::vector<uint32_t> funcs, types, tables, memories, datas, elems, tags;
+    std::vector<GlobalRemap> globals;
+    RewriteMaps view() const { return RewriteMaps{funcs, types, tables, memories, datas, elems, tags, globals}; }
+  };
+  static bool sameMaps(const Maps &m, const Library &L) {
+    auto sameGlobal = [](const GlobalRemap &a, const GlobalRemap &b) {
+      return a.kind == b.kind && a.index == b.index && a.value == b.value;
+    };
+    return m.funcs == L.funcMap && m.types == L.typeMap && m.tables == L.tableMap && m.memories == L.memMap &&
+           m.datas == L.dataMap && m.elems == L.elemMap && m.tags == L.tagMap &&
+           std::ranges::equal(m.globals, L.globalMap, sameGlobal);
+  }
+  // Sizes group GI: against the early maps and the input's bodies, or (late) the
+  // library's maps and bodies as they are now.
+  void size(uint32_t gi, bool early) {
+    Group &g = groups_[gi];
+    const Library &L = k_.libs[g.lib];
+    const uint32_t n = uint32_t(L.mod.functions.size());
+    BodyEdits &e = edits_[g.lib];
+    Bytes &buf = e.groups[g.first / kEditGroup];
+    buf.clear();
+    g.early = early;
+    g.error = nullptr;
+    const RewriteMaps maps = early ? early_[g.lib].view() : rewriteMaps(L);
+    try {
+      for (uint32_t k = g.first; k < std::min(n, g.first + kEditGroup); ++k) {
+        auto [body, off] = early ? std::pair{L.mod.functions[k].body, L.mod.functions[k].bodyOffset} : bodyOf(L, k);
+        sizes_[g.lib][k] = rewrittenSize(body, maps, BodyKind::Function, off, &buf);
+        e.ends[k] = uint32_t(buf.size());
+      }
+    } catch (const Error &err) {
+      g.error = std::make_exception_ptr(err.withFile(L.path)); // decoding errors name the library
+    } catch (...) {
+      g.error = std::current_exception();
+    }
+    buf.shrink_to_fit();
+  }
+  // Takes the next group until none is left.
+  void work() {
+    for (uint32_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < order_.size();)
+      size(order_[i], !late_.load(std::memory_order_acquire));
+  }
+
+  const Linker &k_;
+  std::vector<Group> groups_;       // libraries in order, functions in order
+  std::vector<uint32_t> order_;     // the order they are taken in
+  std::vector<uint32_t> firstGroup_; // per library
+  std::vector<Maps> early_;         // per library: its maps when sizing began
+  std::vector<BodyEdits> edits_;
+  std::vector<std::vector<size_t>> sizes_;
+  std::atomic<uint32_t> next_{0};
+  std::atomic<bool> late_{false};   // the maps are final: groups taken now use the library's
+  std::vector<std::thread> helpers_; // last: they use everything above
+};
+
+void Linker::assignSegmentIndices() {
+  // Passive data segments keep their identity, numbered in load order; every active one
+  // stands for the images (dropping one is a no-op), which come after them.
+  uint32_t passive = 0;
+  for (auto &L : libs)
+    for (auto &d : L.mod.datas) passive += !d.active();
+  uint32_t next = 0;
+  for (auto &L : libs) {
+    L.dataMap.assign(L.mod.datas.size(), passive);
+    for (size_t d = 0; d < L.mod.datas.size(); ++d)
+      if (!L.mod.datas[d].active()) L.dataMap[d] = next++;
+  }
+  // Element segments: all but the active ones of table 0 (written from the slot array),
+  // in load order.
+  next = 0;
+  for (auto &L : libs) {
+    L.elemMap.assign(L.mod.elems.size(), 0);
+    for (size_t e = 0; e < L.mod.elems.size(); ++e) {
+      const ElemSegment &seg = L.mod.elems[e];
+      if (seg.active() && seg.table < L.tableMap.size() && L.tableMap[seg.table] == 0) continue;
+      L.elemMap[e] = next++;
+    }
+  }
+}
+
+void Linker::startSizingBodies() { sizer = std::make_shared<BodySizer>(*this); }
 
 void Linker::placeElements() {
   for (auto &L : libs) {
@@ -324,16 +487,14 @@ void Linker::emitModule() {
     }
   }
 
-  // Data: passive segments keep their identity; the images become active segments.
-  for (auto &L : libs) {
-    L.dataMap.assign(L.mod.datas.size(), 0);
+  // Data: passive segments keep their identity (in the places assignSegmentIndices gave
+  // them); the images become active segments.
+  for (auto &L : libs)
     for (size_t d = 0; d < L.mod.datas.size(); ++d) {
       if (L.mod.datas[d].active()) continue;
-      L.dataMap[d] = uint32_t(out.datas.size());
+      if (L.dataMap[d] != out.datas.size()) throw Error("internal error: passive data segment index");
       out.datas.push_back(L.mod.datas[d]);
     }
-  }
-  uint32_t firstImageSegment = uint32_t(out.datas.size());
   // An image at ADDR: an active segment; with shared memory a passive one the start
   // function's one-time part copies (an active segment would be written again by every
   // thread's instantiation, over what the program has stored since).
@@ -369,11 +530,7 @@ void Linker::emitModule() {
       segmentNames.emplace_back(uint32_t(out.datas.size()), "prelink.data");
       out.datas.push_back(seg);
     }
-    for (auto &L : libs) {
-      for (size_t d = 0; d < L.mod.datas.size(); ++d)
-        if (L.mod.datas[d].active()) L.dataMap[d] = firstImageSegment;
-      L.image.clear();
-    }
+    for (auto &L : libs) L.image.clear();
     dlImage.clear();
   }
   for (auto &L : libs) {
@@ -388,8 +545,6 @@ void Linker::emitModule() {
       segmentNames.emplace_back(uint32_t(out.datas.size()), name);
       out.datas.push_back(seg);
     }
-    for (size_t d = 0; d < L.mod.datas.size(); ++d)
-      if (L.mod.datas[d].active()) L.dataMap[d] = firstImageSegment; // dropping it is a no-op
   }
   if (!dlImage.empty()) {
     DataSegment seg;
@@ -404,7 +559,6 @@ void Linker::emitModule() {
   // from the slot array as runs of non-null slots.
   for (auto &L : libs) {
     RewriteMaps maps{L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
-    L.elemMap.assign(L.mod.elems.size(), 0);
     for (size_t e = 0; e < L.mod.elems.size(); ++e) {
       const ElemSegment &seg = L.mod.elems[e];
       if (seg.active() && L.tableMap.at(seg.table) == 0) continue;
@@ -422,7 +576,7 @@ void Linker::emitModule() {
       } catch (const Error &e) {
         throw e.withFile(L.path);
       }
-      L.elemMap[e] = uint32_t(out.elems.size());
+      if (L.elemMap[e] != out.elems.size()) throw Error("internal error: element segment index");
       out.elems.push_back(std::move(ns));
     }
   }
@@ -455,52 +609,16 @@ void Linker::emitModule() {
     out.elems.push_back(std::move(seg));
   }
 
-  // Functions: every library's bodies are sized now (which also checks them) and written
-  // by the writer straight into the output (RewrittenBodies): the rewritten code is
-  // never held whole.
+  // Functions: every library's bodies were sized (which also checks them; BodySizer) and
+  // are written by the writer straight into the output (RewrittenBodies): the rewritten
+  // code is never held whole.
   auto bodies = std::make_shared<RewrittenBodies>(*this);
-  // Bodies are independent: sized on every core, in groups of kEditGroup, the groups of
-  // all libraries at once (3,000 libraries of 40 functions are as parallel as one of
-  // 120,000); the output does not depend on how the work was split. The one decoding
-  // pass: what changes where is kept for the writer (a few bytes per changed immediate),
-  // which then only copies and patches.
-  struct Group {
-    uint32_t lib, first; // the library and its first function in this group
-  };
-  std::vector<Group> groups;
-  std::vector<BodyEdits> edits(libs.size());
-  std::vector<std::vector<size_t>> sizes(libs.size());
-  std::vector<RewriteMaps> maps;
-  maps.reserve(libs.size());
-  for (uint32_t li = 0; li < libs.size(); ++li) {
-    const uint32_t n = uint32_t(libs[li].mod.functions.size());
-    maps.push_back(rewriteMaps(libs[li]));
-    sizes[li].resize(n);
-    edits[li].groups.resize((n + kEditGroup - 1) / kEditGroup);
-    edits[li].ends.resize(n);
-    for (uint32_t k = 0; k < n; k += kEditGroup) groups.push_back({li, k});
-  }
-  parallelFor(
-      uint32_t(groups.size()),
-      [&](uint32_t gi) {
-        const Group &g = groups[gi];
-        const Library &L = libs[g.lib];
-        const uint32_t n = uint32_t(L.mod.functions.size());
-        BodyEdits &e = edits[g.lib];
-        Bytes &buf = e.groups[g.first / kEditGroup];
-        try {
-          for (uint32_t k = g.first; k < std::min(n, g.first + kEditGroup); ++k) {
-            auto [body, off] = bodyOf(L, k);
-            sizes[g.lib][k] = rewrittenSize(body, maps[g.lib], BodyKind::Function, off, &buf);
-            e.ends[k] = uint32_t(buf.size());
-          }
-        } catch (const Error &err) {
-          throw err.withFile(L.path); // decoding errors name the library
-        }
-        buf.shrink_to_fit();
-      },
-      256 / kEditGroup);
-  out.functions.reserve(out.functions.size() + groups.size() * kEditGroup + stubFunctions.size());
+  if (!sizer) startSizingBodies();
+  auto [edits, sizes] = sizer->finish();
+  sizer.reset();
+  size_t defined = 0;
+  for (auto &L : libs) defined += L.mod.functions.size();
+  out.functions.reserve(out.functions.size() + defined + stubFunctions.size());
   for (uint32_t li = 0; li < libs.size(); ++li) {
     Library &L = libs[li];
     if (L.bytes) L.bytes->release(); // read again while the module is written

@@ -264,6 +264,9 @@ LinkResult Linker::run() {
   placeElements();
   resolveGotFunc();
   assignDlSlots();
+  assignSegmentIndices();
+  // The maps are known: the first pass over the bodies runs beside what follows.
+  startSizingBodies();
   lap("resolve");
   buildImages();
   buildDlTable();
