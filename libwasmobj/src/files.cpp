@@ -64,10 +64,18 @@ size_t readFully(int fd, uint8_t *p, size_t n, const std::string &path) {
   return got;
 }
 
+// At most this much per write(2). For a larger write the kernel's page cache takes large
+// folios (128 KiB and up, Linux 6.x), and a VM that hands free memory back to its host
+// (virtio-balloon free page reporting: Firecracker, cloud-hypervisor) keeps its free
+// high-order blocks cold: 15 MB written 1 MiB at a time took 41-57 ms there, 64 KiB at a
+// time 5-6 ms, 128 KiB 43-48 ms (docs/benchmarks.md). Where the pages are at hand, 64 KiB
+// writes cost about 0.6 ms more for those 15 MB than 1 MiB ones (3.8 against 3.2 ms).
+constexpr size_t kWriteAtMost = 64 * 1024;
+
 bool writeFully(int fd, ByteView b) {
   size_t done = 0;
   while (done < b.size()) {
-    ssize_t r = ::write(fd, b.data() + done, b.size() - done);
+    ssize_t r = ::write(fd, b.data() + done, std::min(b.size() - done, kWriteAtMost));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
     done += size_t(r);
