@@ -116,8 +116,8 @@ Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc)
     uint64_t start; // offset in EXPR of the first instruction computing it
   };
   int64_t locals[64] = {};
-  // The wasm stack: a few values deep in this code. Pushed inline (std::vector's
-  // push_back was a call per instruction: 2 ms of P1's evaluation).
+  // The wasm stack: a few values deep in this code (at most 1024, below). Pushed inline
+  // (std::vector's push_back was a call per instruction: 2 ms of P1's evaluation).
   struct Stack {
     std::vector<Val> v = std::vector<Val>(16);
     size_t n = 0;
@@ -171,6 +171,12 @@ Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc)
   Instr in;
   while (r.next(in)) {
     const uint64_t pos = in.offset - exprBase;
+    // Relocation code keeps two or three values; a body that piles up more is not that
+    // code, and is not given memory without bound.
+    if (stack.size() == 1024) {
+      ev.fatal = "its stack holds 1024 values";
+      return ev;
+    }
     if (in.prefix != 0) {
       ev.fatal = "it contains " + opName(in);
       return ev;

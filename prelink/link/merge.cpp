@@ -143,9 +143,11 @@ public:
       const bool same = sameMaps(early_[li], L);
       const uint32_t end = li + 1 < libs.size() ? firstGroup_[li + 1] : uint32_t(groups_.size());
       for (uint32_t g = firstGroup_[li]; g < end; ++g) again[g] = groups_[g].early && !same;
-      for (auto &[f, body] : L.newBodies)
-        if (f >= L.mod.numImportedFuncs && f - L.mod.numImportedFuncs < L.mod.functions.size())
-          again[firstGroup_[li] + (f - L.mod.numImportedFuncs) / kEditGroup] = groups_[firstGroup_[li] + (f - L.mod.numImportedFuncs) / kEditGroup].early;
+      for (auto &[f, body] : L.newBodies) {
+        if (f < L.mod.numImportedFuncs || f - L.mod.numImportedFuncs >= L.mod.functions.size()) continue;
+        const uint32_t g = firstGroup_[li] + (f - L.mod.numImportedFuncs) / kEditGroup;
+        again[g] = again[g] || groups_[g].early; // sized with the input's body
+      }
     }
     std::vector<uint32_t> redo;
     for (uint32_t g = 0; g < groups_.size(); ++g)

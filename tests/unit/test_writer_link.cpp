@@ -818,3 +818,32 @@ TEST_CASE("link: bundle mode keeps what it does not define as imports") {
   CHECK(r.module.findExport("__wasm_apply_data_relocs") != nullptr);
   CHECK(nlohmann::ordered_json::parse(r.manifest)["mode"] == "shared");
 }
+
+TEST_CASE("link: evaluation gives up on a relocation function whose stack holds 1024 values") {
+  // Relocation code keeps two or three values on the stack; PAIRS (address, value) pairs
+  // pushed before as many stores is not that code. Below the bound, the evaluation runs
+  // to the stores (address 0 is no library's data); at it, it stops there.
+  auto whyFor = [](int pairs) {
+    TempDir d;
+    Module side = sideModule({"get"});
+    side.types.push_back(FuncType{{}, {}});
+    Bytes body{0x00}; // no locals
+    for (int k = 0; k < pairs; ++k) body.insert(body.end(), {0x41, 0x00, 0x41, 0x07}); // i32.const 0, i32.const 7
+    for (int k = 0; k < pairs; ++k) body.insert(body.end(), {0x36, 0x02, 0x00});       // i32.store
+    body.push_back(0x0b);
+    Function f;
+    f.typeIndex = 1;
+    f.body = side.own(std::move(body));
+    side.functions.push_back(f);
+    side.exports.push_back(Export{"__wasm_apply_data_relocs", ExternKind::Func, side.numImportedFuncs + 1});
+    LinkConfig cfg;
+    cfg.inputs = {d.write("main.wasm", mainModule({}, {"side.so"})), d.write("side.so", side)};
+    LinkResult r = link(cfg);
+    auto m = nlohmann::ordered_json::parse(r.manifest);
+    for (auto &l : m["libraries"])
+      if (l["name"] == "side.so") return l["data_relocations"]["why"].get<std::string>();
+    return std::string("no side.so in the manifest");
+  };
+  CHECK(whyFor(500) == "it stores to address 0, outside every library's data");
+  CHECK(whyFor(520) == "its stack holds 1024 values");
+}
