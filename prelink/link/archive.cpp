@@ -3,12 +3,12 @@
 // nothing is extracted to disk, so a hostile name cannot write anywhere; it is still
 // rejected, as is a link pointing outside, so that a bad archive fails loudly.
 #include "archive_inputs.h"
+#include "dynlib.h"
 #include "prelink/inputs.h"
 
 #include <algorithm>
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
 #include <filesystem>
 #include <optional>
 #include <unistd.h>
@@ -111,40 +111,10 @@ namespace {
   X(archive_read_support_filter_all) \
   X(archive_read_support_format_gnutar) \
   X(archive_read_support_format_tar) \
-  X(archive_read_support_format_zip_seekable) \
+  X(archive_read_support_format_zip_seekable)
 
-struct ArchiveApi {
-#define PRELINK_ARCHIVE_MEMBER(f) decltype(&::f) f = nullptr;
-  PRELINK_ARCHIVE_FUNCTIONS(PRELINK_ARCHIVE_MEMBER)
-#undef PRELINK_ARCHIVE_MEMBER
-};
-
-// By its soname, else where the build found it.
-ArchiveApi loadArchiveApi() {
-  void *lib = dlopen(PRELINK_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
-#ifdef PRELINK_LIBARCHIVE_LIBRARY
-  if (!lib) lib = dlopen(PRELINK_LIBARCHIVE_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-#endif
-  if (!lib) {
-    const char *why = dlerror();
-    throw Error(std::string("cannot load libarchive to read archives: ") + (why ? why : PRELINK_LIBARCHIVE_SONAME " not found") +
-                " (apt-get install libarchive13)");
-  }
-  ArchiveApi a;
-  const char *missing = nullptr;
-#define PRELINK_ARCHIVE_LOAD(f) \
-  if (!(a.f = reinterpret_cast<decltype(&::f)>(dlsym(lib, #f))) && !missing) missing = #f;
-  PRELINK_ARCHIVE_FUNCTIONS(PRELINK_ARCHIVE_LOAD)
-#undef PRELINK_ARCHIVE_LOAD
-  if (missing) throw Error(std::string("cannot load libarchive to read archives: " PRELINK_LIBARCHIVE_SONAME " has no ") + missing);
-  return a;
-}
-
-// Loaded by the first call (a failed load is tried again by the next).
-const ArchiveApi &la() {
-  static const ArchiveApi api = loadArchiveApi();
-  return api;
-}
+PRELINK_DYNAMIC_API(ArchiveApi, la, PRELINK_ARCHIVE_FUNCTIONS, PRELINK_LIBARCHIVE_SONAME, PRELINK_LIBARCHIVE_LIBRARY,
+                    "libarchive to read archives", "apt-get install libarchive13")
 
 struct ArchiveReader {
   struct archive *a = la().archive_read_new();

@@ -6,7 +6,6 @@
 #include "optimize.h"
 
 #include <binaryen-c.h>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -24,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dynlib.h"
 #include "wasmobj/error.h"
 
 namespace wasmobj::linking {
@@ -75,40 +75,13 @@ using Clock = std::chrono::steady_clock;
   X(BinaryenSetOptimizeLevel) \
   X(BinaryenSetShrinkLevel)
 
-struct BinaryenApi {
-#define PRELINK_BINARYEN_MEMBER(f) decltype(&::f) f = nullptr;
-  PRELINK_BINARYEN_FUNCTIONS(PRELINK_BINARYEN_MEMBER)
-#undef PRELINK_BINARYEN_MEMBER
-};
-
-// The library by its soname (as the dynamic linker would find it, LD_LIBRARY_PATH
-// included), else where the build found it.
-BinaryenApi loadBinaryen() {
-  void *lib = dlopen("libbinaryen.so", RTLD_NOW | RTLD_LOCAL);
 #ifdef PRELINK_BINARYEN_LIBRARY
-  if (!lib) lib = dlopen(PRELINK_BINARYEN_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+constexpr const char *kBinaryenBuilt = PRELINK_BINARYEN_LIBRARY; // where the build found it
+#else
+constexpr const char *kBinaryenBuilt = nullptr;
 #endif
-  if (!lib) {
-    const char *why = dlerror();
-    throw Error(std::string("cannot load binaryen for -O/--gc-sections: ") + (why ? why : "libbinaryen.so not found") +
-                " (apt-get install binaryen)");
-  }
-  BinaryenApi a;
-  const char *missing = nullptr;
-#define PRELINK_BINARYEN_LOAD(f) \
-  if (!(a.f = reinterpret_cast<decltype(&::f)>(dlsym(lib, #f))) && !missing) missing = #f;
-  PRELINK_BINARYEN_FUNCTIONS(PRELINK_BINARYEN_LOAD)
-#undef PRELINK_BINARYEN_LOAD
-  if (missing) throw Error(std::string("cannot load binaryen for -O/--gc-sections: libbinaryen.so has no ") + missing);
-  return a;
-}
-
-// Loaded by the first call (a failed load is tried again by the next).
-const BinaryenApi &bn() {
-  static const BinaryenApi api = loadBinaryen();
-  return api;
-}
-
+PRELINK_DYNAMIC_API(BinaryenApi, bn, PRELINK_BINARYEN_FUNCTIONS, "libbinaryen.so", kBinaryenBuilt,
+                    "binaryen for -O/--gc-sections", "apt-get install binaryen")
 
 struct ModuleHandle {
   BinaryenModuleRef m = nullptr;
