@@ -120,14 +120,15 @@ public:
     const uint32_t mainGroups = libs.empty() ? 0 : (libs.size() > 1 ? firstGroup_[1] : uint32_t(groups_.size()));
     for (uint32_t g = mainGroups; g < groups_.size(); ++g) order_.push_back(g);
     for (uint32_t g = 0; g < mainGroups; ++g) order_.push_back(g);
-    for (uint32_t w = 1; w < parallelism(); ++w) helpers_.emplace_back([this] { work(); });
+    try {
+      for (uint32_t w = 1; w < parallelism(); ++w) helpers_.emplace_back([this] { work(); });
+    } catch (...) { // no thread to be had: the ones started stop, and finish does the rest
+      stop();
+    }
   }
   BodySizer(const BodySizer &) = delete;
   BodySizer &operator=(const BodySizer &) = delete;
-  ~BodySizer() { // a link that failed before emitting: what is left is not started
-    next_.store(uint32_t(order_.size()));
-    for (auto &t : helpers_) t.join();
-  }
+  ~BodySizer() { stop(); } // a link that failed before emitting: what is left is not started
 
   struct Result {
     std::vector<BodyEdits> edits;              // per library
@@ -205,6 +206,13 @@ private:
       g.error = std::current_exception();
     }
     buf.shrink_to_fit();
+  }
+  // Lets no helper take another group, and waits for them.
+  void stop() {
+    const uint32_t taken = next_.exchange(uint32_t(order_.size()));
+    for (auto &t : helpers_) t.join();
+    helpers_.clear();
+    next_.store(std::min(taken, uint32_t(order_.size()))); // finish takes up from there
   }
   // Takes the next group until none is left.
   void work() {
