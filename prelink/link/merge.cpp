@@ -1,7 +1,6 @@
 // Stages 5-8: table slots, data images, the merged module, start-up functions, exports.
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -139,8 +138,7 @@ public:
   Result finish() {
     late_.store(true, std::memory_order_release);
     work();
-    for (auto &t : helpers_) t.join();
-    helpers_.clear();
+    stop(); // every group is taken: waits for the helpers' last ones
     const auto &libs = k_.libs;
     std::vector<uint8_t> again(groups_.size(), 0);
     for (uint32_t li = 0; li < libs.size(); ++li) {
