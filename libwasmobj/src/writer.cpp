@@ -5,7 +5,9 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <variant>
 
@@ -127,38 +129,50 @@ private:
   std::thread thread_; // last: started once the rest is ready
 };
 
-// Emits through two buffers of kChunk bytes, filled in turn: a full one goes to the
-// Pipe while the other fills. A large span (a data segment, a custom section) goes to
-// PUT as it is, without a copy.
+// Emits through kBuffers buffers of kChunk bytes, filled in turn: a full one goes to
+// every consumer's Pipe while the next fills, and is filled again once every consumer is
+// done with it. The consumers keep their own pace (runLink's SHA-256 of a piece need not
+// wait for its write(2), nor the next piece's write for the hash). A large span (a data
+// segment, a custom section) goes to them as it is, without a copy.
 struct StreamSink {
   static constexpr size_t kChunk = size_t(1) << 20;
-  Bytes bufs[2];
-  Pipe pipe; // after the buffers: stopped before they go
-  uint64_t lastUse[2] = {0, 0}; // the Pipe's id of each buffer's last piece
+  static constexpr int kBuffers = 4;
+  Bytes bufs[kBuffers];
+  std::vector<std::unique_ptr<Pipe>> pipes; // after the buffers: stopped before they go
+  uint64_t lastUse[kBuffers] = {}; // the pipes' id of each buffer's last piece
+  uint64_t pushed = 0;
   int cur = 0;
   uint8_t *p = nullptr;
-  size_t flushed = 0; // bytes handed to the Pipe so far
+  size_t flushed = 0; // bytes handed to the pipes so far
 
-  explicit StreamSink(const std::function<void(ByteView)> &out) : pipe(out) {
-    bufs[0].resize(kChunk);
-    bufs[1].resize(kChunk);
+  explicit StreamSink(std::span<const std::function<void(ByteView)>> outs) {
+    for (auto &out : outs) pipes.push_back(std::make_unique<Pipe>(out));
+    bufs[0].resize(kChunk); // the others once they are needed
     p = bufs[0].data();
+  }
+  uint64_t push(ByteView b) {
+    for (auto &pipe : pipes) pipe->push(b);
+    return ++pushed;
+  }
+  void waitFor(uint64_t id) {
+    for (auto &pipe : pipes) pipe->waitFor(id);
   }
   uint8_t *base() { return bufs[cur].data(); }
   size_t written() const { return flushed + size_t(p - bufs[cur].data()); }
   void flush() {
     size_t n = size_t(p - base());
     if (!n) return;
-    lastUse[cur] = pipe.push(ByteView(base(), n));
+    lastUse[cur] = push(ByteView(base(), n));
     flushed += n;
-    cur ^= 1;
-    pipe.waitFor(lastUse[cur]);
+    cur = (cur + 1) % kBuffers;
+    waitFor(lastUse[cur]);
+    if (bufs[cur].empty()) bufs[cur].resize(kChunk);
     p = base();
   }
-  // Everything handed on and written.
+  // Everything handed on and consumed.
   void finish() {
     flush();
-    pipe.finish();
+    waitFor(pushed);
   }
   // Room for N more bytes in the buffer (grown for a single piece larger than a chunk).
   void room(size_t n) {
@@ -184,7 +198,7 @@ struct StreamSink {
   void bytes(ByteView b) {
     if (b.size() >= kChunk / 2) {
       flush();
-      pipe.push(b);
+      push(b);
       flushed += b.size();
       return;
     }
@@ -537,9 +551,13 @@ Bytes writeModule(const Module &m) {
 }
 
 size_t writeModule(const Module &m, const std::function<void(ByteView)> &put) {
+  return writeModule(m, std::span<const std::function<void(ByteView)>>(&put, 1));
+}
+
+size_t writeModule(const Module &m, std::span<const std::function<void(ByteView)>> puts) {
   Plan plan;
   planModule(m, plan);
-  StreamSink s(put);
+  StreamSink s(puts);
   s.bytes(ByteView(kHeader, 8));
   for (auto &p : plan.sections) {
     s.u8(uint8_t(p.id));

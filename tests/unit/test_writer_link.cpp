@@ -332,6 +332,31 @@ TEST_CASE("writer: the streamed module and deferred bodies are the buffered byte
     });
   });
   CHECK(e.message() == "disk full");
+  // Several consumers, each at its own pace: one that lags behind the other by a few
+  // pieces still sees every byte in order, and so does the other.
+  Bytes fast, slow;
+  const std::function<void(ByteView)> both[] = {
+      [&](ByteView piece) { fast.insert(fast.end(), piece.begin(), piece.end()); },
+      [&](ByteView piece) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        slow.insert(slow.end(), piece.begin(), piece.end());
+      }};
+  CHECK(writeModule(m, both) == whole.size());
+  CHECK(fast == whole);
+  CHECK(slow == whole);
+  // A failure of either comes out of writeModule.
+  for (int failing = 0; failing < 2; ++failing) {
+    size_t seen[2] = {0, 0};
+    const std::function<void(ByteView)> two[] = {
+        [&](ByteView) {
+          if (++seen[0] == 3 && failing == 0) throw Error("hash failed");
+        },
+        [&](ByteView) {
+          if (++seen[1] == 3 && failing == 1) throw Error("disk full");
+        }};
+    Error f = errorOf([&] { writeModule(m, two); });
+    CHECK(f.message() == (failing == 0 ? "hash failed" : "disk full"));
+  }
 }
 
 TEST_CASE("writer: header, canonical section order, dylink.0 first, customs last") {

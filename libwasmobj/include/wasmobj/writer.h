@@ -2,6 +2,7 @@
 // one pass into a buffer of exactly that size.
 #pragma once
 #include <functional>
+#include <span>
 
 #include "wasmobj/files.h"
 #include "wasmobj/module.h"
@@ -16,6 +17,12 @@ Bytes writeModule(const Module &m);
 // own, one call at a time, in order (overlapping the encoding); its exceptions come out of
 // writeModule. Returns the module's size.
 size_t writeModule(const Module &m, const std::function<void(ByteView)> &put);
+
+// The same pieces handed to each of PUTS, every one on a thread of its own and at its own
+// pace (one may be a few pieces ahead of another), each in order: runLink hashes the
+// module and writes it. A piece's bytes are valid until every PUT has returned for it.
+// The first exception of any PUT comes out of writeModule.
+size_t writeModule(const Module &m, std::span<const std::function<void(ByteView)>> puts);
 
 // Writing files to disk: writeOutputs and writeFileAtomic (wasmobj/files.h).
 
