@@ -66,8 +66,9 @@ struct PtrSink {
 };
 
 // Hands pieces to PUT on a thread of its own, one at a time and in order, so that what
-// PUT does (runLink: SHA-256 and write(2)) overlaps encoding what follows. An exception
-// of PUT comes back from the next push or wait.
+// PUT does (runLink: SHA-256, or write(2)) overlaps encoding what follows. Pieces are
+// numbered from 1 in the order pushed. An exception of PUT comes back from the next push
+// or wait.
 class Pipe {
 public:
   explicit Pipe(const std::function<void(ByteView)> &put) : put_(put), thread_([this] { run(); }) {}
@@ -79,12 +80,11 @@ public:
     cv_.notify_all();
     thread_.join();
   }
-  uint64_t push(ByteView b) {
+  void push(ByteView b) {
     std::lock_guard l(m_);
     if (error_) std::rethrow_exception(error_);
     q_.push_back(b);
     cv_.notify_all();
-    return ++pushed_;
   }
   // Until PUT has returned for the piece ID.
   void waitFor(uint64_t id) {
@@ -92,7 +92,6 @@ public:
     cv_.wait(l, [&] { return done_ >= id || error_; });
     if (error_) std::rethrow_exception(error_);
   }
-  void finish() { waitFor(pushed_); }
 
 private:
   void run() {
@@ -123,7 +122,7 @@ private:
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<ByteView> q_;
-  uint64_t pushed_ = 0, done_ = 0;
+  uint64_t done_ = 0;
   bool stop_ = false;
   std::exception_ptr error_;
   std::thread thread_; // last: started once the rest is ready
@@ -139,8 +138,8 @@ struct StreamSink {
   static constexpr int kBuffers = 4;
   Bytes bufs[kBuffers];
   std::vector<std::unique_ptr<Pipe>> pipes; // after the buffers: stopped before they go
-  uint64_t lastUse[kBuffers] = {}; // the pipes' id of each buffer's last piece
-  uint64_t pushed = 0;
+  uint64_t lastUse[kBuffers] = {}; // the number of each buffer's last piece
+  uint64_t pushed = 0;              // pieces handed to every pipe so far
   int cur = 0;
   uint8_t *p = nullptr;
   size_t flushed = 0; // bytes handed to the pipes so far
