@@ -630,7 +630,10 @@ void Linker::emitModule() {
   sizer.reset();
   size_t defined = 0;
   for (auto &L : libs) defined += L.mod.functions.size();
-  out.functions.reserve(out.functions.size() + defined + stubFunctions.size());
+  // With room for the synthetic functions that follow (start, constructors, an init
+  // function per dlopen-only library, the TLS initialiser): growing a vector of every
+  // function of the link would copy it whole into new pages.
+  out.functions.reserve(out.functions.size() + defined + stubFunctions.size() + libs.size() + 8);
   for (uint32_t li = 0; li < libs.size(); ++li) {
     Library &L = libs[li];
     if (L.bytes) L.bytes->release(); // read again while the module is written
