@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "linker.h"
+#include "parallel.h"
 #include "libdl/prelink_dl.h"
 #include "wasmobj/reader.h"
 
@@ -99,21 +100,15 @@ void Linker::warnUnreachable() {
 namespace {
 
 // What goes into the table for one library: its symbols sorted by name.
-struct DlSym {
-  std::string name;
-  uint32_t kind;
-  uint32_t exportIdx;
-};
-
-std::vector<DlSym> dlSymbols(const Linker &k, const Library &L) {
-  std::vector<DlSym> v;
+std::vector<Linker::DlSymbol> dlSymbolsOf(const Linker &k, const Library &L) {
+  std::vector<Linker::DlSymbol> v;
   for (uint32_t i = 0; i < L.mod.exports.size(); ++i) {
     const Export &e = L.mod.exports[i];
     if (isLinkerInternal(e.name)) continue;
-    if (e.kind == ExternKind::Func) v.push_back(DlSym{e.name, PL_SYM_FUNC, i});
-    else if (k.isDataExport(L, e)) v.push_back(DlSym{e.name, PL_SYM_DATA, i});
+    if (e.kind == ExternKind::Func) v.push_back({e.name, PL_SYM_FUNC, i});
+    else if (k.isDataExport(L, e)) v.push_back({e.name, PL_SYM_DATA, i});
   }
-  std::sort(v.begin(), v.end(), [](const DlSym &a, const DlSym &b) { return a.name < b.name; });
+  std::sort(v.begin(), v.end(), [](const Linker::DlSymbol &a, const Linker::DlSymbol &b) { return a.name < b.name; });
   return v;
 }
 
@@ -125,8 +120,9 @@ struct DlLayout {
 DlLayout dlLayout(const Linker &k) {
   DlLayout l;
   size_t nsyms = 0, nwords = 0, nstr = 0;
-  for (auto &L : k.libs) {
-    auto syms = dlSymbols(k, L);
+  for (size_t li = 0; li < k.libs.size(); ++li) {
+    const Library &L = k.libs[li];
+    const auto &syms = k.dlSymbols[li];
     nsyms += syms.size();
     for (auto &s : syms) nstr += s.name.size() + 1;
     nwords += L.localScope.size() + L.dlNames.size();
@@ -148,6 +144,8 @@ DlLayout dlLayout(const Linker &k) {
 
 void Linker::planDlTable() {
   if (!hasLibdl) return;
+  dlSymbols.resize(libs.size());
+  parallelFor(uint32_t(libs.size()), [&](uint32_t li) { dlSymbols[li] = dlSymbolsOf(*this, libs[li]); }, 8);
   dlTableSize = dlLayout(*this).size;
 }
 
@@ -158,8 +156,9 @@ void Linker::assignDlSlots() {
   tableSize = uint32_t(slots.size());
   if (!hasLibdl) return;
   // Every function dlsym can return and every init function needs its one table slot.
-  for (auto &L : libs) {
-    for (auto &s : dlSymbols(*this, L))
+  for (size_t li = 0; li < libs.size(); ++li) {
+    const Library &L = libs[li];
+    for (auto &s : dlSymbols[li])
       if (s.kind == PL_SYM_FUNC) slotFor(L.funcMap.at(addressedFunction(L, L.mod.exports[s.exportIdx])));
     if (L.initFunc) slotFor(*L.initFunc);
   }
@@ -173,7 +172,7 @@ void Linker::buildDlTable() {
   const uint32_t base = uint32_t(dlTableBase);
   auto put = [&](uint64_t off, uint32_t v) { std::memcpy(dlImage.data() + off, &v, 4); };
   uint64_t symAt = lay.syms, wordAt = lay.arrays, strAt = lay.strings;
-  auto addString = [&](const std::string &s) -> uint32_t {
+  auto addString = [&](std::string_view s) -> uint32_t {
     uint32_t addr = base + uint32_t(strAt);
     std::memcpy(dlImage.data() + strAt, s.data(), s.size());
     strAt += s.size() + 1;
@@ -199,7 +198,7 @@ void Linker::buildDlTable() {
       wordAt += 4;
     }
     put(at + 8, uint32_t(L.dlNames.size()));
-    auto syms = dlSymbols(*this, L);
+    const auto &syms = dlSymbols[i];
     put(at + 12, base + uint32_t(symAt));
     put(at + 16, uint32_t(syms.size()));
     for (auto &s : syms) {

@@ -329,6 +329,14 @@ public:
   // The dl table (see libdl/prelink_dl.h): where it lives and its bytes.
   bool hasLibdl = false;
   uint64_t dlTableBase = 0, dlTableSize = 0;
+  // Per library, the symbols its dl table entry lists (function and data exports), sorted
+  // by name: made once by planDlTable, read by assignDlSlots and buildDlTable.
+  struct DlSymbol {
+    std::string_view name; // the export's
+    uint32_t kind;         // PL_SYM_FUNC or PL_SYM_DATA
+    uint32_t exportIdx;
+  };
+  std::vector<std::vector<DlSymbol>> dlSymbols;
   uint32_t hostDlFlags = 0;
   Bytes dlImage;
 
