@@ -71,7 +71,11 @@ static Library readLibrary(InputFile f) {
   // Views of the export names, which stay where they are when the library moves (they
   // live in the exports vector's buffer).
   L.exportIndex.reserve(L.mod.exports.size());
-  for (uint32_t i = 0; i < L.mod.exports.size(); ++i) L.exportIndex.emplace(L.mod.exports[i].name, i);
+  L.origExports = false;
+  for (uint32_t i = 0; i < L.mod.exports.size(); ++i) {
+    L.exportIndex.emplace(L.mod.exports[i].name, i);
+    if (L.mod.exports[i].name.starts_with("orig$")) L.origExports = true;
+  }
   return L;
 }
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -78,6 +79,7 @@ struct Library {
 
   // Exports by name: views of mod.exports' names (never changed once read).
   std::unordered_map<std::string_view, uint32_t> exportIndex; // name -> index into mod.exports
+  bool origExports = true; // may export an "orig$NAME" (Linker::addressedFunction): false once known not to
   // Parallel to mod.exports: the export is the global scope's definition of its name
   // (globalSyms names it; buildSymbolTable), asked once per export by the later stages.
   std::vector<uint8_t> globalDef; // bytes, not bits: set from several cores
@@ -275,7 +277,25 @@ public:
   uint64_t memoryPages = 0;
   uint32_t tableSize = 0;
   std::vector<int64_t> slots; // table slot -> output function index (-1 = null)
-  std::unordered_map<uint32_t, uint32_t> slotOf; // output function -> its one slot
+  // Output function -> its one slot. A flat array: the output's function indices are
+  // dense, and a hash map's node per function was most of placeElements.
+  class SlotMap {
+  public:
+    const uint32_t *find(uint32_t f) const { return f < slot_.size() && slot_[f] != kNone ? &slot_[f] : nullptr; }
+    uint32_t at(uint32_t f) const {
+      if (const uint32_t *s = find(f)) return *s;
+      throw std::out_of_range("SlotMap::at");
+    }
+    void emplace(uint32_t f, uint32_t s) { // keeps a function's first slot
+      if (f >= slot_.size()) slot_.resize(size_t(f) + 1 + slot_.size() / 2, kNone);
+      if (slot_[f] == kNone) slot_[f] = s;
+    }
+
+  private:
+    static constexpr uint32_t kNone = ~uint32_t(0);
+    std::vector<uint32_t> slot_;
+  };
+  SlotMap slotOf;
 
   // Output being built.
   Module out;

@@ -222,8 +222,8 @@ Manifest Linker::buildManifest() const {
     l["table_size"] = L.tableSize;
     l["init_order"] = L.initOrder >= 0 ? json(L.initOrder) : json(nullptr);
     l["init_function"] = L.initFunc ? json(*L.initFunc) : json(nullptr);
-    auto initSlot = L.initFunc ? slotOf.find(*L.initFunc) : slotOf.end();
-    l["init_slot"] = initSlot != slotOf.end() ? json(initSlot->second) : json(nullptr);
+    const uint32_t *initSlot = L.initFunc ? slotOf.find(*L.initFunc) : nullptr;
+    l["init_slot"] = initSlot ? json(*initSlot) : json(nullptr);
     // How much of the relocation code ran at link time.
     auto status = [&](bool has, bool done, uint32_t residual, uint32_t total, const std::string &why) {
       json s;
@@ -247,7 +247,7 @@ Manifest Linker::buildManifest() const {
         uint32_t f = L.funcMap.at(e.index);
         s.kind = ManifestSymbol::Function;
         s.value = f;
-        if (auto it = slotOf.find(f); it != slotOf.end()) s.tableSlot = it->second;
+        if (const uint32_t *slot = slotOf.find(f)) s.tableSlot = *slot;
       } else if (isDataExport(L, e)) {
         s.kind = ManifestSymbol::Data;
         s.value = dataAddress(L, e);

@@ -288,7 +288,7 @@ void Linker::placeElements() {
 }
 
 uint32_t Linker::slotFor(uint32_t f) {
-  if (auto it = slotOf.find(f); it != slotOf.end()) return it->second;
+  if (const uint32_t *slot = slotOf.find(f)) return *slot;
   uint32_t s = uint32_t(slots.size());
   slots.push_back(f);
   slotOf.emplace(f, s);

@@ -60,8 +60,8 @@ std::string Linker::mapText() const {
       std::string where, kind;
       if (e.kind == ExternKind::Func) {
         uint32_t f = L.funcMap.at(e.index);
-        auto it = slotOf.find(f);
-        where = it != slotOf.end() ? "slot " + std::to_string(it->second) : "-";
+        const uint32_t *slot = slotOf.find(f);
+        where = slot ? "slot " + std::to_string(*slot) : "-";
         kind = "func " + std::to_string(f);
       } else if (isDataExport(L, e)) {
         where = hex(uint64_t(dataAddress(L, e)));

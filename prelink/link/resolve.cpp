@@ -142,7 +142,7 @@ int64_t Linker::dataAddress(const Library &L, const Export &e) const {
 // GOT.func.X and dlsym(X) the address of orig$X (libdylink.js, updateGOT), so a pointer
 // keeps the real signature (vtables, callbacks). Module-local function index.
 uint32_t Linker::addressedFunction(const Library &L, const Export &e) const {
-  if (e.kind != ExternKind::Func || e.name.rfind("orig$", 0) == 0) return e.index;
+  if (e.kind != ExternKind::Func || !L.origExports || e.name.rfind("orig$", 0) == 0) return e.index;
   auto it = L.exportIndex.find("orig$" + e.name);
   if (it == L.exportIndex.end()) return e.index;
   const Export &o = L.mod.exports[it->second];
@@ -150,10 +150,16 @@ uint32_t Linker::addressedFunction(const Library &L, const Export &e) const {
 }
 
 uint32_t Linker::internType(const FuncType &t) {
+  // The key: each value type's code (and the heap type of a reference type after it),
+  // 0xFF between the parameters and the results (no value type's code).
   std::string key;
-  for (auto &p : t.params) key += p.str() + ",";
-  key += "->";
-  for (auto &p : t.results) key += p.str() + ",";
+  auto add = [&](const ValType &v) {
+    key += char(v.code);
+    if (v.code == 0x63 || v.code == 0x64) key.append(reinterpret_cast<const char *>(&v.heap), sizeof v.heap);
+  };
+  for (auto &p : t.params) add(p);
+  key += '\xff';
+  for (auto &p : t.results) add(p);
   auto [it, inserted] = typeIndexByKey.emplace(key, uint32_t(types.size()));
   if (inserted) types.push_back(t);
   return it->second;
