@@ -181,13 +181,25 @@ void Linker::resolveImports() {
   const Module &M = libs[0].mod;
   // The main's imports, by kind + module + field, and its env functions by field (the last
   // one of a name, as the scan this replaces found): built once, not scanned per import.
-  std::unordered_set<std::string> mainImportKeys;
+  // Views of the main's import names (they live as long as the link).
+  struct ImportName {
+    ExternKind kind;
+    std::string_view module, field;
+    bool operator==(const ImportName &) const = default;
+  };
+  struct ImportNameHash {
+    size_t operator()(const ImportName &n) const {
+      const std::hash<std::string_view> h;
+      return h(n.module) * 31 + h(n.field) * 7 + size_t(n.kind);
+    }
+  };
+  std::unordered_set<ImportName, ImportNameHash> mainImportKeys;
   std::unordered_map<std::string_view, const Import *> mainEnvFuncs;
   for (auto &m : M.imports) {
-    mainImportKeys.insert(importKey(m.kind, m.module, m.field));
+    mainImportKeys.insert({m.kind, m.module, m.field});
     if (m.kind == ExternKind::Func && m.module == "env") mainEnvFuncs[m.field] = &m;
   }
-  auto mainImports = [&](const Import &i) { return mainImportKeys.count(importKey(i.kind, i.module, i.field)) > 0; };
+  auto mainImports = [&](const Import &i) { return mainImportKeys.count({i.kind, i.module, i.field}) > 0; };
   // What the global scope imports, its host must give (or the replaced libraries could
   // not have loaded either): with --host-module, also counted as what the host provides.
   std::unordered_set<std::string> globalImports;
@@ -427,8 +439,7 @@ void Linker::checkImportTypes() const {
     for (size_t ii = 0; ii < L.mod.imports.size(); ++ii) {
       const Import &imp = L.mod.imports[ii];
       const Resolution &r = L.imports[ii];
-      const std::string name = imp.module + "." + imp.field;
-      auto fail = [&](const std::string &what) { throw Error("import " + name + " " + what, Error::kNoOffset, L.path); };
+      auto fail = [&](const std::string &what) { throw Error("import " + imp.module + "." + imp.field + " " + what, Error::kNoOffset, L.path); };
       switch (imp.kind) {
       case ExternKind::Global: {
         const GlobalType &t = imp.global;
