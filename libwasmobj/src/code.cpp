@@ -7,6 +7,7 @@
 // single-byte opcodes and one per prefix.
 #include "wasmobj/code.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
@@ -178,6 +179,46 @@ struct LebResult {
 
 // ---- the byte decoder ----------------------------------------------------------------
 
+// An unsigned LEB of at most (Bits + 6) / 7 - 1 bytes (always in range) at P, which the
+// caller knows to have that many bytes; false (P unchanged) for anything longer.
+template <unsigned Bits> [[gnu::always_inline]] inline bool fastUleb(const uint8_t *&p, uint64_t &v) {
+  constexpr unsigned kFast = (Bits + 6) / 7 - 1;
+  uint64_t b = p[0];
+  if (b < 0x80) [[likely]] {
+    v = b;
+    ++p;
+    return true;
+  }
+  uint64_t r = b & 0x7f;
+  for (unsigned i = 1; i < kFast; ++i) {
+    b = p[i];
+    r |= (b & 0x7f) << (7 * i);
+    if (b < 0x80) {
+      v = r;
+      p += i + 1;
+      return true;
+    }
+  }
+  return false;
+}
+// The same for a signed LEB.
+template <unsigned Bits> [[gnu::always_inline]] inline bool fastSleb(const uint8_t *&p, int64_t &v) {
+  constexpr unsigned kFast = (Bits + 6) / 7 - 1;
+  uint64_t r = 0;
+  for (unsigned i = 0; i < kFast; ++i) {
+    uint64_t b = p[i];
+    r |= (b & 0x7f) << (7 * i);
+    if (b < 0x80) {
+      unsigned shift = 7 * (i + 1);
+      if (b & 0x40) r |= ~uint64_t(0) << shift; // shift < 64: i + 1 <= kFast <= 9
+      v = int64_t(r);
+      p += i + 1;
+      return true;
+    }
+  }
+  return false;
+}
+
 // Bounds-checked reading. The inline paths decode LEBs shorter than their maximum length
 // (always in range) when enough bytes remain; everything else takes the slow path.
 struct Dec {
@@ -198,17 +239,8 @@ struct Dec {
   template <unsigned Bits> uint64_t uleb() {
     constexpr unsigned kFast = (Bits + 6) / 7 - 1; // bytes that can never overflow
     if (p < end && *p < 0x80) [[likely]] return *p++;
-    if (size_t(end - p) > kFast) {
-      uint64_t r = 0;
-      for (unsigned i = 0; i < kFast; ++i) {
-        uint64_t b = p[i];
-        r |= (b & 0x7f) << (7 * i);
-        if (b < 0x80) {
-          p += i + 1;
-          return r;
-        }
-      }
-    }
+    uint64_t v;
+    if (size_t(end - p) > kFast && fastUleb<Bits>(p, v)) return v;
     LebResult r = ulebSlow(p, end, off(p), Bits);
     p = r.p;
     return r.value;
@@ -216,19 +248,8 @@ struct Dec {
   template <unsigned Bits> int64_t sleb() {
     constexpr unsigned kFast = (Bits + 6) / 7 - 1;
     if (p < end && *p < 0x80) [[likely]] return int64_t(int8_t(uint8_t(*p++ << 1)) >> 1);
-    if (size_t(end - p) > kFast) {
-      uint64_t r = 0;
-      for (unsigned i = 0; i < kFast; ++i) {
-        uint64_t b = p[i];
-        r |= (b & 0x7f) << (7 * i);
-        if (b < 0x80) {
-          p += i + 1;
-          unsigned shift = 7 * (i + 1);
-          if (b & 0x40) r |= ~uint64_t(0) << shift; // shift < 64: i + 1 <= kFast <= 9
-          return int64_t(r);
-        }
-      }
-    }
+    int64_t v;
+    if (size_t(end - p) > kFast && fastSleb<Bits>(p, v)) return v;
     LebResult r = slebSlow(p, end, off(p), Bits);
     p = r.p;
     return int64_t(r.value);
@@ -613,10 +634,27 @@ template <bool Write> struct RewriteSink : NullSink {
   uint8_t *out = nullptr;
   int64_t delta = 0;
   Bytes *edits = nullptr; // the first pass: where the changes are (rewriteWithEdits)
+  uint8_t *editAt = nullptr, *editEnd = nullptr; // what of *edits is written, and its end
 
   RewriteSink(const RewriteMaps &maps, const uint8_t *b, uint64_t baseOffset, uint8_t *o)
       : m(maps), first(b), base(baseOffset), copyFrom(b), out(o) {}
   uint64_t off(const uint8_t *q) const { return base + uint64_t(q - first); }
+
+  // Edits are written in place, *edits grown (doubling) when fewer than 11 bytes are left;
+  // closeEdits cuts it to what was written.
+  void openEdits(Bytes *e) {
+    edits = e;
+    editAt = editEnd = e->data() + e->size();
+  }
+  [[gnu::noinline]] void growEdits() {
+    const size_t used = size_t(editAt - edits->data());
+    edits->resize(std::max<size_t>(2 * edits->size(), used + 64));
+    editAt = edits->data() + used;
+    editEnd = edits->data() + edits->size();
+  }
+  void closeEdits() {
+    if (edits) edits->resize(size_t(editAt - edits->data()));
+  }
 
   std::span<const uint32_t> map(Space sp) const {
     switch (sp) {
@@ -646,10 +684,9 @@ template <bool Write> struct RewriteSink : NullSink {
     } else {
       delta -= int64_t(e - s);
       if (edits) {
-        uint8_t tmp[11];
-        uint8_t *q = putUleb(tmp, uint64_t(s - copyFrom));
-        *q++ = kind;
-        edits->insert(edits->end(), tmp, q);
+        if (editEnd - editAt < 11) [[unlikely]] growEdits();
+        editAt = putUleb(editAt, uint64_t(s - copyFrom));
+        *editAt++ = kind;
       }
     }
     copyFrom = e;
@@ -675,7 +712,7 @@ template <bool Write> struct RewriteSink : NullSink {
     putS(nv);
   }
 
-  void index(Space sp, int, uint32_t v, const uint8_t *s, const uint8_t *e) {
+  [[gnu::always_inline]] void index(Space sp, int, uint32_t v, const uint8_t *s, const uint8_t *e) {
     auto mp = map(sp);
     if (mp.empty()) return;
     uint32_t nv = lookup(mp, sp, v, s);
@@ -683,7 +720,7 @@ template <bool Write> struct RewriteSink : NullSink {
     replaceBegin(s, e, uint8_t(sp));
     putU(nv);
   }
-  void global(bool set, uint32_t v, const uint8_t *instr, const uint8_t *s, const uint8_t *e) {
+  [[gnu::always_inline]] void global(bool set, uint32_t v, const uint8_t *instr, const uint8_t *s, const uint8_t *e) {
     if (m.globals.empty()) return;
     if (v >= m.globals.size()) [[unlikely]]
       failRange(off(s), "global", v, m.globals.size());
@@ -705,7 +742,7 @@ template <bool Write> struct RewriteSink : NullSink {
       putS(g.value);
     }
   }
-  void memArg(uint32_t flags, const uint8_t *fs, const uint8_t *fe, uint32_t mem,
+  [[gnu::always_inline]] void memArg(uint32_t flags, const uint8_t *fs, const uint8_t *fe, uint32_t mem,
               const uint8_t *ms, const uint8_t *me, uint64_t) {
     if (m.memories.empty()) return;
     uint32_t nv = lookup(m.memories, Space::Memory, mem, ms);
@@ -760,9 +797,207 @@ template <class Sink> LocalsInfo decodeLocals(Dec &d, Sink &sink) {
   return info;
 }
 
-template <class Sink> void decodeExpr(Dec &dec, Sink &sink) {
+// ---- the threaded fast path ----------------------------------------------------------
+//
+// Most instructions are one byte, or one byte and one or two short LEBs. While at least
+// kSlack bytes remain (more than any instruction below can read), those are decoded
+// here with no bounds checks, each handler ending in a dispatch of its own on the next
+// opcode (an indirect branch per handler predicts far better than one shared switch),
+// and are reported to the sink exactly as decodeInstr reports them. Anything else
+// (prefixes, long or invalid LEBs, explicit memories, typed blocks, errors) goes to
+// decodeInstr from the instruction's first byte, so behaviour and errors are its own.
+
+constexpr ptrdiff_t kSlack = 16; // the longest read below: a memarg's, 11 bytes
+
+enum FastClass : uint8_t {
+  kFSlow, kFNone, kFEnd, kFBlock, kFPlain, kFFunc, kFCallIndirect, kFGlobalGet, kFGlobalSet,
+  kFI32, kFI64, kFF32, kFF64, kFMemArg, kFClasses
+};
+
+constexpr std::array<uint8_t, 256> makeFastClassTable() {
+  std::array<uint8_t, 256> t{};
+  for (int op = 0; op < 256; ++op) {
+    uint8_t c = kFSlow;
+    if (op < 0xFB || op == 0xFF) switch (kSingle[op]) {
+      case S::None: c = kFNone; break;
+      case S::End: c = kFEnd; break;
+      case S::Block: c = kFBlock; break;
+      case S::Label:
+      case S::Local: c = kFPlain; break;
+      case S::Func: c = kFFunc; break;
+      case S::CallIndirect: c = kFCallIndirect; break;
+      case S::GlobalGet: c = kFGlobalGet; break;
+      case S::GlobalSet: c = kFGlobalSet; break;
+      case S::I32: c = kFI32; break;
+      case S::I64: c = kFI64; break;
+      case S::F32: c = kFF32; break;
+      case S::F64: c = kFF64; break;
+      case S::MemArg: c = kFMemArg; break;
+      default: break;
+      }
+    t[size_t(op)] = c;
+  }
+  return t;
+}
+constexpr auto kFastClass = makeFastClassTable();
+
+// Decodes from d.p while kSlack bytes remain and DEPTH > 0.
+template <class Sink> [[gnu::noinline]] void decodeFast(Dec &d, Sink &sink, uint32_t &depthRef) {
+  static const void *const kByClass[kFClasses] = {
+      &&slow, &&none, &&end, &&block, &&plain, &&func, &&callIndirect, &&globalGet,
+      &&globalSet, &&i32, &&i64, &&f32, &&f64, &&memArg};
+  struct Table {
+    const void *at[256];
+  };
+  static const Table kJump = [](const void *const *byClass) {
+    Table t{};
+    for (int op = 0; op < 256; ++op) t.at[op] = byClass[kFastClass[size_t(op)]];
+    return t;
+  }(kByClass);
+
+  const uint8_t *p = d.p, *const stop = d.end - kSlack;
+  uint32_t depth = depthRef;
+  const uint8_t *s;
+  uint64_t u, u2;
+  int64_t v;
+
+#define PRELINK_NEXT                                                                               \
+  do {                                                                                             \
+    if (p > stop) [[unlikely]]                                                                     \
+      goto out;                                                                                    \
+    s = p;                                                                                         \
+    goto *kJump.at[*p];                                                                            \
+  } while (0)
+
+  PRELINK_NEXT;
+none:
+  sink.begin(0, *s, kSingle[*s], s);
+  ++p;
+  sink.end(p);
+  PRELINK_NEXT;
+end:
+  sink.begin(0, 0x0B, S::End, s);
+  ++p;
+  sink.end(p);
+  if (--depth == 0) goto out;
+  PRELINK_NEXT;
+block: {
+  const uint8_t b = p[1];
+  BlockType bt;
+  if (b == 0x40) bt.kind = BlockType::Empty;
+  else if (kValType[b] && b != 0x63 && b != 0x64) {
+    bt.kind = BlockType::Value;
+    bt.value = {b, 0};
+  } else goto slow;
+  sink.begin(0, *s, S::Block, s);
+  p += 2;
+  sink.blockType(bt, s + 1, p, nullptr);
+  sink.end(p);
+  ++depth;
+  PRELINK_NEXT;
+}
+plain:
+  ++p;
+  if (!fastUleb<32>(p, u)) goto slow;
+  sink.begin(0, *s, kSingle[*s], s);
+  sink.plain(0, uint32_t(u));
+  sink.end(p);
+  PRELINK_NEXT;
+func:
+  ++p;
+  if (!fastUleb<32>(p, u)) goto slow;
+  sink.begin(0, *s, S::Func, s);
+  sink.index(Space::Func, 0, uint32_t(u), s + 1, p);
+  sink.end(p);
+  PRELINK_NEXT;
+callIndirect: {
+  ++p;
+  const uint8_t *t = p;
+  if (!fastUleb<32>(p, u)) goto slow;
+  const uint8_t *tt = p;
+  if (!fastUleb<32>(p, u2)) goto slow;
+  sink.begin(0, *s, S::CallIndirect, s);
+  sink.index(Space::Type, 0, uint32_t(u), t, tt);
+  sink.index(Space::Table, 1, uint32_t(u2), tt, p);
+  sink.end(p);
+  PRELINK_NEXT;
+}
+globalGet:
+  ++p;
+  if (!fastUleb<32>(p, u)) goto slow;
+  sink.begin(0, 0x23, S::GlobalGet, s);
+  sink.global(false, uint32_t(u), s, s + 1, p);
+  sink.end(p);
+  PRELINK_NEXT;
+globalSet:
+  ++p;
+  if (!fastUleb<32>(p, u)) goto slow;
+  sink.begin(0, 0x24, S::GlobalSet, s);
+  sink.global(true, uint32_t(u), s, s + 1, p);
+  sink.end(p);
+  PRELINK_NEXT;
+i32:
+  ++p;
+  if (!fastSleb<32>(p, v)) goto slow;
+  sink.begin(0, 0x41, S::I32, s);
+  sink.constI(v);
+  sink.end(p);
+  PRELINK_NEXT;
+i64:
+  ++p;
+  if (!fastSleb<64>(p, v)) goto slow;
+  sink.begin(0, 0x42, S::I64, s);
+  sink.constI(v);
+  sink.end(p);
+  PRELINK_NEXT;
+f32: {
+  uint32_t b;
+  std::memcpy(&b, p + 1, 4);
+  sink.begin(0, 0x43, S::F32, s);
+  p += 5;
+  sink.constBits(b);
+  sink.end(p);
+  PRELINK_NEXT;
+}
+f64: {
+  uint64_t b;
+  std::memcpy(&b, p + 1, 8);
+  sink.begin(0, 0x44, S::F64, s);
+  p += 9;
+  sink.constBits(b);
+  sink.end(p);
+  PRELINK_NEXT;
+}
+memArg: {
+  ++p;
+  const uint8_t *fs = p;
+  if (*p >= 0x40) goto slow; // an explicit memory, or invalid flags
+  u = *p++;
+  const uint8_t *fe = p;
+  if (!fastUleb<64>(p, u2)) goto slow;
+  sink.begin(0, *s, S::MemArg, s);
+  sink.memArg(uint32_t(u), fs, fe, 0, fe, fe, u2);
+  sink.end(p);
+  PRELINK_NEXT;
+}
+slow:
+  d.p = s;
+  decodeInstr(d, sink, depth);
+  p = d.p;
+  if (depth == 0) goto out;
+  PRELINK_NEXT;
+out:
+#undef PRELINK_NEXT
+  d.p = p;
+  depthRef = depth;
+}
+
+// FAST false: decodeInstr alone (reference::rewrittenSize, for the tests).
+template <bool Fast, class Sink> void decodeExpr(Dec &dec, Sink &sink) {
   Dec d = dec; // a local copy stays in registers
   uint32_t depth = 1;
+  if constexpr (Fast)
+    if (d.end - d.p > kSlack) decodeFast(d, sink, depth);
   while (depth) {
     if (d.p >= d.end) [[unlikely]] d.failAt("unexpected end of expression (missing end)", d.p);
     decodeInstr(d, sink, depth);
@@ -771,9 +1006,9 @@ template <class Sink> void decodeExpr(Dec &dec, Sink &sink) {
   dec = d;
 }
 
-template <class Sink> void decodeCode(Dec &d, Sink &sink, BodyKind kind) {
+template <class Sink, bool Fast = true> void decodeCode(Dec &d, Sink &sink, BodyKind kind) {
   if (kind == BodyKind::Function) (void)decodeLocals(d, sink);
-  decodeExpr(d, sink);
+  decodeExpr<Fast>(d, sink);
 }
 
 Dec makeDec(ByteView in, uint64_t base) {
@@ -879,17 +1114,34 @@ void scanCode(ByteView in, BodyKind kind, uint64_t baseOffset) {
 
 // ---- rewriting -----------------------------------------------------------------------
 
-size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset, Bytes *edits) {
+namespace {
+template <bool Fast>
+size_t sizeRewritten(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset, Bytes *edits) {
   Dec d = makeDec(in, baseOffset);
   if (maps.identity()) {
     NullSink sink;
-    decodeCode(d, sink, kind);
+    decodeCode<NullSink, Fast>(d, sink, kind);
     return in.size();
   }
   RewriteSink<false> sink(maps, in.data(), baseOffset, nullptr);
-  sink.edits = edits;
-  decodeCode(d, sink, kind);
+  if (edits) sink.openEdits(edits);
+  try {
+    decodeCode<RewriteSink<false>, Fast>(d, sink, kind);
+  } catch (...) {
+    sink.closeEdits(); // what was recorded before the error, as with a growing vector
+    throw;
+  }
+  sink.closeEdits();
   return size_t(int64_t(in.size()) + sink.delta);
+}
+} // namespace
+
+size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset, Bytes *edits) {
+  return sizeRewritten<true>(in, maps, kind, baseOffset, edits);
+}
+
+size_t reference::rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset, Bytes *edits) {
+  return sizeRewritten<false>(in, maps, kind, baseOffset, edits);
 }
 
 uint8_t *rewriteWithEdits(ByteView in, ByteView edits, const RewriteMaps &maps, uint8_t *out) {

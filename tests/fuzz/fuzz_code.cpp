@@ -2,11 +2,13 @@
 //
 // Input: byte 0 chooses the body kind (bit 0: constant expression) and which index
 // spaces get a random map (bits 1-7); bytes 1-8 seed the maps; the rest is the body.
-// Invariants: every entry point returns or throws Error; scanCode and rewrittenSize agree
-// on what is malformed when the maps are the identity; rewriteInto writes exactly
-// rewrittenSize bytes, and rewrite (its edits applied, rewriteWithEdits) the same bytes;
-// identity maps give back the input; a rewritten body decodes again
-// and rewriting it with identity maps is a no-op; InstrReader's sizes add up.
+// Invariants: every entry point returns or throws Error; rewrittenSize and its reference
+// (the general decoder alone, without the fast path) agree on sizes, edits and errors;
+// scanCode and rewrittenSize agree on what is malformed when the maps are the identity;
+// rewriteInto writes exactly rewrittenSize bytes, and rewrite (its edits applied,
+// rewriteWithEdits) the same bytes; identity maps give back the input; a rewritten body
+// decodes again and rewriting it with identity maps is a no-op; InstrReader's sizes add up.
+#include <string>
 #include <vector>
 
 #include "fuzz_common.h"
@@ -24,6 +26,26 @@ std::vector<uint32_t> randomMap(FuzzRng &rng) {
     x = r == 0 ? uint32_t(rng.next()) : r == 1 ? rng.below(128) : rng.below(1u << 20);
   }
   return v;
+}
+
+// rewrittenSize and reference::rewrittenSize (no fast path) agree: the same size and
+// edits, or the same error at the same offset.
+void sameAsReference(ByteView body, const RewriteMaps &maps, BodyKind kind) {
+  auto run = [&](bool reference, Bytes &edits) -> std::string {
+    try {
+      size_t n = reference ? wasmobj::reference::rewrittenSize(body, maps, kind, 9, &edits)
+                           : rewrittenSize(body, maps, kind, 9, &edits);
+      return "size " + std::to_string(n);
+    } catch (const Error &e) {
+      edits.clear(); // what was recorded before an error is of no use
+      return "error " + e.format();
+    }
+  };
+  Bytes fastEdits, refEdits;
+  const std::string fast = run(false, fastEdits), ref = run(true, refEdits);
+  if (fast != ref) std::fprintf(stderr, "fast path: %s\nreference: %s\n", fast.c_str(), ref.c_str());
+  FUZZ_CHECK(fast == ref);
+  FUZZ_CHECK(fastEdits == refEdits);
 }
 
 bool scans(ByteView body, BodyKind kind) {
@@ -68,6 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // Identity maps.
   {
     RewriteMaps id;
+    sameAsReference(body, id, kind);
     size_t n = 0;
     bool sized = true;
     try {
@@ -103,6 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   RewriteMaps maps;
   maps.funcs = funcs; maps.types = types; maps.tables = tables; maps.memories = memories;
   maps.datas = datas; maps.elems = elems; maps.tags = tags; maps.globals = globals;
+  sameAsReference(body, maps, kind);
   size_t n = 0;
   try {
     n = rewrittenSize(body, maps, kind, 9);

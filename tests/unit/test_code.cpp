@@ -967,3 +967,84 @@ TEST_CASE("code: large mixed bodies: identity copy and an exact round trip throu
   inv.funcs = {0, 0, 1, 2};
   CHECK(rewrite(r, inv.view(), BodyKind::Function) == big.b);
 }
+
+TEST_CASE("code: the fast path for common instructions agrees with the general decoder") {
+  // rewrittenSize decodes the common instructions (one byte, or one byte and short LEBs)
+  // on a path of its own while 16 bytes remain; reference::rewrittenSize decodes every
+  // instruction with the general decoder. Sizes, edits and errors must be the same, for
+  // every length of every LEB, at every truncation and with bytes corrupted anywhere.
+  Asm a;
+  a.u(1).u(2)({0x7f}); // locals: 2 x i32
+  a({0x02, 0x40});     // block
+  a({0x03, 0x7f});     // loop (result i32)
+  for (size_t w = 1; w <= 5; ++w) {
+    a({0x20}).pad(1, w);  // local.get 1
+    a({0x10}).pad(2, w);  // call 2
+    a({0x23}).pad(0, w);  // global.get 0
+    a({0x24}).pad(1, w);  // global.set 1
+    a({0x11}).pad(1, w).pad(0, 6 - w); // call_indirect type 1 table 0
+    a({0x41}).spad(-3, w); // i32.const -3
+    a({0x0d}).pad(0, w);  // br_if 0
+    a({0x1a});            // drop
+  }
+  for (size_t w = 1; w <= 10; ++w) {
+    a({0x42}).spad(-(int64_t(1) << 40), w < 7 ? 7 : w); // i64.const (7 bytes at least)
+    a({0x28}).u(2).pad(8, w);                              // i32.load offset=8
+    a({0x1a, 0x1a});
+  }
+  a({0x43, 0, 0, 0x80, 0x3f}); // f32.const 1
+  a({0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f}); // f64.const 1
+  a({0x36}).u(0x42).u(0).u(0);  // i32.store, memory 0 explicit
+  a({0x04}).s(1)({0x05, 0x0b}); // if (type 1) else end
+  a({0xd2}).u(2)({0x1a});       // ref.func 2; drop
+  a({0x12}).u(1);               // return_call 1
+  a({0x0b, 0x0b, 0x0b});
+  const Bytes body = a.b;
+
+  Maps identity, remap, consts, setConst;
+  remap.funcs = {5, 300, 2};
+  remap.types = {0, 70};
+  remap.tables = {3};
+  remap.memories = {1};
+  remap.globals = {GlobalRemap::to(200), GlobalRemap::to(1)};
+  consts.funcs = {0, 1, 2};
+  consts.globals = {GlobalRemap::i64(-5), GlobalRemap::to(7)}; // global.get 0 -> i64.const
+  setConst.globals = {GlobalRemap::to(0), GlobalRemap::i32(9)}; // global.set 1: an error
+  auto outcome = [](ByteView b, const RewriteMaps &m, bool ref) {
+    Bytes edits;
+    try {
+      size_t n = ref ? reference::rewrittenSize(b, m, BodyKind::Function, 40, &edits)
+                     : rewrittenSize(b, m, BodyKind::Function, 40, &edits);
+      return std::to_string(n) + " " + std::string(edits.begin(), edits.end());
+    } catch (const Error &e) {
+      return "error " + e.format();
+    }
+  };
+  int failures = 0, checked = 0;
+  auto same = [&](ByteView b, const Maps &m) {
+    ++checked;
+    std::string fast = outcome(b, m.view(), false), ref = outcome(b, m.view(), true);
+    if (fast != ref && ++failures <= 3) CHECK(fast == ref);
+  };
+  for (const Maps *m : {&identity, &remap, &consts, &setConst}) {
+    same(body, *m);
+    for (size_t cut = 0; cut < body.size(); ++cut) same(ByteView(body).first(cut), *m);
+    for (size_t at = 0; at < body.size(); ++at)
+      for (uint8_t x : {0x00, 0x0b, 0x40, 0x7f, 0x80, 0xff}) {
+        Bytes c = body;
+        c[at] = x;
+        same(c, *m);
+      }
+  }
+  CHECK(failures == 0);
+  CHECK(checked > 3000);
+  // And the outcomes are what they should be: sizes, edits and the errors of the whole.
+  CHECK(outcome(body, identity.view(), false) == std::to_string(body.size()) + " ");
+  CHECK(contains(outcome(body, setConst.view(), false), "cannot write to global 1"));
+  for (const Maps *m : {&remap, &consts}) {
+    const std::string r = outcome(body, m->view(), false);
+    REQUIRE(r.rfind("error", 0) != 0);
+    CHECK(rewrite(body, m->view(), BodyKind::Function).size() == std::stoul(r.substr(0, r.find(' '))));
+    CHECK(r.size() > r.find(' ') + 5); // edits were recorded
+  }
+}

@@ -216,6 +216,14 @@ struct RewriteMaps {
 size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset = 0,
                      Bytes *edits = nullptr);
 
+namespace reference {
+// rewrittenSize with every instruction decoded by the general decoder (none by the fast
+// path for the common instructions): the same size, edits and errors, for the tests and
+// the fuzzer to compare.
+size_t rewrittenSize(ByteView in, const RewriteMaps &maps, BodyKind kind, uint64_t baseOffset = 0,
+                     Bytes *edits = nullptr);
+} // namespace reference
+
 // rewriteInto's bytes without decoding IN again: EDITS are what rewrittenSize recorded
 // for the same IN and MAPS. The linker's second pass over every body.
 uint8_t *rewriteWithEdits(ByteView in, ByteView edits, const RewriteMaps &maps, uint8_t *out);
