@@ -4,7 +4,8 @@
 // immediate to a sink: `ReadSink` fills an Instr, `RewriteSink` renumbers indices. Sinks
 // are plain structs whose methods inline into the decoder, so the hot loop has no virtual
 // calls and no allocation. Opcode classification is table-driven: one 256-entry table for
-// single-byte opcodes and one per prefix.
+// single-byte opcodes and one per prefix. Expressions go first through `decodeFast`,
+// a threaded path for the common instructions that hands everything else to decodeInstr.
 #include "wasmobj/code.h"
 
 #include <algorithm>
@@ -810,8 +811,8 @@ template <class Sink> LocalsInfo decodeLocals(Dec &d, Sink &sink) {
 constexpr ptrdiff_t kSlack = 16; // the longest read below: a memarg's, 11 bytes
 
 enum FastClass : uint8_t {
-  kFSlow, kFNone, kFEnd, kFBlock, kFPlain, kFFunc, kFCallIndirect, kFGlobalGet, kFGlobalSet,
-  kFI32, kFI64, kFF32, kFF64, kFMemArg, kFClasses
+  kFSlow, kFNone, kFEnd, kFBlock, kFPlain, kFFunc, kFCallIndirect, kFGlobal, kFI32, kFI64,
+  kFF32, kFF64, kFMemArg, kFClasses
 };
 
 constexpr std::array<uint8_t, 256> makeFastClassTable() {
@@ -826,8 +827,8 @@ constexpr std::array<uint8_t, 256> makeFastClassTable() {
       case S::Local: c = kFPlain; break;
       case S::Func: c = kFFunc; break;
       case S::CallIndirect: c = kFCallIndirect; break;
-      case S::GlobalGet: c = kFGlobalGet; break;
-      case S::GlobalSet: c = kFGlobalSet; break;
+      case S::GlobalGet:
+      case S::GlobalSet: c = kFGlobal; break;
       case S::I32: c = kFI32; break;
       case S::I64: c = kFI64; break;
       case S::F32: c = kFF32; break;
@@ -844,8 +845,8 @@ constexpr auto kFastClass = makeFastClassTable();
 // Decodes from d.p while kSlack bytes remain and DEPTH > 0.
 template <class Sink> [[gnu::noinline]] void decodeFast(Dec &d, Sink &sink, uint32_t &depthRef) {
   static const void *const kByClass[kFClasses] = {
-      &&slow, &&none, &&end, &&block, &&plain, &&func, &&callIndirect, &&globalGet,
-      &&globalSet, &&i32, &&i64, &&f32, &&f64, &&memArg};
+      &&slow, &&none, &&end, &&block, &&plain, &&func, &&callIndirect, &&global,
+      &&i32, &&i64, &&f32, &&f64, &&memArg};
   struct Table {
     const void *at[256];
   };
@@ -922,20 +923,15 @@ callIndirect: {
   sink.end(p);
   PRELINK_NEXT;
 }
-globalGet:
+global: { // global.get, global.set
   ++p;
   if (!fastUleb<32>(p, u)) goto slow;
-  sink.begin(0, 0x23, S::GlobalGet, s);
-  sink.global(false, uint32_t(u), s, s + 1, p);
+  const bool set = *s == 0x24;
+  sink.begin(0, *s, set ? S::GlobalSet : S::GlobalGet, s);
+  sink.global(set, uint32_t(u), s, s + 1, p);
   sink.end(p);
   PRELINK_NEXT;
-globalSet:
-  ++p;
-  if (!fastUleb<32>(p, u)) goto slow;
-  sink.begin(0, 0x24, S::GlobalSet, s);
-  sink.global(true, uint32_t(u), s, s + 1, p);
-  sink.end(p);
-  PRELINK_NEXT;
+}
 i32:
   ++p;
   if (!fastSleb<32>(p, v)) goto slow;
