@@ -5,6 +5,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <thread>
 
 #include "image.h"
@@ -101,13 +102,31 @@ class BodySizer {
 public:
   explicit BodySizer(const Linker &k) : k_(k) {
     const auto &libs = k.libs;
+    // The early maps, every library's in two buffers (one allocation per library and map
+    // was a fifth of starting the pass at 3,000 libraries).
+    size_t n32 = 0, nGlobals = 0;
+    for (const Library &L : libs) {
+      n32 += L.funcMap.size() + L.typeMap.size() + L.tableMap.size() + L.memMap.size() + L.dataMap.size() +
+             L.elemMap.size() + L.tagMap.size();
+      nGlobals += L.globalMap.size();
+    }
+    early32_.reserve(n32);
+    earlyGlobals_.reserve(nGlobals);
     early_.resize(libs.size());
     edits_.resize(libs.size());
     sizes_.resize(libs.size());
     firstGroup_.resize(libs.size());
     for (uint32_t li = 0; li < libs.size(); ++li) {
       const Library &L = libs[li];
-      early_[li] = {L.funcMap, L.typeMap, L.tableMap, L.memMap, L.dataMap, L.elemMap, L.tagMap, L.globalMap};
+      Maps &m = early_[li];
+      const std::vector<uint32_t> *maps32[] = {&L.funcMap, &L.typeMap, &L.tableMap, &L.memMap,
+                                               &L.dataMap, &L.elemMap, &L.tagMap};
+      for (size_t i = 0; i < std::size(maps32); ++i) {
+        m.at32[i] = {early32_.size(), maps32[i]->size()};
+        early32_.insert(early32_.end(), maps32[i]->begin(), maps32[i]->end());
+      }
+      m.globals = {earlyGlobals_.size(), L.globalMap.size()};
+      earlyGlobals_.insert(earlyGlobals_.end(), L.globalMap.begin(), L.globalMap.end());
       const uint32_t n = uint32_t(L.mod.functions.size());
       sizes_[li].resize(n);
       edits_[li].groups.resize((n + kEditGroup - 1) / kEditGroup);
@@ -167,18 +186,28 @@ private:
     bool early = false;        // sized against the maps as they were at the start
     std::exception_ptr error;  // what sizing it threw
   };
+  // A library's maps when sizing began: where each is in early32_ (funcs, types, tables,
+  // memories, datas, elems, tags) and its globals in earlyGlobals_.
   struct Maps {
-    std::vector<uint32_t> funcs, types, tables, memories, datas, elems, tags;
-    std::vector<GlobalRemap> globals;
-    RewriteMaps view() const { return RewriteMaps{funcs, types, tables, memories, datas, elems, tags, globals}; }
+    std::pair<size_t, size_t> at32[7];
+    std::pair<size_t, size_t> globals;
   };
-  static bool sameMaps(const Maps &m, const Library &L) {
+  std::span<const uint32_t> span32(const Maps &m, size_t i) const {
+    return std::span<const uint32_t>(early32_).subspan(m.at32[i].first, m.at32[i].second);
+  }
+  RewriteMaps view(const Maps &m) const {
+    return RewriteMaps{span32(m, 0), span32(m, 1), span32(m, 2), span32(m, 3), span32(m, 4), span32(m, 5), span32(m, 6),
+                       std::span<const GlobalRemap>(earlyGlobals_).subspan(m.globals.first, m.globals.second)};
+  }
+  bool sameMaps(const Maps &m, const Library &L) const {
     auto sameGlobal = [](const GlobalRemap &a, const GlobalRemap &b) {
       return a.kind == b.kind && a.index == b.index && a.value == b.value;
     };
-    return m.funcs == L.funcMap && m.types == L.typeMap && m.tables == L.tableMap && m.memories == L.memMap &&
-           m.datas == L.dataMap && m.elems == L.elemMap && m.tags == L.tagMap &&
-           std::ranges::equal(m.globals, L.globalMap, sameGlobal);
+    const RewriteMaps e = view(m);
+    return std::ranges::equal(e.funcs, L.funcMap) && std::ranges::equal(e.types, L.typeMap) &&
+           std::ranges::equal(e.tables, L.tableMap) && std::ranges::equal(e.memories, L.memMap) &&
+           std::ranges::equal(e.datas, L.dataMap) && std::ranges::equal(e.elems, L.elemMap) &&
+           std::ranges::equal(e.tags, L.tagMap) && std::ranges::equal(e.globals, L.globalMap, sameGlobal);
   }
   // Sizes group GI: against the early maps and the input's bodies, or (late) the
   // library's maps and bodies as they are now.
@@ -191,7 +220,7 @@ private:
     buf.clear();
     g.early = early;
     g.error = nullptr;
-    const RewriteMaps maps = early ? early_[g.lib].view() : rewriteMaps(L);
+    const RewriteMaps maps = early ? view(early_[g.lib]) : rewriteMaps(L);
     try {
       for (uint32_t k = g.first; k < std::min(n, g.first + kEditGroup); ++k) {
         auto [body, off] = early ? std::pair{L.mod.functions[k].body, L.mod.functions[k].bodyOffset} : bodyOf(L, k);
@@ -223,6 +252,8 @@ private:
   std::vector<uint32_t> order_;     // the order they are taken in
   std::vector<uint32_t> firstGroup_; // per library
   std::vector<Maps> early_;         // per library: its maps when sizing began
+  std::vector<uint32_t> early32_;   // what early_ points into
+  std::vector<GlobalRemap> earlyGlobals_;
   std::vector<BodyEdits> edits_;
   std::vector<std::vector<size_t>> sizes_;
   std::atomic<uint32_t> next_{0};
