@@ -1,9 +1,10 @@
 // The scaling benchmark (issue: speed by design): a main module and N generated side
 // modules (bench/gen_startup.mjs: 40 functions, data relocations and a constructor each,
 // about 4.4 KB of wasm), for N = 10 ... 3000. Per N: prelink's wall time (median), its
-// stages (--stats), peak RSS (/usr/bin/time), and wasm-ld-19 linking the same code
-// statically from the objects, all measured side by side in one run. The generated
-// programs are compiled once into WORK and reused while their sources are unchanged.
+// stages (--stats, each the median over the runs), peak RSS (/usr/bin/time), and
+// wasm-ld-19 linking the same code statically from the objects, all measured side by
+// side in one run. The generated programs are compiled once into WORK and reused while
+// their sources are unchanged.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -64,13 +65,18 @@ function runOnce(/** @type {string} */ cmd, /** @type {string[]} */ args) {
 }
 
 /** Runs each of CMDS ([cmd, args]) REPS times, taking turns (a noisy machine's slow spell
- *  falls on all of them alike); per command the median run (wall time, its stages, RSS). */
+ *  falls on all of them alike); per command the median run (wall time, RSS) and, stage by
+ *  stage, the median of that stage over the runs (one run's stages move by a millisecond
+ *  or two, which is much of a small stage at N = 1000). */
 function measure(/** @type {[string, string[]][]} */ cmds, /** @type {number} */ reps) {
   const runs = cmds.map(() => /** @type {any[]} */ ([]));
   for (let r = 0; r < reps; r++) cmds.forEach(([cmd, args], i) => runs[i].push(runOnce(cmd, args)));
+  const median = (/** @type {number[]} */ v) => [...v].sort((a, b) => a - b)[v.length >> 1];
   return runs.map((rs) => {
+    /** @type {Record<string, number>} */ const stages = {};
+    for (const k of Object.keys(rs[0].stages)) stages[k] = median(rs.map((r) => r.stages[k] ?? 0));
     rs.sort((a, b) => a.ms - b.ms);
-    return rs[rs.length >> 1];
+    return { ...rs[rs.length >> 1], stages };
   });
 }
 
