@@ -180,46 +180,6 @@ struct LebResult {
 
 // ---- the byte decoder ----------------------------------------------------------------
 
-// An unsigned LEB of at most (Bits + 6) / 7 - 1 bytes (always in range) at P, which the
-// caller knows to have that many bytes; false (P unchanged) for anything longer.
-template <unsigned Bits> [[gnu::always_inline]] inline bool fastUleb(const uint8_t *&p, uint64_t &v) {
-  constexpr unsigned kFast = (Bits + 6) / 7 - 1;
-  uint64_t b = p[0];
-  if (b < 0x80) [[likely]] {
-    v = b;
-    ++p;
-    return true;
-  }
-  uint64_t r = b & 0x7f;
-  for (unsigned i = 1; i < kFast; ++i) {
-    b = p[i];
-    r |= (b & 0x7f) << (7 * i);
-    if (b < 0x80) {
-      v = r;
-      p += i + 1;
-      return true;
-    }
-  }
-  return false;
-}
-// The same for a signed LEB.
-template <unsigned Bits> [[gnu::always_inline]] inline bool fastSleb(const uint8_t *&p, int64_t &v) {
-  constexpr unsigned kFast = (Bits + 6) / 7 - 1;
-  uint64_t r = 0;
-  for (unsigned i = 0; i < kFast; ++i) {
-    uint64_t b = p[i];
-    r |= (b & 0x7f) << (7 * i);
-    if (b < 0x80) {
-      unsigned shift = 7 * (i + 1);
-      if (b & 0x40) r |= ~uint64_t(0) << shift; // shift < 64: i + 1 <= kFast <= 9
-      v = int64_t(r);
-      p += i + 1;
-      return true;
-    }
-  }
-  return false;
-}
-
 // Bounds-checked reading. The inline paths decode LEBs shorter than their maximum length
 // (always in range) when enough bytes remain; everything else takes the slow path.
 struct Dec {

@@ -167,33 +167,32 @@ Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc)
     ev.residual.insert(ev.residual.end(), b, e);
     ++ev.residualOps;
   };
-  InstrReader r(expr, exprBase);
-  Instr in;
-  while (r.next(in)) {
+  // One instruction; false once evaluation stops (ev.fatal says why).
+  auto step = [&](const Instr &in) -> bool {
     const uint64_t pos = in.offset - exprBase;
     // Relocation code keeps two or three values; a body that piles up more is not that
     // code, and is not given memory without bound.
     if (stack.size() == 1024) {
       ev.fatal = "its stack holds 1024 values";
-      return ev;
+      return false;
     }
     if (in.prefix != 0) {
       ev.fatal = "it contains " + opName(in);
-      return ev;
+      return false;
     }
     switch (in.op) {
     case 0x01: break; // nop
     case 0x0b:
       if (in.depth != 0) {
         ev.fatal = "it has blocks";
-        return ev;
+        return false;
       }
       break;
     case 0x41: case 0x42: stack.push(Val{true, in.value, pos}); break;
     case 0x20:
       if (in.index >= li.total) {
         ev.fatal = "it reads a parameter";
-        return ev;
+        return false;
       }
       stack.push(Val{true, locals[in.index], pos});
       break;
@@ -201,7 +200,7 @@ Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc)
       // Locals are only followed through known values.
       if (in.index >= li.total || stack.empty() || !stack.back().known) {
         ev.fatal = "it keeps a value not known at link time in a local";
-        return ev;
+        return false;
       }
       locals[in.index] = stack.back().v;
       if (in.op == 0x21) stack.pop();
@@ -215,13 +214,13 @@ Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc)
     case 0x24: {
       if (stack.empty() || in.index >= L.globalMap.size()) {
         ev.fatal = "malformed global.set";
-        return ev;
+        return false;
       }
       const GlobalRemap &m = L.globalMap[in.index];
       // Only the library's own defined globals: their new value becomes the initialiser.
       if (m.kind != GlobalRemap::Index || in.index < L.mod.numImportedGlobals) {
         ev.fatal = "it writes an imported global";
-        return ev;
+        return false;
       }
       Val v = stack.back();
       stack.pop();
@@ -240,7 +239,7 @@ Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc)
     case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: {
       if (stack.size() < 2) {
         ev.fatal = "stack underflow";
-        return ev;
+        return false;
       }
       Val b = stack.back();
       stack.pop();
@@ -258,7 +257,7 @@ Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc)
     case 0x36: case 0x37: { // i32.store, i64.store
       if (stack.size() < 2 || in.mem.memory != 0) {
         ev.fatal = "malformed store";
-        return ev;
+        return false;
       }
       Val value = stack.back();
       stack.pop();
@@ -273,8 +272,62 @@ Evaluation evaluateBodyIn(const Linker &k, const Library &L, uint32_t localFunc)
     }
     default:
       ev.fatal = "it contains " + opName(in);
-      return ev;
+      return false;
     }
+    return true;
+  };
+  // Relocation code is global.get, constants, adds and stores: those are decoded here
+  // while 16 bytes remain, without bounds checks or a whole Instr made per instruction
+  // (InstrReader's general decoding was half of evaluating P1's relocations); anything
+  // else, a long LEB, and the final end go through an InstrReader from where they start,
+  // so its errors and offsets are the ones a reader of the whole body gives. Evaluation
+  // stops at the first block, so every instruction here is at depth 1.
+  Instr in;
+  for (size_t at = 0;;) {
+    const uint8_t *p = expr.data() + at;
+    bool fast = expr.size() - at >= 16;
+    if (fast) {
+      uint64_t u = 0;
+      int64_t v = 0;
+      const uint8_t op = *p++;
+      switch (op) {
+      case 0x01: case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: break;
+      case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
+        fast = fastUleb<32>(p, u);
+        in.index = uint32_t(u);
+        break;
+      case 0x41:
+        fast = fastSleb<32>(p, v);
+        in.value = v;
+        break;
+      case 0x42:
+        fast = fastSleb<64>(p, v);
+        in.value = v;
+        break;
+      case 0x36: case 0x37:
+        fast = *p < 0x40; // memory 0, valid alignment flags
+        in.mem = MemArg{};
+        in.mem.align = *p++;
+        fast = fast && fastUleb<64>(p, u);
+        in.mem.offset = u;
+        break;
+      default: fast = false;
+      }
+      if (fast) {
+        in.prefix = 0; // and the fields step reads for OP; the others are not its
+        in.op = op;
+        in.offset = exprBase + at;
+        in.size = uint32_t(p - (expr.data() + at));
+        in.depth = 1;
+      }
+    }
+    if (!fast) {
+      InstrReader r(expr.subspan(at), exprBase + at);
+      if (!r.next(in)) break; // (at the end of the expression r.next throws instead)
+    }
+    if (!step(in)) return ev;
+    at += in.size;
+    if (in.depth == 0) break; // the final end
   }
   if (!stack.empty()) ev.fatal = "values left on the stack";
   return ev;

@@ -3,6 +3,7 @@
 #include "test_util.h"
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "prelink/link.h"
+#include "wasmobj/code.h"
 #include "wasmobj/reader.h"
 #include "wasmobj/writer.h"
 
@@ -871,4 +873,121 @@ TEST_CASE("link: evaluation gives up on a relocation function whose stack holds 
   };
   CHECK(whyFor(500) == "it stores to address 0, outside every library's data");
   CHECK(whyFor(520) == "its stack holds 1024 values");
+}
+
+TEST_CASE("link: relocation code evaluates the same whichever way its instructions are encoded") {
+  // Evaluation decodes the common instructions of relocation code on a path of its own
+  // (short LEBs, memory 0, 16 bytes from the end) and everything else through InstrReader.
+  // The same stores, encoded with short LEBs (the fast path but for the end), padded LEBs
+  // (the general path) and alternately, must give the same data and evaluate at link time.
+  struct Link {
+    std::string when, why;
+    std::vector<std::pair<uint64_t, Bytes>> data; // the output's active segments
+    uint64_t memBase = 0, bodyOffset = 0;
+  };
+  auto run = [](const std::function<void(Bytes &, int)> &encode, int stores, Bytes tail = {0x0b}) {
+    TempDir d;
+    Module side = sideModule({"get"}, {}, 256);
+    side.types.push_back(FuncType{{}, {}});
+    Bytes body{0x00}; // no locals
+    for (int k = 0; k < stores; ++k) encode(body, k);
+    body.insert(body.end(), tail.begin(), tail.end());
+    Function f;
+    f.typeIndex = 1;
+    f.body = side.own(std::move(body));
+    side.functions.push_back(f);
+    side.exports.push_back(Export{"__wasm_apply_data_relocs", ExternKind::Func, side.numImportedFuncs + 1});
+    LinkConfig cfg;
+    const std::string sidePath = d.write("side.so", side);
+    cfg.inputs = {d.write("main.wasm", mainModule({}, {"side.so"})), sidePath};
+    LinkResult r = link(cfg);
+    Link out;
+    const auto manifest = nlohmann::ordered_json::parse(r.manifest);
+    for (auto &l : manifest["libraries"])
+      if (l["name"] == "side.so") {
+        out.when = l["data_relocations"]["when"].get<std::string>();
+        out.why = l["data_relocations"].value("why", "");
+        out.memBase = l["memory_base"].get<uint64_t>();
+      }
+    for (auto &seg : r.module.datas) {
+      InstrReader ir(seg.offset.bytes);
+      Instr in;
+      REQUIRE(ir.next(in));
+      out.data.emplace_back(uint64_t(uint32_t(in.value)), Bytes(seg.bytes.begin(), seg.bytes.end()));
+    }
+    Module back = readModuleFile(sidePath);
+    out.bodyOffset = back.functions.back().bodyOffset;
+    return out;
+  };
+  // Store K: memory_base + 8K (i32.add), the value 0x01020304 * (K + 1) (i32.store), or
+  // every third one an i64 (i64.store offset=4).
+  auto store = [](Bytes &b, int k, bool padded) {
+    auto uleb = [&](uint64_t v, size_t width) {
+      uint8_t t[10];
+      b.insert(b.end(), t, padded ? putUlebPadded(t, v, width) : putUleb(t, v));
+    };
+    auto sleb = [&](int64_t v, size_t width) {
+      if (!padded) {
+        uint8_t t[10];
+        b.insert(b.end(), t, putSleb(t, v));
+        return;
+      }
+      for (size_t i = 0; i + 1 < width; ++i, v >>= 7) b.push_back(uint8_t((v & 0x7f) | 0x80));
+      b.push_back(uint8_t(v & 0x7f));
+    };
+    const bool wide = k % 3 == 2;
+    b.push_back(0x23), uleb(0, 5); // global.get __memory_base
+    b.push_back(0x41), sleb(8 * k, 5); // i32.const 8K
+    b.push_back(0x6a);                 // i32.add
+    if (wide) b.push_back(0x42), sleb(int64_t(0x0102030405060708) * (k + 1), 10);
+    else b.push_back(0x41), sleb(int32_t(0x01020304u * uint32_t(k + 1)), 5);
+    b.push_back(wide ? 0x37 : 0x36), uleb(wide ? 3 : 2, 5), uleb(wide ? 4 : 0, 10); // store, align, offset
+  };
+  const int n = 20;
+  Link shortForm = run([&](Bytes &b, int k) { store(b, k, false); }, n);
+  Link padded = run([&](Bytes &b, int k) { store(b, k, true); }, n);
+  Link mixed = run([&](Bytes &b, int k) { store(b, k, k % 2 == 1); }, n);
+  CHECK(shortForm.when == "link-time");
+  CHECK(padded.when == "link-time");
+  CHECK(mixed.when == "link-time");
+  CHECK(shortForm.data == padded.data);
+  CHECK(shortForm.data == mixed.data);
+  // The stores are there: the value of store 1 at memory_base + 8.
+  bool found = false;
+  for (auto &[at, bytes] : shortForm.data)
+    if (at <= shortForm.memBase + 8 && shortForm.memBase + 12 <= at + bytes.size()) {
+      uint32_t v;
+      std::memcpy(&v, bytes.data() + (shortForm.memBase + 8 - at), 4);
+      CHECK(v == 0x01020304u * 2);
+      found = true;
+    }
+  CHECK(found);
+  // What stops it is named with its file offset, on either path: a block after the stores,
+  // then enough bytes that the fast path would have taken it.
+  const Bytes blockTail{0x02, 0x40, 0x0b, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x0b};
+  for (bool pad : {false, true}) {
+    Bytes probe{0x00};
+    for (int k = 0; k < n; ++k) store(probe, k, pad);
+    Link stopped = run([&](Bytes &b, int k) { store(b, k, pad); }, n, blockTail);
+    CHECK(stopped.why == "it contains opcode 0x02 at byte offset " + std::to_string(stopped.bodyOffset + probe.size()));
+  }
+  // A body with bytes after its final end is an error at the first of them.
+  TempDir d;
+  Module side = sideModule({"get"}, {}, 256);
+  side.types.push_back(FuncType{{}, {}});
+  Bytes body{0x00};
+  for (int k = 0; k < n; ++k) store(body, k, false);
+  const size_t endAt = body.size();
+  body.insert(body.end(), {0x0b, 0x01});
+  Function f;
+  f.typeIndex = 1;
+  f.body = side.own(std::move(body));
+  side.functions.push_back(f);
+  side.exports.push_back(Export{"__wasm_apply_data_relocs", ExternKind::Func, side.numImportedFuncs + 1});
+  LinkConfig cfg;
+  const std::string sidePath = d.write("side.so", side);
+  cfg.inputs = {d.write("main.wasm", mainModule({}, {"side.so"})), sidePath};
+  Error e = errorOf([&] { link(cfg); });
+  CHECK(e.message() == "bytes after the final end of the expression");
+  CHECK(e.offset() == readModuleFile(sidePath).functions.back().bodyOffset + endAt + 1);
 }
