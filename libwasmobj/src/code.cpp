@@ -771,8 +771,8 @@ template <class Sink> LocalsInfo decodeLocals(Dec &d, Sink &sink) {
 constexpr ptrdiff_t kSlack = 16; // the longest read below: a memarg's, 11 bytes
 
 enum FastClass : uint8_t {
-  kFSlow, kFNone, kFEnd, kFBlock, kFPlain, kFFunc, kFCallIndirect, kFGlobal, kFI32, kFI64,
-  kFF32, kFF64, kFMemArg, kFClasses
+  kFSlow, kFNone, kFEnd, kFBlock, kFPlain, kFFunc, kFCallIndirect, kFGlobal, kFConst,
+  kFFloatConst, kFMemArg, kFClasses
 };
 
 constexpr std::array<uint8_t, 256> makeFastClassTable() {
@@ -789,10 +789,10 @@ constexpr std::array<uint8_t, 256> makeFastClassTable() {
       case S::CallIndirect: c = kFCallIndirect; break;
       case S::GlobalGet:
       case S::GlobalSet: c = kFGlobal; break;
-      case S::I32: c = kFI32; break;
-      case S::I64: c = kFI64; break;
-      case S::F32: c = kFF32; break;
-      case S::F64: c = kFF64; break;
+      case S::I32:
+      case S::I64: c = kFConst; break;
+      case S::F32:
+      case S::F64: c = kFFloatConst; break;
       case S::MemArg: c = kFMemArg; break;
       default: break;
       }
@@ -806,7 +806,7 @@ constexpr auto kFastClass = makeFastClassTable();
 template <class Sink> [[gnu::noinline]] void decodeFast(Dec &d, Sink &sink, uint32_t &depthRef) {
   static const void *const kByClass[kFClasses] = {
       &&slow, &&none, &&end, &&block, &&plain, &&func, &&callIndirect, &&global,
-      &&i32, &&i64, &&f32, &&f64, &&memArg};
+      &&constant, &&floatConstant, &&memArg};
   struct Table {
     const void *at[256];
   };
@@ -892,34 +892,21 @@ global: { // global.get, global.set
   sink.end(p);
   PRELINK_NEXT;
 }
-i32:
+constant: { // i32.const, i64.const
   ++p;
-  if (!fastSleb<32>(p, v)) goto slow;
-  sink.begin(0, 0x41, S::I32, s);
+  const bool wide = *s == 0x42;
+  if (!(wide ? fastSleb<64>(p, v) : fastSleb<32>(p, v))) goto slow;
+  sink.begin(0, *s, wide ? S::I64 : S::I32, s);
   sink.constI(v);
-  sink.end(p);
-  PRELINK_NEXT;
-i64:
-  ++p;
-  if (!fastSleb<64>(p, v)) goto slow;
-  sink.begin(0, 0x42, S::I64, s);
-  sink.constI(v);
-  sink.end(p);
-  PRELINK_NEXT;
-f32: {
-  uint32_t b;
-  std::memcpy(&b, p + 1, 4);
-  sink.begin(0, 0x43, S::F32, s);
-  p += 5;
-  sink.constBits(b);
   sink.end(p);
   PRELINK_NEXT;
 }
-f64: {
-  uint64_t b;
-  std::memcpy(&b, p + 1, 8);
-  sink.begin(0, 0x44, S::F64, s);
-  p += 9;
+floatConstant: { // f32.const, f64.const: the bits as they are
+  const bool wide = *s == 0x44;
+  uint64_t b = 0;
+  std::memcpy(&b, p + 1, wide ? 8 : 4);
+  sink.begin(0, *s, wide ? S::F64 : S::F32, s);
+  p += wide ? 9 : 5;
   sink.constBits(b);
   sink.end(p);
   PRELINK_NEXT;

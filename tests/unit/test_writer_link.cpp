@@ -885,21 +885,25 @@ TEST_CASE("link: relocation code evaluates the same whichever way its instructio
     std::vector<std::pair<uint64_t, Bytes>> data; // the output's active segments
     uint64_t memBase = 0, bodyOffset = 0;
   };
-  auto run = [](const std::function<void(Bytes &, int)> &encode, int stores, Bytes tail = {0x0b}) {
-    TempDir d;
+  // A main and side.so in D, whose __wasm_apply_data_relocs is BODY; the link's inputs.
+  auto inputs = [](const TempDir &d, Bytes body) {
     Module side = sideModule({"get"}, {}, 256);
     side.types.push_back(FuncType{{}, {}});
-    Bytes body{0x00}; // no locals
-    for (int k = 0; k < stores; ++k) encode(body, k);
-    body.insert(body.end(), tail.begin(), tail.end());
     Function f;
     f.typeIndex = 1;
     f.body = side.own(std::move(body));
     side.functions.push_back(f);
     side.exports.push_back(Export{"__wasm_apply_data_relocs", ExternKind::Func, side.numImportedFuncs + 1});
+    return std::vector<std::string>{d.write("main.wasm", mainModule({}, {"side.so"})), d.write("side.so", side)};
+  };
+  auto run = [&](const std::function<void(Bytes &, int)> &encode, int stores, Bytes tail = {0x0b}) {
+    TempDir d;
+    Bytes body{0x00}; // no locals
+    for (int k = 0; k < stores; ++k) encode(body, k);
+    body.insert(body.end(), tail.begin(), tail.end());
     LinkConfig cfg;
-    const std::string sidePath = d.write("side.so", side);
-    cfg.inputs = {d.write("main.wasm", mainModule({}, {"side.so"})), sidePath};
+    cfg.inputs = inputs(d, std::move(body));
+    const std::string sidePath = cfg.inputs[1];
     LinkResult r = link(cfg);
     Link out;
     const auto manifest = nlohmann::ordered_json::parse(r.manifest);
@@ -973,21 +977,13 @@ TEST_CASE("link: relocation code evaluates the same whichever way its instructio
   }
   // A body with bytes after its final end is an error at the first of them.
   TempDir d;
-  Module side = sideModule({"get"}, {}, 256);
-  side.types.push_back(FuncType{{}, {}});
   Bytes body{0x00};
   for (int k = 0; k < n; ++k) store(body, k, false);
   const size_t endAt = body.size();
   body.insert(body.end(), {0x0b, 0x01});
-  Function f;
-  f.typeIndex = 1;
-  f.body = side.own(std::move(body));
-  side.functions.push_back(f);
-  side.exports.push_back(Export{"__wasm_apply_data_relocs", ExternKind::Func, side.numImportedFuncs + 1});
   LinkConfig cfg;
-  const std::string sidePath = d.write("side.so", side);
-  cfg.inputs = {d.write("main.wasm", mainModule({}, {"side.so"})), sidePath};
+  cfg.inputs = inputs(d, std::move(body));
   Error e = errorOf([&] { link(cfg); });
   CHECK(e.message() == "bytes after the final end of the expression");
-  CHECK(e.offset() == readModuleFile(sidePath).functions.back().bodyOffset + endAt + 1);
+  CHECK(e.offset() == readModuleFile(cfg.inputs[1]).functions.back().bodyOffset + endAt + 1);
 }
